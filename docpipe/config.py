@@ -1,0 +1,50 @@
+"""Settings: DOCPIPE_* environment variables and an optional docpipe.toml in the home.
+
+Library code never reads this module's state implicitly: callers build a Settings and pass
+it (or the values they need) down, so two pipelines with different settings can coexist.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCPIPE_", extra="ignore")
+
+    home: Path = Field(default=Path(".docpipe"), description="store, index and logs")
+    ocr_engine: str = "rapidocr"
+    layout_model: str = "rapid_layout"
+    render_dpi: int = 200
+    embed_model: str | None = Field(
+        default=None, description="sentence-transformers model path; default: shipped MiniLM"
+    )
+    embed_batch_size: int = 32
+    chunk_tokens: int = 200
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible URL, e.g. vLLM")
+    llm_model: str = ""
+    llm_api_key: str | None = None
+    llm_max_tokens: int = 256
+    max_pages: int = 2000
+    max_file_mb: int = 200
+    max_image_pixels: int = 200_000_000
+
+    @classmethod
+    def load(cls, home: Path | None = None, **overrides: Any) -> Settings:
+        """Environment first, then HOME/docpipe.toml for keys the environment left unset."""
+        env = cls()
+        base = home if home is not None else env.home
+        values: dict[str, Any] = {}
+        toml_path = base / "docpipe.toml"
+        if toml_path.is_file():
+            with toml_path.open("rb") as f:
+                values.update(tomllib.load(f))
+        values.update(env.model_dump(exclude_unset=True))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["home"] = base
+        return cls(**values)

@@ -1,0 +1,210 @@
+"""The document model: the one place that defines pages, elements and their provenance.
+
+Every stage of the pipeline produces or consumes these types, and every serializer reads
+them. Coordinates are PDF points from the page's top-left corner, for every source kind
+(a raster image counts 72/dpi points per pixel), so boxes mean the same thing everywhere.
+Bump SCHEMA_VERSION on any change that alters the JSON shape.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Label = Literal[
+    "title",
+    "section_header",
+    "text",
+    "list_item",
+    "table",
+    "figure",
+    "caption",
+    "formula",
+    "page_header",
+    "page_footer",
+]
+FURNITURE_LABELS: frozenset[str] = frozenset({"page_header", "page_footer"})
+
+Origin = Literal["text_layer", "ocr"]
+
+
+class BBox(BaseModel):
+    """An axis-aligned box in PDF points, origin at the page's top-left."""
+
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @classmethod
+    def of(cls, x0: float, y0: float, x1: float, y1: float) -> BBox:
+        return cls(x0=min(x0, x1), y0=min(y0, y1), x1=max(x0, x1), y1=max(y0, y1))
+
+    @classmethod
+    def union_all(cls, boxes: list[BBox]) -> BBox:
+        if not boxes:
+            raise ValueError("union of no boxes")
+        return cls(
+            x0=min(b.x0 for b in boxes),
+            y0=min(b.y0 for b in boxes),
+            x1=max(b.x1 for b in boxes),
+            y1=max(b.y1 for b in boxes),
+        )
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def intersection(self, other: BBox) -> float:
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    def x_overlap(self, other: BBox) -> float:
+        return max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+
+    def y_overlap(self, other: BBox) -> float:
+        return max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+
+    def scaled(self, factor: float) -> BBox:
+        return BBox(x0=self.x0 * factor, y0=self.y0 * factor, x1=self.x1 * factor, y1=self.y1 * factor)
+
+    def as_list(self, ndigits: int = 2) -> list[float]:
+        return [round(self.x0, ndigits), round(self.y0, ndigits), round(self.x1, ndigits), round(self.y1, ndigits)]
+
+
+class Word(BaseModel):
+    """One word with its box; the unit OCR and the text layer both produce."""
+
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+
+
+class Provenance(BaseModel):
+    """Where a piece of content sits: page number (1-based), box, and span in the item's text."""
+
+    page: int
+    bbox: BBox
+    char_span: tuple[int, int] | None = None
+
+
+class TableCell(BaseModel):
+    row: int
+    col: int
+    row_span: int = 1
+    col_span: int = 1
+    text: str
+    is_header: bool = False
+    bbox: BBox | None = None
+    page: int | None = None
+
+
+class TableData(BaseModel):
+    n_rows: int
+    n_cols: int
+    cells: list[TableCell]
+
+    def grid(self) -> list[list[str]]:
+        """Row-major text grid; spanned positions repeat nothing (empty string)."""
+        rows = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for c in self.cells:
+            rows[c.row][c.col] = c.text
+        return rows
+
+    def header_rows(self) -> int:
+        return 1 + max((c.row for c in self.cells if c.is_header), default=-1)
+
+
+class Line(BaseModel):
+    """A run of words on one baseline within an element, kept for label/value lookups."""
+
+    text: str
+    bbox: BBox
+    words: list[Word] = Field(default_factory=list)
+
+
+class Element(BaseModel):
+    """One item of content (paragraph, heading, table...) in reading order."""
+
+    id: str
+    label: Label
+    text: str
+    prov: list[Provenance]
+    confidence: float = 1.0
+    origin: Origin = "text_layer"
+    lines: list[Line] = Field(default_factory=list)
+    table: TableData | None = None
+
+    @property
+    def page(self) -> int:
+        return self.prov[0].page
+
+    @property
+    def bbox(self) -> BBox:
+        return self.prov[0].bbox
+
+
+class Page(BaseModel):
+    number: int
+    width: float
+    height: float
+    origin: Origin
+    rotation: int = 0
+
+
+class ConversionStatus(str, Enum):
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILURE = "failure"
+
+
+class Document(BaseModel):
+    """A converted document. `body` is in reading order; page furniture is kept apart."""
+
+    schema_version: str = SCHEMA_VERSION
+    id: str = Field(description="sha256 of the source bytes")
+    name: str
+    source: str
+    mime: str
+    pages: list[Page]
+    body: list[Element]
+    furniture: list[Element] = Field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n\n".join(e.text for e in self.body)
+
+    def elements_on(self, page: int) -> list[Element]:
+        return [e for e in self.body if any(p.page == page for p in e.prov)]
+
+
+class ConversionResult(BaseModel):
+    """What converting one file gives: the document (if any), status, errors and timings."""
+
+    source: str
+    status: ConversionStatus
+    document: Document | None = None
+    errors: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,75 @@
+"""Words to lines to segments: the geometry every later stage builds on.
+
+A *segment* is a run of words on one line with no wide gap inside; two columns, or a label
+and a right-aligned value, therefore give two segments on the same line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+
+from docpipe.document import BBox, Word
+
+SEGMENT_GAP = 1.1  # gap wider than this many line heights splits a line into segments
+
+
+@dataclass
+class Segment:
+    words: list[Word]
+    bbox: BBox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bbox = BBox.union_all([w.bbox for w in self.words])
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return self.bbox.height
+
+    @property
+    def confidence(self) -> float:
+        return min(w.confidence for w in self.words)
+
+
+@dataclass
+class TextLine:
+    segments: list[Segment]
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox.union_all([s.bbox for s in self.segments])
+
+
+def group_lines(words: list[Word]) -> list[TextLine]:
+    """Cluster words into lines by vertical overlap, then split lines at wide gaps."""
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
+        for row in reversed(rows[-3:]):
+            ref = row[-1].bbox
+            if w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height):
+                row.append(w)
+                break
+        else:
+            rows.append([w])
+    lines: list[TextLine] = []
+    for row in rows:
+        row.sort(key=lambda w: w.bbox.x0)
+        height = median(w.bbox.height for w in row)
+        segments: list[list[Word]] = [[row[0]]]
+        for w in row[1:]:
+            if w.bbox.x0 - segments[-1][-1].bbox.x1 > SEGMENT_GAP * height:
+                segments.append([w])
+            else:
+                segments[-1].append(w)
+        lines.append(TextLine([Segment(s) for s in segments]))
+    lines.sort(key=lambda ln: ln.bbox.y0)
+    return lines
+
+
+def median_line_height(lines: list[TextLine]) -> float:
+    heights = [s.height for ln in lines for s in ln.segments]
+    return median(heights) if heights else 10.0

@@ -1,0 +1,57 @@
+"""Open any supported file as a Source: sniffed by bytes, bounded by limits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from docpipe.load.errors import LoadError
+from docpipe.load.image import count_frames, iter_image_pages, open_image
+from docpipe.load.pdf import iter_pdf_pages, open_pdf
+from docpipe.load.sniff import SUPPORTED_SUFFIXES, sniff_file
+from docpipe.load.source import Source, SourcePage
+
+__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "Source", "SourcePage", "file_sha256", "open_source"]
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def open_source(
+    path: Path,
+    *,
+    max_pages: int = 2000,
+    max_file_mb: int = 200,
+    max_image_pixels: int = 200_000_000,
+    password: str | None = None,
+) -> Source:
+    if not path.is_file():
+        raise LoadError(path, "not a file")
+    size = path.stat().st_size
+    if size > max_file_mb * 1024 * 1024:
+        raise LoadError(path, f"file too large ({size / 2**20:.0f} MB > {max_file_mb} MB limit)")
+    mime = sniff_file(path)
+    digest = file_sha256(path)
+    if mime == "application/pdf":
+        pdf = open_pdf(path, password)
+        n = len(pdf)
+        if n == 0:
+            pdf.close()
+            raise LoadError(path, "PDF has no pages")
+        if n > max_pages:
+            pdf.close()
+            raise LoadError(path, f"too many pages ({n} > {max_pages} limit)")
+        return Source(str(path), mime, digest, n, lambda: iter_pdf_pages(pdf), pdf.close)
+    img = open_image(path, max_image_pixels)
+    n = count_frames(img)
+
+    def pages() -> Iterator[SourcePage]:
+        return iter_image_pages(path, img)
+
+    return Source(str(path), mime, digest, n, pages, img.close)

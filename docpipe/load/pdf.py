@@ -1,0 +1,88 @@
+"""PDF pages through pypdfium2: rendering and the text layer as word boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from docpipe.document import BBox, Word
+from docpipe.load.errors import LoadError
+from docpipe.load.source import SourcePage
+
+
+def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        if "password" in msg:
+            raise LoadError(path, "encrypted PDF (a password is required)") from e
+        raise LoadError(path, f"corrupt or unreadable PDF ({e})") from e
+
+
+def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
+    for i in range(len(pdf)):
+        page = pdf[i]
+        width, height = page.get_size()
+
+        def render(dpi: int, page: pdfium.PdfPage = page) -> Image.Image:
+            return page.render(scale=dpi / 72.0).to_pil().convert("RGB")
+
+        yield SourcePage(
+            number=i + 1,
+            width=float(width),
+            height=float(height),
+            render=render,
+            text_words=text_layer_words(page, float(height)),
+            rotation=page.get_rotation(),
+        )
+
+
+def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
+    """Words from the text layer, split on whitespace and on jumps between characters."""
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        words: list[Word] = []
+        chars: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+
+        def flush() -> None:
+            if chars:
+                x0 = min(b[0] for b in boxes)
+                x1 = max(b[2] for b in boxes)
+                top = max(b[3] for b in boxes)
+                bottom = min(b[1] for b in boxes)
+                words.append(
+                    Word(
+                        text="".join(chars),
+                        bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
+                    )
+                )
+                chars.clear()
+                boxes.clear()
+
+        for i in range(n):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            ch = chr(code) if code else ""
+            if not ch or ch.isspace() or code in (0xFFFE, 0xFFFF):
+                flush()
+                continue
+            # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            if boxes:
+                prev = boxes[-1]
+                size = max(prev[3] - prev[1], top - bottom, 1.0)
+                # A new line, or a gap wider than a space, starts a new word.
+                if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
+                    flush()
+            chars.append(ch)
+            boxes.append((left, bottom, right, top))
+        flush()
+        return words
+    finally:
+        textpage.close()

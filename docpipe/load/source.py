@@ -1,0 +1,34 @@
+"""What loaders hand to the pipeline: pages with a renderer and an optional text layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from docpipe.document import Word
+
+
+@dataclass
+class SourcePage:
+    number: int  # 1-based
+    width: float  # points
+    height: float  # points
+    render: Callable[[int], Image.Image]  # dpi -> RGB image of the page
+    text_words: list[Word] = field(default_factory=list)  # from the text layer, in points
+    rotation: int = 0
+
+
+@dataclass
+class Source(AbstractContextManager["Source"]):
+    path: str
+    mime: str
+    sha256: str
+    n_pages: int
+    pages: Callable[[], Iterator[SourcePage]]
+    close: Callable[[], None] = lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

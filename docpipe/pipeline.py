@@ -1,0 +1,263 @@
+"""Convert a file into a Document: page stages, then document stages.
+
+Every page stage has the same signature, `(PageContext) -> PageContext`, so a stage is
+added, replaced or timed without touching the others. Engines come by name from options.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+from pydantic import BaseModel
+
+from docpipe.document import (
+    FURNITURE_LABELS,
+    ConversionResult,
+    ConversionStatus,
+    Document,
+    Element,
+    Origin,
+    Page,
+    Word,
+)
+from docpipe.layout import Region, get_layout_model
+from docpipe.layout.blocks import assemble_page
+from docpipe.layout.reading_order import reading_order
+from docpipe.load import LoadError, SourcePage, open_source
+from docpipe.ocr import get_ocr_engine
+from docpipe.tables import join_tables, same_columns
+
+
+class ConvertOptions(BaseModel):
+    ocr_engine: str = "rapidocr"
+    layout_model: str = "rapid_layout"
+    dpi: int = 200
+    force_ocr: bool = False
+    max_pages: int = 2000
+    max_file_mb: int = 200
+    max_image_pixels: int = 200_000_000
+    password: str | None = None
+
+
+@dataclass
+class PageContext:
+    source: SourcePage
+    image: Image.Image | None = None
+    words: list[Word] = field(default_factory=list)  # points
+    origin: Origin = "text_layer"
+    regions: list[Region] = field(default_factory=list)  # points
+    elements: list[Element] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def image_at(self, dpi: int) -> Image.Image:
+        if self.image is None:
+            self.image = self.source.render(dpi)
+        return self.image
+
+    @property
+    def px_per_pt(self) -> float:
+        assert self.image is not None
+        return self.image.width / self.source.width
+
+
+class PageStage(Protocol):
+    name: str
+
+    def __call__(self, ctx: PageContext) -> PageContext: ...
+
+
+def usable_text_layer(words: list[Word]) -> bool:
+    """A text layer worth trusting: enough words, mostly real characters."""
+    text = "".join(w.text for w in words)
+    if len(text) < 8:
+        return False
+    good = sum(1 for ch in text if unicodedata.category(ch)[0] in "LNPS" and ch != "\ufffd")
+    return good / len(text) > 0.9 and "(cid:" not in text
+
+
+class TextStage:
+    """The text layer where it is usable, OCR where it is not."""
+
+    name = "text"
+
+    def __init__(self, options: ConvertOptions) -> None:
+        self.options = options
+        self.ocr = get_ocr_engine(options.ocr_engine)
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        if not self.options.force_ocr and usable_text_layer(ctx.source.text_words):
+            ctx.words, ctx.origin = ctx.source.text_words, "text_layer"
+            return ctx
+        image = ctx.image_at(self.options.dpi)
+        f = 1.0 / ctx.px_per_pt
+        ctx.words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        ctx.origin = "ocr"
+        return ctx
+
+
+class LayoutStage:
+    name = "layout"
+
+    def __init__(self, options: ConvertOptions) -> None:
+        self.options = options
+        self.model = get_layout_model(options.layout_model)
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        image = ctx.image_at(self.options.dpi)
+        f = 1.0 / ctx.px_per_pt
+        ctx.regions = [
+            Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)
+        ]
+        return ctx
+
+
+class AssembleStage:
+    name = "assemble"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        p = ctx.source
+        ctx.elements = assemble_page(ctx.words, ctx.regions, p.number, p.width, p.height, ctx.origin)
+        return ctx
+
+
+class ReadingOrderStage:
+    name = "reading_order"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        order = reading_order([e.bbox for e in ctx.elements])
+        ctx.elements = [ctx.elements[i] for i in order]
+        return ctx
+
+
+def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source: str, mime: str) -> Document:
+    """Split furniture from body, join tables that continue across pages, number elements."""
+    _mark_repeated_furniture(pages)
+    body: list[Element] = []
+    furniture: list[Element] = []
+    for ctx in pages:
+        page_body = [e for e in ctx.elements if e.label not in FURNITURE_LABELS]
+        furniture.extend(e for e in ctx.elements if e.label in FURNITURE_LABELS)
+        if body and page_body and _continues(body[-1], page_body[0]):
+            prev, nxt = body[-1], page_body.pop(0)
+            assert prev.table is not None and nxt.table is not None
+            table = join_tables(prev.table, nxt.table)
+            body[-1] = prev.model_copy(
+                update={
+                    "table": table,
+                    "text": "\n".join(" | ".join(r) for r in table.grid()),
+                    "prov": prev.prov + nxt.prov,
+                    "lines": prev.lines + nxt.lines,
+                    "confidence": min(prev.confidence, nxt.confidence),
+                }
+            )
+        body.extend(page_body)
+    for i, e in enumerate(body):
+        e.id = f"e{i}"
+    for i, e in enumerate(furniture):
+        e.id = f"f{i}"
+    return Document(
+        id=doc_id,
+        name=name,
+        source=source,
+        mime=mime,
+        pages=[
+            Page(number=c.source.number, width=c.source.width, height=c.source.height,
+                 origin=c.origin, rotation=c.source.rotation)
+            for c in pages
+        ],
+        body=body,
+        furniture=furniture,
+    )
+
+
+def _mark_repeated_furniture(pages: list[PageContext]) -> None:
+    """Short text repeated near the same edge of several pages is a running header/footer."""
+    if len(pages) < 2:
+        return
+    seen: dict[tuple[str, bool], int] = {}
+    key_of: dict[int, tuple[str, bool]] = {}
+    for ctx in pages:
+        h = ctx.source.height
+        for e in ctx.elements:
+            top, bottom = e.bbox.y1 < 0.12 * h, e.bbox.y0 > 0.88 * h
+            if (top or bottom) and len(e.lines) <= 2 and e.label != "table":
+                key = ("".join(ch for ch in e.text.lower() if not ch.isdigit()), top)
+                key_of[id(e)] = key
+                seen[key] = seen.get(key, 0) + 1
+    for ctx in pages:
+        for e in ctx.elements:
+            key = key_of.get(id(e))
+            if key is not None and seen[key] >= 2:
+                e.label = "page_header" if key[1] else "page_footer"
+
+
+def _continues(prev: Element, nxt: Element) -> bool:
+    return (
+        prev.table is not None
+        and nxt.table is not None
+        and nxt.page == prev.prov[-1].page + 1
+        and same_columns(prev.table, nxt.table)
+    )
+
+
+class Converter:
+    """File in, ConversionResult out. Construct cheaply; models load in warm_up()."""
+
+    def __init__(self, options: ConvertOptions | None = None) -> None:
+        self.options = options or ConvertOptions()
+        self.stages: list[PageStage] = [
+            TextStage(self.options),
+            LayoutStage(self.options),
+            AssembleStage(),
+            ReadingOrderStage(),
+        ]
+
+    def warm_up(self) -> None:
+        for stage in self.stages:
+            for engine in (getattr(stage, "ocr", None), getattr(stage, "model", None)):
+                if engine is not None:
+                    engine.warm_up()
+
+    def convert(self, path: Path) -> ConversionResult:
+        timings: dict[str, float] = {}
+        try:
+            src = open_source(
+                path,
+                max_pages=self.options.max_pages,
+                max_file_mb=self.options.max_file_mb,
+                max_image_pixels=self.options.max_image_pixels,
+                password=self.options.password,
+            )
+        except LoadError as e:
+            return ConversionResult(source=str(path), status=ConversionStatus.FAILURE, errors=[str(e)])
+        pages: list[PageContext] = []
+        errors: list[str] = []
+        with src:
+            try:
+                for sp in src.pages():
+                    ctx = PageContext(source=sp)
+                    for stage in self.stages:
+                        t0 = time.perf_counter()
+                        ctx = stage(ctx)
+                        timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - t0
+                    ctx.image = None  # keep memory flat across long documents
+                    pages.append(ctx)
+            except LoadError as e:
+                errors.append(str(e))
+            except Exception as e:  # a broken page must not take the batch down
+                errors.append(f"{path}: page {len(pages) + 1} failed ({type(e).__name__}: {e})")
+        if not pages:
+            return ConversionResult(
+                source=str(path), status=ConversionStatus.FAILURE, errors=errors, timings=timings
+            )
+        doc = finish_document(pages, doc_id=src.sha256, name=path.name, source=str(path), mime=src.mime)
+        status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
+        if status is ConversionStatus.SUCCESS and not any(e.text.strip() for e in doc.body):
+            errors.append(f"{path}: no text found on any page")
+        return ConversionResult(source=str(path), status=status, document=doc, errors=errors, timings=timings)
+
