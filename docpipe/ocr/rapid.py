@@ -21,6 +21,9 @@ class RapidOcrEngine:
         if self._engine is None:
             from rapidocr import RapidOCR
 
+            from docpipe.logs import quiet_third_party
+
+            quiet_third_party()
             # Two cores here: more intra-op threads than cores only adds contention.
             threads = max(1, min(4, os.cpu_count() or 1))
             self._engine = RapidOCR(

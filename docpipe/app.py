@@ -1,0 +1,71 @@
+"""The library's front door: one object per home that wires settings to components.
+
+The CLI and the server call this; nothing here prints or parses arguments. Components are
+built on first use so `docpipe ls` never loads a model.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from docpipe.config import Settings
+from docpipe.index.embed import Embedder
+from docpipe.index.search import Retriever
+from docpipe.index.store import Store
+from docpipe.index.vectors import VectorIndex
+from docpipe.ingest import Ingestor
+from docpipe.llm.base import Generator
+from docpipe.pipeline import Converter, ConvertOptions
+from docpipe.rag import Answer, Asker, Mode
+
+
+class Docpipe:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    @cached_property
+    def converter(self) -> Converter:
+        s = self.settings
+        return Converter(
+            ConvertOptions(
+                ocr_engine=s.ocr_engine,
+                layout_model=s.layout_model,
+                dpi=s.render_dpi,
+                max_pages=s.max_pages,
+                max_file_mb=s.max_file_mb,
+                max_image_pixels=s.max_image_pixels,
+            )
+        )
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.settings.embed_model, self.settings.embed_batch_size)
+
+    def store(self) -> Store:
+        return Store(self.home / "store.db")
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens)
+
+    def generator(self) -> Generator:
+        from docpipe.llm import make_generator
+
+        s = self.settings
+        kind = "openai" if s.llm_base_url else "embedded"
+        return make_generator(kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key)
+
+    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto") -> Answer:
+        store = self.store()
+        try:
+            vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+            vectors.load(store)
+            retriever = Retriever(store, self.embedder, vectors)
+            generator = None if mode == "extractive" else self.generator()
+            return Asker(retriever, generator).ask(question, k=k, mode=mode)
+        finally:
+            store.close()

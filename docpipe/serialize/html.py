@@ -1,0 +1,76 @@
+"""HTML with provenance: every element carries data-page and data-bbox (PDF points)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from docpipe.document import Document, Element, TableData
+
+_TAGS = {
+    "title": "h1",
+    "section_header": "h2",
+    "text": "p",
+    "list_item": "li",
+    "caption": "figcaption",
+    "formula": "pre",
+    "page_header": "header",
+    "page_footer": "footer",
+}
+
+
+def _attrs(e: Element) -> str:
+    box = " ".join(f"{v:g}" for v in e.bbox.as_list())
+    attrs = f'id="{escape(e.id)}" data-page="{e.page}" data-bbox="{box}" data-label="{e.label}"'
+    if len(e.prov) > 1:
+        pages = " ".join(str(p.page) for p in e.prov)
+        attrs += f' data-pages="{pages}"'
+    if e.origin == "ocr":
+        attrs += f' data-origin="ocr" data-confidence="{e.confidence:.3f}"'
+    return attrs
+
+
+def table_html(t: TableData) -> str:
+    rows: list[list[str]] = [[] for _ in range(t.n_rows)]
+    for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
+        tag = "th" if c.is_header else "td"
+        span = (f' rowspan="{c.row_span}"' if c.row_span > 1 else "") + (
+            f' colspan="{c.col_span}"' if c.col_span > 1 else ""
+        )
+        rows[c.row].append(f"<{tag}{span}>{escape(c.text)}</{tag}>")
+    head = [r for i, r in enumerate(rows) if i < t.header_rows()]
+    body = [r for i, r in enumerate(rows) if i >= t.header_rows()]
+    out = []
+    if head:
+        out.append("<thead>" + "".join(f"<tr>{''.join(r)}</tr>" for r in head) + "</thead>")
+    out.append("<tbody>" + "".join(f"<tr>{''.join(r)}</tr>" for r in body) + "</tbody>")
+    return "".join(out)
+
+
+def element_html(e: Element) -> str:
+    if e.label == "table" and e.table is not None:
+        return f"<table {_attrs(e)}>{table_html(e.table)}</table>"
+    if e.label == "figure":
+        return f"<figure {_attrs(e)}></figure>"
+    tag = _TAGS.get(e.label, "p")
+    inner = "<br>".join(escape(ln) for ln in e.text.split("\n"))
+    return f"<{tag} {_attrs(e)}>{inner}</{tag}>"
+
+
+def to_html(doc: Document, *, include_furniture: bool = True) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html><head><meta charset="utf-8"><title>{escape(doc.name)}</title>'
+        f'<meta name="docpipe-schema" content="{doc.schema_version}"></head><body>',
+    ]
+    for page in doc.pages:
+        parts.append(
+            f'<section class="page" data-page="{page.number}" '
+            f'data-size="{page.width:g} {page.height:g}" data-origin="{page.origin}">'
+        )
+        furniture = [f for f in doc.furniture if f.page == page.number] if include_furniture else []
+        parts.extend(element_html(f) for f in furniture if f.label == "page_header")
+        parts.extend(element_html(e) for e in doc.body if e.page == page.number)
+        parts.extend(element_html(f) for f in furniture if f.label == "page_footer")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
