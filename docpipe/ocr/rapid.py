@@ -21,14 +21,13 @@ class RapidOcrEngine:
         if self._engine is None:
             from rapidocr import RapidOCR
 
-            from docpipe.logs import quiet_third_party
-
-            quiet_third_party()
+            from docpipe.logs import info_silenced
             # Two cores here: more intra-op threads than cores only adds contention.
             threads = max(1, min(4, os.cpu_count() or 1))
-            self._engine = RapidOCR(
-                params={"Global.log_level": "error", "EngineConfig.onnxruntime.intra_op_num_threads": threads}
-            )
+            with info_silenced():
+                self._engine = RapidOCR(
+                    params={"Global.log_level": "error", "EngineConfig.onnxruntime.intra_op_num_threads": threads}
+                )
 
     def recognize(self, image: Image.Image) -> list[Word]:
         self.warm_up()

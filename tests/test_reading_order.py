@@ -1,0 +1,46 @@
+from docpipe.document import BBox
+from docpipe.layout.reading_order import reading_order
+
+
+def b(x0: float, y0: float, x1: float, y1: float) -> BBox:
+    return BBox(x0=x0, y0=y0, x1=x1, y1=y1)
+
+
+def test_two_columns_under_a_full_width_title_read_column_by_column() -> None:
+    boxes = {
+        "title": b(50, 40, 560, 70),
+        "L1": b(50, 100, 290, 200),
+        "R1": b(320, 100, 560, 200),
+        "L2": b(50, 210, 290, 300),
+        "R2": b(320, 210, 560, 300),
+        "L3": b(50, 310, 290, 400),
+        "R3": b(320, 310, 560, 400),
+    }
+    names = list(boxes)
+    order = [names[i] for i in reading_order(list(boxes.values()))]
+    assert order == ["title", "L1", "L2", "L3", "R1", "R2", "R3"]
+
+
+def test_full_width_heading_between_column_runs_separates_them() -> None:
+    boxes = {
+        "L1": b(50, 100, 290, 200),
+        "R1": b(320, 100, 560, 200),
+        "mid": b(50, 220, 560, 240),
+        "L2": b(50, 260, 290, 360),
+        "R2": b(320, 260, 560, 360),
+    }
+    names = list(boxes)
+    order = [names[i] for i in reading_order(list(boxes.values()))]
+    assert order == ["L1", "R1", "mid", "L2", "R2"]
+
+
+def test_invoice_header_blocks_then_table_then_totals() -> None:
+    boxes = {
+        "totals": b(380, 500, 560, 560),
+        "table": b(50, 300, 560, 480),
+        "meta": b(380, 50, 560, 100),
+        "vendor": b(50, 50, 250, 110),
+    }
+    names = list(boxes)
+    order = [names[i] for i in reading_order(list(boxes.values()))]
+    assert order == ["vendor", "meta", "table", "totals"]
