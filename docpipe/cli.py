@@ -131,6 +131,54 @@ def ask(
 
 
 @app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of invoices or receipts.")],
+    schema: Annotated[str, typer.Option(help="invoice, receipt, a JSON Schema file or module:Class.")] = "invoice",
+    out: Annotated[Path, typer.Option("--out", help="Folder for <name>.json files and results.jsonl.")] = Path(
+        "results"
+    ),
+    debug: DebugOpt = False,
+) -> None:
+    """Extract structured JSON from each document, with page and box for every field."""
+    _quiet_libraries()
+    from tqdm import tqdm
+
+    from docpipe.extract.schemas import load_schema
+    from docpipe.ingest import discover
+    from docpipe.jobs import run_extraction
+
+    try:
+        sch = load_schema(schema)
+    except ValueError as e:
+        raise _fail(str(e), 2) from None
+    files, problems = discover(paths)
+    for p in problems:
+        typer.echo(f"error: {p.error}", err=True)
+    if not files:
+        raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+    dp = _app(None)
+    bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr)
+
+    def done(record) -> None:  # type: ignore[no-untyped-def]
+        bar.update(1)
+        if record.status == "error":
+            tqdm.write(f"error: {'; '.join(record.errors)}", file=sys.stderr)
+
+    try:
+        records = run_extraction(files, sch, out, dp.converter, on_done=done)
+    except Exception as e:
+        if debug:
+            raise
+        raise _fail(f"extract failed: {type(e).__name__}: {e}") from None
+    finally:
+        bar.close()
+    failed = sum(1 for r in records if r.status == "error") + len(problems)
+    typer.echo(f"{len(records) - failed + len(problems)} ok, {failed} failed  → {out}/results.jsonl")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def parse(
     file: Annotated[Path, typer.Argument(help="A PDF or image.")],
     fmt: Annotated[str, typer.Option("--format", help="html, markdown or json.")] = "html",

@@ -1,0 +1,86 @@
+"""Shared fixtures: the samples, one converter per session, one ingested home per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+DOCPIPE = [sys.executable, "-m", "docpipe.cli"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true", help="Rewrite tests/golden/* from current output.")
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-golden"))
+
+
+def expected(stem: str) -> dict[str, Any]:
+    return dict(json.loads((SAMPLES / "expected" / f"{stem}.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def converter():  # type: ignore[no-untyped-def]
+    from docpipe.pipeline import Converter
+
+    c = Converter()
+    c.warm_up()
+    return c
+
+
+@pytest.fixture(scope="session")
+def converted(converter):  # type: ignore[no-untyped-def]
+    """Each sample converted once per session, keyed by file name."""
+    cache: dict[str, Any] = {}
+
+    def get(name: str):  # type: ignore[no-untyped-def]
+        if name not in cache:
+            cache[name] = converter.convert(SAMPLES / name)
+        return cache[name]
+
+    return get
+
+
+def run_cli(*args: str, home: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+    cmd = [*DOCPIPE, *args]
+    if home is not None:
+        cmd += ["--home", str(home)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def unseen_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of documents docpipe has never seen: a text invoice PDF and a PNG scan of one."""
+    folder = tmp_path_factory.mktemp("unseen")
+    shutil.copy(SAMPLES / "invoice_acme.pdf", folder / "acme.pdf")
+    from docpipe.load.pdf import open_pdf
+
+    pdf = open_pdf(SAMPLES / "scanned_invoice.pdf")
+    pdf[0].render(scale=200 / 72).to_pil().save(folder / "blue_harbor_scan.png", dpi=(200, 200))
+    pdf.close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ingested_home(tmp_path_factory: pytest.TempPathFactory, unseen_docs: Path) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    proc = run_cli("ingest", str(unseen_docs), home=home)
+    assert proc.returncode == 0, proc.stderr
+    return home
