@@ -6,9 +6,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from docpipe.app import Docpipe
+    from docpipe.extract.record import ExtractionRecord
+    from docpipe.rag import Mode
 
 app = typer.Typer(
     help="Private document AI: parse, index, ask and extract from PDFs and scans, all on your machine.",
@@ -37,7 +42,7 @@ def _quiet_libraries() -> None:
     quiet_third_party(logging.ERROR)
 
 
-def _app(home: Path | None):  # type: ignore[no-untyped-def]
+def _app(home: Path | None) -> Docpipe:
     from docpipe.app import Docpipe
     from docpipe.config import Settings
 
@@ -115,7 +120,7 @@ def ask(
     if not (dp.home / "store.db").exists():
         raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
     try:
-        answer = dp.ask(question, k=k, mode=mode)  # type: ignore[arg-type]
+        answer = dp.ask(question, k=k, mode=cast("Mode", mode))
     except Exception as e:
         if debug:
             raise
@@ -159,7 +164,7 @@ def extract(
     dp = _app(None)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr)
 
-    def done(record) -> None:  # type: ignore[no-untyped-def]
+    def done(record: ExtractionRecord) -> None:
         bar.update(1)
         if record.status == "error":
             tqdm.write(f"error: {'; '.join(record.errors)}", file=sys.stderr)

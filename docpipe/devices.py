@@ -25,6 +25,8 @@ def faiss_gpu_count(faiss_module: object) -> int:
 
 
 def choose_faiss_backend(faiss_module: object, prefer_gpu: bool = True) -> str:
-    return "gpu" if prefer_gpu and faiss_gpu_count(faiss_module) > 0 and hasattr(
-        faiss_module, "StandardGpuResources"
-    ) else "cpu"
+    return (
+        "gpu"
+        if prefer_gpu and faiss_gpu_count(faiss_module) > 0 and hasattr(faiss_module, "StandardGpuResources")
+        else "cpu"
+    )

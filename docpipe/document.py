@@ -8,7 +8,7 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -175,7 +175,7 @@ class Page(BaseModel):
     rotation: int = 0
 
 
-class ConversionStatus(str, Enum):
+class ConversionStatus(StrEnum):
     SUCCESS = "success"
     PARTIAL = "partial"
     FAILURE = "failure"

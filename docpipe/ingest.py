@@ -68,9 +68,7 @@ def ingest_lock(home: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IngestLockedError(
-                f"another docpipe ingest is writing to {home}; wait for it to finish"
-            ) from None
+            raise IngestLockedError(f"another docpipe ingest is writing to {home}; wait for it to finish") from None
         try:
             yield
         finally:
@@ -84,9 +82,7 @@ class Ingestor:
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
 
-    def ingest(
-        self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None
-    ) -> list[FileOutcome]:
+    def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
         with ingest_lock(self.home):
             store = Store(self.home / "store.db")
@@ -122,11 +118,17 @@ class Ingestor:
         cached = store.cached_vectors(hashes, self.embedder.name)
         todo = [c.text for c in chunks if c.content_hash not in cached]
         fresh = iter(self.embedder.embed(todo))
-        vectors = np.vstack([cached[h] if h in cached else next(fresh) for h in hashes]) if chunks else (
-            np.zeros((0, self.embedder.dim), dtype=np.float32)
+        vectors = (
+            np.vstack([cached[h] if h in cached else next(fresh) for h in hashes])
+            if chunks
+            else (np.zeros((0, self.embedder.dim), dtype=np.float32))
         )
         store.put_document(doc, key, chunks, vectors, self.embedder.name)
         return FileOutcome(
-            str(path), "ingested", "; ".join(result.errors) or None, len(doc.pages), len(chunks),
+            str(path),
+            "ingested",
+            "; ".join(result.errors) or None,
+            len(doc.pages),
+            len(chunks),
             time.perf_counter() - t0,
         )

@@ -33,8 +33,14 @@ def extract_file(path: Path, schema: Schema, converter: Converter) -> Extraction
         error = f"{path}: {type(e).__name__}: {e}"
     if result is None or result.document is None:
         errors = result.errors if result is not None else [error]
-        return ExtractionRecord(source=str(path), schema=schema.name, status="error", data={},
-                                provenance={}, errors=errors or [f"{path}: conversion failed"])
+        return ExtractionRecord(
+            source=str(path),
+            schema=schema.name,
+            status="error",
+            data={},
+            provenance={},
+            errors=errors or [f"{path}: conversion failed"],
+        )
     record = extract_document(result.document, schema, source=str(path))
     if result.errors:
         record.errors = [*result.errors, *record.errors]

@@ -110,9 +110,7 @@ class LayoutStage:
     def __call__(self, ctx: PageContext) -> PageContext:
         image = ctx.image_at(self.options.dpi)
         f = 1.0 / ctx.px_per_pt
-        ctx.regions = [
-            Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)
-        ]
+        ctx.regions = [Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)]
         return ctx
 
 
@@ -166,8 +164,13 @@ def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source:
         source=source,
         mime=mime,
         pages=[
-            Page(number=c.source.number, width=c.source.width, height=c.source.height,
-                 origin=c.origin, rotation=c.source.rotation)
+            Page(
+                number=c.source.number,
+                width=c.source.width,
+                height=c.source.height,
+                origin=c.origin,
+                rotation=c.source.rotation,
+            )
             for c in pages
         ],
         body=body,
@@ -191,9 +194,9 @@ def _mark_repeated_furniture(pages: list[PageContext]) -> None:
                 seen[key] = seen.get(key, 0) + 1
     for ctx in pages:
         for e in ctx.elements:
-            key = key_of.get(id(e))
-            if key is not None and seen[key] >= 2:
-                e.label = "page_header" if key[1] else "page_footer"
+            found = key_of.get(id(e))
+            if found is not None and seen[found] >= 2:
+                e.label = "page_header" if found[1] else "page_footer"
 
 
 def _continues(prev: Element, nxt: Element) -> bool:
@@ -252,12 +255,9 @@ class Converter:
             except Exception as e:  # a broken page must not take the batch down
                 errors.append(f"{path}: page {len(pages) + 1} failed ({type(e).__name__}: {e})")
         if not pages:
-            return ConversionResult(
-                source=str(path), status=ConversionStatus.FAILURE, errors=errors, timings=timings
-            )
+            return ConversionResult(source=str(path), status=ConversionStatus.FAILURE, errors=errors, timings=timings)
         doc = finish_document(pages, doc_id=src.sha256, name=path.name, source=str(path), mime=src.mime)
         status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
         if status is ConversionStatus.SUCCESS and not any(e.text.strip() for e in doc.body):
             errors.append(f"{path}: no text found on any page")
         return ConversionResult(source=str(path), status=status, document=doc, errors=errors, timings=timings)
-

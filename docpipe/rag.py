@@ -128,17 +128,41 @@ class Asker:
             cited = _cited_indices(text, len(chunks)) or [0]
             clean = re.sub(r"\s*\[\d+\]", "", text).strip()
             cites = [_citation(chunks[i], _locate(clean, chunks[i])) for i in cited]
-            return Answer(answer=clean, citations=cites, model=gen.model, grounded=True, mode="llm",
-                          latency_s=time.perf_counter() - t0)
+            return Answer(
+                answer=clean,
+                citations=cites,
+                model=gen.model,
+                grounded=True,
+                mode="llm",
+                latency_s=time.perf_counter() - t0,
+            )
         if mode == "auto" and extractive is not None:
             return self._extractive(extractive, t0, fallback_from=gen.model)
-        return Answer(answer=NOT_FOUND, citations=[], model=gen.model, grounded=False, mode="llm",
-                      latency_s=time.perf_counter() - t0)
+        return Answer(
+            answer=NOT_FOUND,
+            citations=[],
+            model=gen.model,
+            grounded=False,
+            mode="llm",
+            latency_s=time.perf_counter() - t0,
+        )
 
     def _extractive(self, found: LineAnswer | None, t0: float, fallback_from: str | None = None) -> Answer:
         model = "extractive" if fallback_from is None else f"extractive (fallback from {fallback_from})"
         if found is None:
-            return Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="extractive",
-                          latency_s=time.perf_counter() - t0)
-        return Answer(answer=found.text, citations=[_citation(found.chunk, found.line)], model=model,
-                      grounded=True, mode="extractive", latency_s=time.perf_counter() - t0)
+            return Answer(
+                answer=NOT_FOUND,
+                citations=[],
+                model=model,
+                grounded=False,
+                mode="extractive",
+                latency_s=time.perf_counter() - t0,
+            )
+        return Answer(
+            answer=found.text,
+            citations=[_citation(found.chunk, found.line)],
+            model=model,
+            grounded=True,
+            mode="extractive",
+            latency_s=time.perf_counter() - t0,
+        )

@@ -121,7 +121,5 @@ def join_tables(a: TableData, b: TableData) -> TableData:
     """Append b's rows to a, dropping b's repeated header row."""
     skip = 1 if [c.text for c in a.cells if c.row == 0] == [c.text for c in b.cells if c.row == 0] else 0
     offset = a.n_rows - skip
-    moved = [
-        c.model_copy(update={"row": c.row + offset, "is_header": False}) for c in b.cells if c.row >= skip
-    ]
+    moved = [c.model_copy(update={"row": c.row + offset, "is_header": False}) for c in b.cells if c.row >= skip]
     return TableData(n_rows=a.n_rows + b.n_rows - skip, n_cols=a.n_cols, cells=a.cells + moved)

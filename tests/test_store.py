@@ -11,10 +11,17 @@ from docpipe.index.vectors import VectorIndex
 
 def _doc(sha: str, text: str) -> Document:
     box = BBox(x0=10, y0=20, x1=200, y1=40)
-    el = Element(id="e0", label="text", text=text, prov=[Provenance(page=1, bbox=box)],
-                 lines=[Line(text=text, bbox=box)])
-    return Document(id=sha, name="x.pdf", source="x.pdf", mime="application/pdf",
-                    pages=[Page(number=1, width=612, height=792, origin="text_layer")], body=[el])
+    el = Element(
+        id="e0", label="text", text=text, prov=[Provenance(page=1, bbox=box)], lines=[Line(text=text, bbox=box)]
+    )
+    return Document(
+        id=sha,
+        name="x.pdf",
+        source="x.pdf",
+        mime="application/pdf",
+        pages=[Page(number=1, width=612, height=792, origin="text_layer")],
+        body=[el],
+    )
 
 
 def _put(store: Store, sha: str, text: str, path: str = "/a/x.pdf") -> None:

@@ -50,8 +50,7 @@ def _spans(e: Element) -> list[ChunkSpan]:
     for ln, page in zip(e.lines, page_breaks, strict=True):
         lines_by_page.setdefault(page, []).append(SpanLine(text=ln.text, page=page, bbox=ln.bbox.as_list()))
     return [
-        ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox.as_list(), text=e.text,
-                  lines=lines_by_page.get(p.page, []))
+        ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox.as_list(), text=e.text, lines=lines_by_page.get(p.page, []))
         for p in e.prov
     ]
 

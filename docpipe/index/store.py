@@ -134,9 +134,7 @@ class Store:
                 out[h] = np.frombuffer(row[0], dtype=np.float32)
         return out
 
-    def put_document(
-        self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str
-    ) -> int:
+    def put_document(self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str) -> int:
         """Replace whatever this path or content held before with the new document, atomically."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -144,16 +142,32 @@ class Store:
             cur = self.db.execute(
                 "INSERT INTO documents(sha256, path, name, mime, status, error, n_pages, doc_json, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
-                (doc.id, path, doc.name, doc.mime, "ok", None, len(doc.pages),
-                 zlib.compress(doc.model_dump_json().encode()), time.time()),
+                (
+                    doc.id,
+                    path,
+                    doc.name,
+                    doc.mime,
+                    "ok",
+                    None,
+                    len(doc.pages),
+                    zlib.compress(doc.model_dump_json().encode()),
+                    time.time(),
+                ),
             )
             doc_row = int(cur.lastrowid or 0)
             for chunk, vec in zip(chunks, vectors, strict=True):
                 c = self.db.execute(
                     "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash)"
                     " VALUES (?,?,?,?,?,?,?)",
-                    (doc_row, chunk.seq, chunk.text, chunk.html, chunk.heading,
-                     json.dumps([s.model_dump() for s in chunk.spans]), chunk.content_hash),
+                    (
+                        doc_row,
+                        chunk.seq,
+                        chunk.text,
+                        chunk.html,
+                        chunk.heading,
+                        json.dumps([s.model_dump() for s in chunk.spans]),
+                        chunk.content_hash,
+                    ),
                 )
                 self.db.execute(
                     "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
@@ -209,8 +223,7 @@ class Store:
             ids,
         ).fetchall()
         return {
-            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], [ChunkSpan(**s) for s in json.loads(r[5])])
-            for r in rows
+            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], [ChunkSpan(**s) for s in json.loads(r[5])]) for r in rows
         }
 
     def keyword_search(self, query: str, k: int) -> list[int]:

@@ -59,9 +59,8 @@ def _build_blocks(lines: list[TextLine]) -> list[Block]:
             gap = seg.bbox.y0 - last.bbox.y1
             h = max(last.height, seg.height)
             similar = 0.75 < seg.height / max(last.height, 1e-6) < 1.35
-            aligned = (
-                abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h
-                or seg.bbox.x_overlap(last.bbox) > 0.6 * min(seg.bbox.width, last.bbox.width)
+            aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
+                seg.bbox.width, last.bbox.width
             )
             if -0.3 * h < gap < 0.8 * h and similar and aligned:
                 target = b
@@ -90,8 +89,10 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
     if n_lines <= 2 and box.y0 > (1 - FURNITURE_BAND) * page_h:
         return "page_footer"
     # Invoices start near the top edge, so a header needs more than its position.
-    if n_lines == 1 and box.y1 < FURNITURE_BAND * page_h and (
-        region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text)
+    if (
+        n_lines == 1
+        and box.y1 < FURNITURE_BAND * page_h
+        and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
     ):
         return "page_header"
     if region in ("caption", "formula"):
@@ -136,8 +137,14 @@ def assemble_page(
                 prov=[Provenance(page=page_no, bbox=box)],
                 confidence=min(s.confidence for s in segs),
                 origin=origin,
-                lines=[Line(text=" ".join(s.text for s in ln.segments), bbox=ln.bbox,
-                            words=[w for s in ln.segments for w in s.words]) for ln in tlines],
+                lines=[
+                    Line(
+                        text=" ".join(s.text for s in ln.segments),
+                        bbox=ln.bbox,
+                        words=[w for s in ln.segments for w in s.words],
+                    )
+                    for ln in tlines
+                ],
                 table=table,
             )
         )
@@ -159,7 +166,13 @@ def assemble_page(
     for r in regions:  # figures carry no words but are part of the page
         if r.label == "figure" and not any(e.bbox.intersection(r.bbox) > 0.3 * r.bbox.area for e in elements):
             elements.append(
-                Element(id="", label="figure", text="", prov=[Provenance(page=page_no, bbox=r.bbox)],
-                        confidence=r.score, origin=origin)
+                Element(
+                    id="",
+                    label="figure",
+                    text="",
+                    prov=[Provenance(page=page_no, bbox=r.bbox)],
+                    confidence=r.score,
+                    origin=origin,
+                )
             )
     return elements

@@ -22,6 +22,7 @@ class RapidOcrEngine:
             from rapidocr import RapidOCR
 
             from docpipe.logs import info_silenced
+
             # Two cores here: more intra-op threads than cores only adds contention.
             threads = max(1, min(4, os.cpu_count() or 1))
             with info_silenced():
@@ -43,9 +44,7 @@ class RapidOcrEngine:
                     if text.strip():
                         words.append(Word(text=text, bbox=_quad_box(quad), confidence=float(score)))
             else:
-                words.append(
-                    Word(text=line_text, bbox=_quad_box(result.boxes[i]), confidence=float(result.scores[i]))
-                )
+                words.append(Word(text=line_text, bbox=_quad_box(result.boxes[i]), confidence=float(result.scores[i])))
         return words
 
 

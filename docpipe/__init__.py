@@ -1,0 +1,3 @@
+"""docpipe: private document AI. See docpipe.app.Docpipe for the library entry point."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Chunking, embedding, the SQLite store, FAISS vectors and hybrid search."""
