@@ -16,72 +16,11 @@ from docpipe.index.store import StoredChunk
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "show",
-        "tell",
-        "that",
-        "the",
-        "their",
-        "there",
-        "these",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "document",
-        "documents",
-        "file",
-        "page",
-        "pdf",
-    ]
+    """a an and are as at be by can could did do does for from had has have how i in is it its me my of on or our
+    please show tell that the their there these this to was we were what when where which who whom why will with
+    would you your document documents file page pdf""".split()
 )
-_VALUE_WORDS = frozenset(
-    ["total", "amount", "due", "date", "number", "price", "cost", "tax", "subtotal", "balance", "sum", "how", "much"]
-)
+_VALUE_WORDS = frozenset("total amount due date number price cost tax subtotal balance sum how much".split())
 
 
 def content_words(text: str) -> set[str]:
