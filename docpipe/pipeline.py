@@ -30,6 +30,9 @@ from docpipe.layout.blocks import assemble_page
 from docpipe.layout.reading_order import reading_order
 from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
+from docpipe.ocr.deskew import estimate_skew, rotate, unrotate_element
+
+MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
 from docpipe.tables import join_tables, same_columns
 
 
@@ -52,6 +55,7 @@ class PageContext:
     origin: Origin = "text_layer"
     regions: list[Region] = field(default_factory=list)  # points
     elements: list[Element] = field(default_factory=list)
+    skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -94,6 +98,11 @@ class TextStage:
             ctx.words, ctx.origin = ctx.source.text_words, "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
+        angle = estimate_skew(image)
+        if abs(angle) >= MIN_SKEW:
+            # Later stages work on the straightened page; UnskewStage maps boxes back.
+            ctx.image = image = rotate(image, angle)
+            ctx.skew = angle
         f = 1.0 / ctx.px_per_pt
         ctx.words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
         ctx.origin = "ocr"
@@ -129,6 +138,18 @@ class ReadingOrderStage:
     def __call__(self, ctx: PageContext) -> PageContext:
         order = reading_order([e.bbox for e in ctx.elements])
         ctx.elements = [ctx.elements[i] for i in order]
+        return ctx
+
+
+class UnskewStage:
+    """Boxes back into the original page's coordinates after a deskewed OCR pass."""
+
+    name = "unskew"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        if ctx.skew:
+            w, h = ctx.source.width, ctx.source.height
+            ctx.elements = [unrotate_element(e, ctx.skew, w, h) for e in ctx.elements]
         return ctx
 
 
@@ -218,6 +239,7 @@ class Converter:
             LayoutStage(self.options),
             AssembleStage(),
             ReadingOrderStage(),
+            UnskewStage(),
         ]
 
     def warm_up(self) -> None:
