@@ -16,6 +16,7 @@ from docpipe.layout.lines import Segment, TextLine, group_lines, median_line_hei
 from docpipe.tables import build_table, find_tables
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
+_MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
 
@@ -39,11 +40,13 @@ def _merge_label_values(line: TextLine, height: float) -> TextLine:
     out: list[Segment] = [segs[0]]
     for s in segs[1:]:
         prev = out[-1]
-        label_like = prev.text.rstrip().endswith(":") or (
-            len(prev.words) <= 4 and not any(ch.isdigit() for ch in prev.text)
-        )
+        near = s.bbox.x0 - prev.bbox.x1 < 20 * height
+        colon_label = prev.text.rstrip().endswith(":") and len(s.words) <= 6
+        label_like = len(prev.words) <= 4 and not any(ch.isdigit() for ch in prev.text)
         value_like = len(s.words) <= 4 and bool(_VALUE.match(s.text.strip()))
-        if label_like and value_like and s.bbox.x0 - prev.bbox.x1 < 20 * height:
+        # Receipts: "2 x Cappuccino ........ $7.50" - an item or label, then an amount.
+        priced = len(prev.words) <= 8 and bool(_MONEY.match(s.text.strip())) and not _MONEY.match(prev.text.strip())
+        if near and (colon_label or (label_like and value_like) or priced):
             out[-1] = Segment(prev.words + s.words)
         else:
             out.append(s)
@@ -95,7 +98,7 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
         and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
     ):
         return "page_header"
-    if region in ("caption", "formula"):
+    if region == "caption":
         return region
     if n_lines <= 3 and b.line_height >= 1.6 * body_h:
         return "title" if page_no == 1 and box.y0 < 0.4 * page_h else "section_header"
