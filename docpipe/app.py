@@ -57,7 +57,9 @@ class Docpipe:
 
         s = self.settings
         kind = "openai" if s.llm_base_url else "embedded"
-        return make_generator(kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key)
+        return make_generator(
+            kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, cache_dir=s.cache_dir
+        )
 
     def ask(self, question: str, *, k: int = 5, mode: Mode = "auto") -> Answer:
         store = self.store()
@@ -65,7 +67,7 @@ class Docpipe:
             vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
             vectors.load(store)
             retriever = Retriever(store, self.embedder, vectors)
-            generator = None if mode == "extractive" else self.generator()
-            return Asker(retriever, generator).ask(question, k=k, mode=mode)
+            # The LLM loads only if the question needs it.
+            return Asker(retriever, self.generator).ask(question, k=k, mode=mode)
         finally:
             store.close()

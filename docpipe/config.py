@@ -6,6 +6,7 @@ it (or the values they need) down, so two pipelines with different settings can 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCPIPE_", extra="ignore")
 
     home: Path = Field(default=Path(".docpipe"), description="store, index and logs")
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docpipe",
+        description="derived model files (e.g. the dequantized embedded LLM), shared by all homes",
+    )
     ocr_engine: str = "rapidocr"
     layout_model: str = "rapid_layout"
     render_dpi: int = 200

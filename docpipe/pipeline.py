@@ -31,9 +31,9 @@ from docpipe.layout.reading_order import reading_order
 from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
 from docpipe.ocr.deskew import estimate_skew, rotate, unrotate_element
+from docpipe.tables import join_tables, same_columns
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
-from docpipe.tables import join_tables, same_columns
 
 
 class ConvertOptions(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
@@ -70,16 +71,24 @@ def _norm_figure(s: str) -> str:
     return re.sub(r"[^\d]", "", s)
 
 
-def supported(answer: str, chunks: list[StoredChunk]) -> bool:
-    """Every figure in the answer occurs in the passages, and it says something at all."""
+def _figures(text: str) -> set[str]:
+    return {f for f in (_norm_figure(m) for m in _FIGURE.findall(text)) if f}
+
+
+def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int]) -> list[int]:
+    """Passages that back the answer: the cited ones if they hold its figures, else the first
+    passage that does. Empty when the answer is a refusal or its figures are in no passage
+    (a figure the model made up, or took from the question)."""
     if not answer.strip() or "don't know" in answer.lower() or "do not know" in answer.lower():
-        return False
-    passage_figures = {_norm_figure(m) for c in chunks for m in _FIGURE.findall(c.text)}
-    figures = [_norm_figure(m) for m in _FIGURE.findall(answer)]
-    figures = [f for f in figures if f and not (len(f) == 1 and f in "0123456789" and answer.count("[") > 0)]
+        return []
+    figures = _figures(re.sub(r"\[\d+\]", "", answer))
     if figures:
-        return all(f in passage_figures for f in figures)
-    return bool(content_words(answer) & {w for c in chunks for w in content_words(c.text)})
+        holds = [i for i, c in enumerate(chunks) if figures <= _figures(c.text)]
+        good = [i for i in cited if i in holds]
+        return good or holds[:1]
+    words = content_words(answer)
+    overlap = [i for i, c in enumerate(chunks) if len(words & content_words(c.text)) >= max(1, len(words) // 2)]
+    return [i for i in cited if i in overlap] or overlap[:1]
 
 
 def _cited_indices(text: str, n: int) -> list[int]:
@@ -111,7 +120,10 @@ def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
 
 
 class Asker:
-    def __init__(self, retriever: Retriever, generator: Generator | None) -> None:
+    """auto: the best-supported line when one answers the question (exact, instant), else the
+    LLM, accepted only when grounded; llm: the LLM alone, still checked; extractive: no LLM."""
+
+    def __init__(self, retriever: Retriever, generator: Callable[[], Generator] | None) -> None:
         self.retriever = retriever
         self.generator = generator
 
@@ -119,50 +131,24 @@ class Asker:
         t0 = time.perf_counter()
         hits: list[Hit] = self.retriever.search(question, k=k)
         chunks = [h.chunk for h in hits]
-        extractive = best_line(question, chunks)
-        if mode == "extractive" or self.generator is None:
+        extractive = best_line(question, chunks) if mode != "llm" else None
+        if mode == "extractive" or self.generator is None or (mode == "auto" and extractive is not None):
             return self._extractive(extractive, t0)
-        gen = self.generator.generate(build_messages(question, chunks), max_tokens=160, temperature=0.0)
+        generator = self.generator()
+        gen = generator.generate(build_messages(question, chunks), max_tokens=160, temperature=0.0)
         text = re.sub(r"\s+", " ", gen.text).strip()
-        if chunks and supported(text, chunks):
-            cited = _cited_indices(text, len(chunks)) or [0]
-            clean = re.sub(r"\s*\[\d+\]", "", text).strip()
-            cites = [_citation(chunks[i], _locate(clean, chunks[i])) for i in cited]
-            return Answer(
-                answer=clean,
-                citations=cites,
-                model=gen.model,
-                grounded=True,
-                mode="llm",
-                latency_s=time.perf_counter() - t0,
-            )
-        if mode == "auto" and extractive is not None:
-            return self._extractive(extractive, t0, fallback_from=gen.model)
-        return Answer(
-            answer=NOT_FOUND,
-            citations=[],
-            model=gen.model,
-            grounded=False,
-            mode="llm",
-            latency_s=time.perf_counter() - t0,
-        )
+        backing = grounding_passages(text, chunks, _cited_indices(text, len(chunks)))
+        if not backing:
+            return Answer(answer=NOT_FOUND, citations=[], model=gen.model, grounded=False, mode="llm",
+                          latency_s=time.perf_counter() - t0)
+        clean = re.sub(r"\s*\[\d+\]", "", text).strip()
+        cites = [_citation(chunks[i], _locate(clean, chunks[i])) for i in backing]
+        return Answer(answer=clean, citations=cites, model=gen.model, grounded=True, mode="llm",
+                      latency_s=time.perf_counter() - t0)
 
-    def _extractive(self, found: LineAnswer | None, t0: float, fallback_from: str | None = None) -> Answer:
-        model = "extractive" if fallback_from is None else f"extractive (fallback from {fallback_from})"
+    def _extractive(self, found: LineAnswer | None, t0: float) -> Answer:
         if found is None:
-            return Answer(
-                answer=NOT_FOUND,
-                citations=[],
-                model=model,
-                grounded=False,
-                mode="extractive",
-                latency_s=time.perf_counter() - t0,
-            )
-        return Answer(
-            answer=found.text,
-            citations=[_citation(found.chunk, found.line)],
-            model=model,
-            grounded=True,
-            mode="extractive",
-            latency_s=time.perf_counter() - t0,
-        )
+            return Answer(answer=NOT_FOUND, citations=[], model="extractive", grounded=False, mode="extractive",
+                          latency_s=time.perf_counter() - t0)
+        return Answer(answer=found.text, citations=[_citation(found.chunk, found.line)], model="extractive",
+                      grounded=True, mode="extractive", latency_s=time.perf_counter() - t0)

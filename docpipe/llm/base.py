@@ -21,7 +21,8 @@ class Generation:
 
 
 class Generator(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def warm_up(self) -> None: ...
 
