@@ -6,7 +6,6 @@ job leaves only whole files behind.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -65,12 +64,12 @@ def run_extraction(
     records: list[ExtractionRecord] = []
     for f in files:
         record = extract_file(f, schema, converter)
-        _write_atomic(out_dir / names[f], record.model_dump_json(indent=2) + "\n")
+        _write_atomic(out_dir / names[f], record.to_json(indent=2) + "\n")
         records.append(record)
         if on_done:
             on_done(record)
     _write_atomic(
         out_dir / "results.jsonl",
-        "".join(json.dumps(r.model_dump(), ensure_ascii=False) + "\n" for r in records),
+        "".join(r.to_json() + "\n" for r in records),
     )
     return records

@@ -139,16 +139,40 @@ class Asker:
         text = re.sub(r"\s+", " ", gen.text).strip()
         backing = grounding_passages(text, chunks, _cited_indices(text, len(chunks)))
         if not backing:
-            return Answer(answer=NOT_FOUND, citations=[], model=gen.model, grounded=False, mode="llm",
-                          latency_s=time.perf_counter() - t0)
+            return Answer(
+                answer=NOT_FOUND,
+                citations=[],
+                model=gen.model,
+                grounded=False,
+                mode="llm",
+                latency_s=time.perf_counter() - t0,
+            )
         clean = re.sub(r"\s*\[\d+\]", "", text).strip()
         cites = [_citation(chunks[i], _locate(clean, chunks[i])) for i in backing]
-        return Answer(answer=clean, citations=cites, model=gen.model, grounded=True, mode="llm",
-                      latency_s=time.perf_counter() - t0)
+        return Answer(
+            answer=clean,
+            citations=cites,
+            model=gen.model,
+            grounded=True,
+            mode="llm",
+            latency_s=time.perf_counter() - t0,
+        )
 
     def _extractive(self, found: LineAnswer | None, t0: float) -> Answer:
         if found is None:
-            return Answer(answer=NOT_FOUND, citations=[], model="extractive", grounded=False, mode="extractive",
-                          latency_s=time.perf_counter() - t0)
-        return Answer(answer=found.text, citations=[_citation(found.chunk, found.line)], model="extractive",
-                      grounded=True, mode="extractive", latency_s=time.perf_counter() - t0)
+            return Answer(
+                answer=NOT_FOUND,
+                citations=[],
+                model="extractive",
+                grounded=False,
+                mode="extractive",
+                latency_s=time.perf_counter() - t0,
+            )
+        return Answer(
+            answer=found.text,
+            citations=[_citation(found.chunk, found.line)],
+            model="extractive",
+            grounded=True,
+            mode="extractive",
+            latency_s=time.perf_counter() - t0,
+        )

@@ -54,7 +54,12 @@ def de(v: Decimal) -> str:
 
 def items_json(items: list[Item]) -> list[dict[str, Any]]:
     return [
-        {"description": i.description, "quantity": i.quantity, "unit_price": float(i.unit_price), "amount": float(i.amount)}
+        {
+            "description": i.description,
+            "quantity": i.quantity,
+            "unit_price": float(i.unit_price),
+            "amount": float(i.amount),
+        }
         for i in items
     ]
 
@@ -151,9 +156,18 @@ def make_acme(out: Path) -> dict[str, Any]:
             "total": float(total),
             "line_items": items_json(ACME_ITEMS),
         },
-        "reading_order": ["ACME Industrial Supply Co.", "4100 Foundry Road", "Invoice No", "Bill To",
-                          "Description", "Steel bracket", "Shipping and handling", "Subtotal", "Total Due",
-                          "Payment terms"],
+        "reading_order": [
+            "ACME Industrial Supply Co.",
+            "4100 Foundry Road",
+            "Invoice No",
+            "Bill To",
+            "Description",
+            "Steel bracket",
+            "Shipping and handling",
+            "Subtotal",
+            "Total Due",
+            "Payment terms",
+        ],
         "furniture": ["Page 1 of 1"],
         "questions": [
             {"question": "What is the total due on the ACME invoice?", "answer_contains": us(total)[1:]},
@@ -254,8 +268,15 @@ def make_multipage(out: Path) -> dict[str, Any]:
             "total": float(total),
             "line_items": items_json(items),
         },
-        "reading_order": ["Nordlicht GmbH", "Rechnungsnummer", "Beschreibung", items[0].description,
-                          items[-1].description, "Zwischensumme", "Gesamtbetrag"],
+        "reading_order": [
+            "Nordlicht GmbH",
+            "Rechnungsnummer",
+            "Beschreibung",
+            items[0].description,
+            items[-1].description,
+            "Zwischensumme",
+            "Gesamtbetrag",
+        ],
         "furniture": ["Page 1 of 2", "Page 2 of 2"],
         "questions": [
             {"question": "What is the Gesamtbetrag of the Nordlicht invoice?", "answer_contains": de(total)[2:]},
@@ -269,21 +290,39 @@ def make_multipage(out: Path) -> dict[str, Any]:
 COLUMN_TEXT = {
     "left": [
         ("Harbour history", None),
-        (None, "Column one, paragraph one. The old harbour was built in 1842 to serve the grain trade and "
-               "quickly became the busiest quay on the northern coast."),
-        (None, "Column one, paragraph two. Fishing fleets moved in after the railway arrived, and the "
-               "market hall opened its doors every morning before dawn."),
-        (None, "Column one, paragraph three. By the turn of the century steam ships had replaced most "
-               "sailing vessels, and the quay walls were raised twice."),
+        (
+            None,
+            "Column one, paragraph one. The old harbour was built in 1842 to serve the grain trade and "
+            "quickly became the busiest quay on the northern coast.",
+        ),
+        (
+            None,
+            "Column one, paragraph two. Fishing fleets moved in after the railway arrived, and the "
+            "market hall opened its doors every morning before dawn.",
+        ),
+        (
+            None,
+            "Column one, paragraph three. By the turn of the century steam ships had replaced most "
+            "sailing vessels, and the quay walls were raised twice.",
+        ),
     ],
     "right": [
         ("Harbour today", None),
-        (None, "Column two, paragraph one. Today the basin hosts a marina with four hundred berths and a "
-               "small museum devoted to the lighthouse keepers."),
-        (None, "Column two, paragraph two. Visitors arrive by ferry in summer, and the restored cranes "
-               "are lit every evening from the promenade."),
-        (None, "Column two, paragraph three. The town council plans a tidal energy pilot at the outer "
-               "breakwater, with first power expected in three years."),
+        (
+            None,
+            "Column two, paragraph one. Today the basin hosts a marina with four hundred berths and a "
+            "small museum devoted to the lighthouse keepers.",
+        ),
+        (
+            None,
+            "Column two, paragraph two. Visitors arrive by ferry in summer, and the restored cranes "
+            "are lit every evening from the promenade.",
+        ),
+        (
+            None,
+            "Column two, paragraph three. The town council plans a tidal energy pilot at the outer "
+            "breakwater, with first power expected in three years.",
+        ),
     ],
 }
 
@@ -330,15 +369,29 @@ def make_two_column(out: Path) -> dict[str, Any]:
     c.setFont("Helvetica", 8)
     c.drawString(50, 30, "Harbour Society Newsletter - Page 1 of 1")
     c.save()
-    markers = ["The Northern Harbour", "Harbour history", "Column one, paragraph one.", "Column one, paragraph two.",
-               "Column one, paragraph three.", "Harbour today", "Column two, paragraph one.",
-               "Column two, paragraph two.", "Column two, paragraph three."]
-    return {"source": "two_column.pdf", "schema": None, "pages": 1, "reading_order": markers,
-            "furniture": ["Page 1 of 1"], "questions": [
-                {"question": "When was the old harbour built?", "answer_contains": "1842"}]}
+    markers = [
+        "The Northern Harbour",
+        "Harbour history",
+        "Column one, paragraph one.",
+        "Column one, paragraph two.",
+        "Column one, paragraph three.",
+        "Harbour today",
+        "Column two, paragraph one.",
+        "Column two, paragraph two.",
+        "Column two, paragraph three.",
+    ]
+    return {
+        "source": "two_column.pdf",
+        "schema": None,
+        "pages": 1,
+        "reading_order": markers,
+        "furniture": ["Page 1 of 1"],
+        "questions": [{"question": "When was the old harbour built?", "answer_contains": "1842"}],
+    }
 
 
 # -- raster helpers -------------------------------------------------------------------------------
+
 
 def degrade(img: Image.Image, seed: int, angle: float, noise: float, blur: float) -> Image.Image:
     rng = np.random.default_rng(seed)
@@ -379,8 +432,9 @@ def make_scanned(out: Path) -> dict[str, Any]:
     text(50, 76, "1200 Wharf Avenue")
     text(50, 92, "Baltimore, MD 21230")
     text(562, 50, "INVOICE", big, right=True)
-    for k, (label, value) in enumerate([("Invoice No:", "BH-88213"), ("Date:", "2024-05-02"),
-                                        ("Due Date:", "2024-06-01")]):
+    for k, (label, value) in enumerate(
+        [("Invoice No:", "BH-88213"), ("Date:", "2024-05-02"), ("Due Date:", "2024-06-01")]
+    ):
         text(360, 90 + 17 * k, label)
         text(562, 90 + 17 * k, value, right=True)
     text(50, 160, "Bill To:", bold)
@@ -423,8 +477,17 @@ def make_scanned(out: Path) -> dict[str, Any]:
             "total": float(total),
             "line_items": items_json(BH_ITEMS),
         },
-        "reading_order": ["Blue Harbor Logistics", "1200 Wharf Avenue", "Invoice No", "Bill To", "Description",
-                          "Container handling", "Pallet wrapping", "Subtotal", "Total Due"],
+        "reading_order": [
+            "Blue Harbor Logistics",
+            "1200 Wharf Avenue",
+            "Invoice No",
+            "Bill To",
+            "Description",
+            "Container handling",
+            "Pallet wrapping",
+            "Subtotal",
+            "Total Due",
+        ],
         "furniture": [],
         "questions": [
             {"question": "What is the total due on the Blue Harbor invoice?", "answer_contains": us(total)[1:]},
@@ -434,6 +497,7 @@ def make_scanned(out: Path) -> dict[str, Any]:
 
 
 # -- 5/6. receipts ------------------------------------------------------------------------------------
+
 
 def receipt_image(lines: list[tuple[str, str, bool]], width: int = 576, size: int = 26) -> Image.Image:
     """Thermal-receipt style: narrow, left label, right-aligned value."""
@@ -454,53 +518,96 @@ def receipt_image(lines: list[tuple[str, str, bool]], width: int = 576, size: in
     return img
 
 
-CAFE_ITEMS = [Item("Cappuccino", 2, Decimal("3.75")), Item("Blueberry muffin", 1, Decimal("2.95")),
-              Item("Orange juice", 1, Decimal("3.25"))]
+CAFE_ITEMS = [
+    Item("Cappuccino", 2, Decimal("3.75")),
+    Item("Blueberry muffin", 1, Decimal("2.95")),
+    Item("Orange juice", 1, Decimal("3.25")),
+]
 
 
 def make_cafe(out: Path) -> dict[str, Any]:
     sub, tax, total = totals(CAFE_ITEMS, Decimal("0.08"))
-    lines = [("Corner Cafe", "<center>", True), ("17 Elm Street, Portland, OR", "<center>", False),
-             ("Date: 25/12/2023  10:42", "", False), ("", "", False)]
+    lines = [
+        ("Corner Cafe", "<center>", True),
+        ("17 Elm Street, Portland, OR", "<center>", False),
+        ("Date: 25/12/2023  10:42", "", False),
+        ("", "", False),
+    ]
     for it in CAFE_ITEMS:
         label = f"{it.quantity} x {it.description}" if it.quantity > 1 else it.description
         lines.append((label, us(it.amount), False))
-    lines += [("", "", False), ("SUBTOTAL", us(sub), False), ("TAX 8%", us(tax), False), ("TOTAL", us(total), True),
-              ("", "", False), ("Thank you!", "<center>", False)]
+    lines += [
+        ("", "", False),
+        ("SUBTOTAL", us(sub), False),
+        ("TAX 8%", us(tax), False),
+        ("TOTAL", us(total), True),
+        ("", "", False),
+        ("Thank you!", "<center>", False),
+    ]
     img = degrade(receipt_image(lines), seed=5, angle=-0.6, noise=8, blur=0.4)
     img.save(out / "receipt_cafe.png", dpi=(200, 200))
     return {
-        "source": "receipt_cafe.png", "schema": "receipt", "pages": 1,
-        "data": {"vendor_name": "Corner Cafe", "vendor_address": "17 Elm Street, Portland, OR", "date": "2023-12-25",
-                 "currency": "USD", "subtotal": float(sub), "tax": float(tax), "total": float(total),
-                 "line_items": items_json(CAFE_ITEMS)},
+        "source": "receipt_cafe.png",
+        "schema": "receipt",
+        "pages": 1,
+        "data": {
+            "vendor_name": "Corner Cafe",
+            "vendor_address": "17 Elm Street, Portland, OR",
+            "date": "2023-12-25",
+            "currency": "USD",
+            "subtotal": float(sub),
+            "tax": float(tax),
+            "total": float(total),
+            "line_items": items_json(CAFE_ITEMS),
+        },
         "reading_order": ["Corner Cafe", "Cappuccino", "Orange juice", "SUBTOTAL", "TOTAL", "Thank you"],
         "furniture": [],
         "questions": [{"question": "What was the total at Corner Cafe?", "answer_contains": f"{total:.2f}"}],
     }
 
 
-MARKET_ITEMS = [Item("Rice 5kg", 1, Decimal("18.90")), Item("Eggs (10)", 2, Decimal("5.20")),
-                Item("Kangkung", 3, Decimal("2.50"))]
+MARKET_ITEMS = [
+    Item("Rice 5kg", 1, Decimal("18.90")),
+    Item("Eggs (10)", 2, Decimal("5.20")),
+    Item("Kangkung", 3, Decimal("2.50")),
+]
 
 
 def make_market(out: Path) -> dict[str, Any]:
     sub = sum((i.amount for i in MARKET_ITEMS), Decimal(0))
     tax = Decimal("0.00")
     total = sub + tax
-    lines = [("FRESH MARKET SDN BHD", "<center>", True), ("No. 8, Jalan Pasar, Kuala Lumpur", "<center>", False),
-             ("Dec 3, 2023", "<center>", False), ("", "", False)]
+    lines = [
+        ("FRESH MARKET SDN BHD", "<center>", True),
+        ("No. 8, Jalan Pasar, Kuala Lumpur", "<center>", False),
+        ("Dec 3, 2023", "<center>", False),
+        ("", "", False),
+    ]
     for it in MARKET_ITEMS:
         lines.append((f"{it.description}  {it.quantity} @ {it.unit_price:.2f}", f"RM {it.amount:.2f}", False))
-    lines += [("", "", False), ("TOTAL", f"RM {total:.2f}", True), ("CASH", "RM 50.00", False),
-              ("CHANGE", f"RM {Decimal(50) - total:.2f}", False)]
+    lines += [
+        ("", "", False),
+        ("TOTAL", f"RM {total:.2f}", True),
+        ("CASH", "RM 50.00", False),
+        ("CHANGE", f"RM {Decimal(50) - total:.2f}", False),
+    ]
     img = degrade(receipt_image(lines, width=640, size=24), seed=6, angle=0.8, noise=9, blur=0.5)
     img.convert("RGB").save(out / "receipt_market.jpg", quality=85, dpi=(200, 200))
     return {
-        "source": "receipt_market.jpg", "schema": "receipt", "pages": 1,
-        "data": {"vendor_name": "FRESH MARKET SDN BHD", "vendor_address": "No. 8, Jalan Pasar, Kuala Lumpur",
-                 "date": "2023-12-03", "currency": "MYR", "subtotal": float(sub), "tax": float(tax),
-                 "total": float(total), "line_items": items_json(MARKET_ITEMS)},
+        "source": "receipt_market.jpg",
+        "schema": "receipt",
+        "pages": 1,
+        "data": {
+            "vendor_name": "FRESH MARKET SDN BHD",
+            "vendor_address": "No. 8, Jalan Pasar, Kuala Lumpur",
+            # The receipt prints no subtotal or tax line: the truth is "absent", not a computed value.
+            "date": "2023-12-03",
+            "currency": "MYR",
+            "subtotal": None,
+            "tax": None,
+            "total": float(total),
+            "line_items": items_json(MARKET_ITEMS),
+        },
         "reading_order": ["FRESH MARKET", "Rice 5kg", "Kangkung", "TOTAL", "CHANGE"],
         "furniture": [],
         "questions": [{"question": "What was the total at Fresh Market?", "answer_contains": f"{total:.2f}"}],

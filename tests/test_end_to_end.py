@@ -32,8 +32,9 @@ def test_reingest_skips_unchanged_files(ingested_home: Path, unseen_docs: Path) 
 @pytest.mark.parametrize("mode", ["auto", "extractive"])
 def test_ask_total_due_returns_the_total_with_page_and_box(ingested_home: Path, mode: str) -> None:
     total = expected("invoice_acme")["data"]["total"]
-    proc = run_cli("ask", "What is the total due on the ACME invoice?", "--json", "--mode", mode,
-                   home=ingested_home, check=True)
+    proc = run_cli(
+        "ask", "What is the total due on the ACME invoice?", "--json", "--mode", mode, home=ingested_home, check=True
+    )
     answer = json.loads(proc.stdout)
     assert set(answer) >= {"answer", "citations", "model"}
     assert _money(total) in answer["answer"]
@@ -46,8 +47,15 @@ def test_ask_total_due_returns_the_total_with_page_and_box(ingested_home: Path, 
 
 def test_ask_about_the_scanned_invoice_cites_the_scan(ingested_home: Path) -> None:
     exp = expected("scanned_invoice")["data"]
-    proc = run_cli("ask", "What is the total due on the Blue Harbor invoice?", "--json", "--mode", "extractive",
-                   home=ingested_home, check=True)
+    proc = run_cli(
+        "ask",
+        "What is the total due on the Blue Harbor invoice?",
+        "--json",
+        "--mode",
+        "extractive",
+        home=ingested_home,
+        check=True,
+    )
     answer = json.loads(proc.stdout)
     assert _money(exp["total"]) in answer["answer"]
     assert answer["citations"][0]["document"] == "blue_harbor_scan.png"

@@ -27,8 +27,14 @@ def _flat(text: str) -> str:
 
 @pytest.mark.parametrize(
     "name",
-    ["invoice_acme.pdf", "invoice_multipage.pdf", "two_column.pdf", "scanned_invoice.pdf",
-     "receipt_cafe.png", "receipt_market.jpg"],
+    [
+        "invoice_acme.pdf",
+        "invoice_multipage.pdf",
+        "two_column.pdf",
+        "scanned_invoice.pdf",
+        "receipt_cafe.png",
+        "receipt_market.jpg",
+    ],
 )
 def test_body_follows_the_human_reading_order(converted, name: str) -> None:
     result = converted(name)

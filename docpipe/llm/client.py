@@ -51,8 +51,10 @@ class OpenAIClient:
             else:
                 if resp.status_code < 500:
                     if resp.status_code >= 400:
-                        raise LLMError(f"LLM server at {self.base_url} refused the request: "
-                                       f"HTTP {resp.status_code} {resp.text[:200]}")
+                        raise LLMError(
+                            f"LLM server at {self.base_url} refused the request: "
+                            f"HTTP {resp.status_code} {resp.text[:200]}"
+                        )
                     return dict(resp.json())
                 last = LLMError(f"HTTP {resp.status_code}")
             if attempt < self.retries:
