@@ -175,6 +175,9 @@ def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source:
                 }
             )
         body.extend(page_body)
+    titles = [e for e in body if e.label == "title"]
+    for e in titles[1:]:  # one title per document; later big text is a heading
+        e.label = "section_header"
     for i, e in enumerate(body):
         e.id = f"e{i}"
     for i, e in enumerate(furniture):

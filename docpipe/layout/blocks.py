@@ -61,7 +61,7 @@ def _build_blocks(lines: list[TextLine]) -> list[Block]:
             last = b.segments[-1]
             gap = seg.bbox.y0 - last.bbox.y1
             h = max(last.height, seg.height)
-            similar = 0.75 < seg.height / max(last.height, 1e-6) < 1.35
+            similar = 0.85 < seg.height / max(last.height, 1e-6) < 1.18  # a heading is a size step up
             aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
                 seg.bbox.width, last.bbox.width
             )
