@@ -224,6 +224,65 @@ def list_documents(
         typer.echo(f"{r.status:5}  {r.n_pages:3} p  {r.n_chunks:4} chunks  {r.path}{extra}")
 
 
+llm_app = typer.Typer(help="Serve and check the answering model.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("serve")
+def llm_serve(
+    model: Annotated[str | None, typer.Option(help="Model id or local folder (default: the card's).")] = None,
+    card: Annotated[Path | None, typer.Option(help="Serving card (default: models/solar-10.7b-instruct.toml).")] = None,
+    variant: Annotated[str | None, typer.Option(help="Card section to apply: quantized or cpu.")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command instead of running it.")] = False,
+) -> None:
+    """Start vLLM's OpenAI-compatible server from a model card, wait until healthy, print the base URL."""
+    import shlex
+    import subprocess
+
+    from docpipe.llm.serve import CARDS, card_env, load_card, vllm_command, wait_healthy
+
+    path = card or CARDS / "solar-10.7b-instruct.toml"
+    if not path.is_file():
+        raise _fail(f"{path}: no such serving card")
+    try:
+        cmd = vllm_command(load_card(path, variant), host=host, port=port, model_override=model)
+    except ValueError as e:
+        raise _fail(str(e), 2) from None
+    env = card_env(path, variant)
+    if dry_run:
+        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        typer.echo((prefix + " " if prefix else "") + shlex.join(cmd))
+        return
+    proc = subprocess.Popen(cmd, env={**os.environ, **env})
+    base_url = f"http://{host}:{port}/v1"
+    try:
+        models = wait_healthy(base_url)
+    except TimeoutError as e:
+        proc.terminate()
+        raise _fail(str(e)) from None
+    typer.echo(f"serving {', '.join(models)} at {base_url}\nexport DOCPIPE_LLM_BASE_URL={base_url}")
+    raise typer.Exit(proc.wait())
+
+
+@llm_app.command("check")
+def llm_check(home: HomeOpt = None) -> None:
+    """Tell whether the configured LLM answers, and which model it is."""
+    _quiet_libraries()
+    from docpipe.llm.base import LLMError
+
+    dp = _app(home)
+    try:
+        gen = dp.generator()
+        gen.warm_up()
+        out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
+    except LLMError as e:
+        raise _fail(str(e)) from None
+    where = dp.settings.llm_base_url or "embedded (in-process)"
+    typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
+
+
 def main() -> None:
     app()
 

