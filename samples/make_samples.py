@@ -347,7 +347,7 @@ def _wrap(text: str, font_name: str, size: float, width: float) -> list[str]:
 
 def make_two_column(out: Path) -> dict[str, Any]:
     c = new_canvas(out / "two_column.pdf")
-    w, h = letter
+    _, h = letter
     c.setFont("Helvetica-Bold", 20)
     c.drawString(50, h - 70, "The Northern Harbour: Then and Now")
     c.setFont("Helvetica-Oblique", 10)

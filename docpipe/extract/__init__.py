@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from docpipe.document import Document
 from docpipe.extract.record import ExtractionRecord, FieldProvenance
@@ -32,7 +32,7 @@ def extract_document(doc: Document, schema: Schema, *, source: str) -> Extractio
         for field in fields:
             if field in provenance:
                 provenance[field].confidence = round(provenance[field].confidence * PENALTY, 3)
-    status = "ok" if found else "error"
+    status: Literal["ok", "error"] = "ok" if found else "error"
     if not found:
         errors.append(f"{source}: no {schema.name} fields found")
     return ExtractionRecord(
