@@ -34,6 +34,9 @@ lint: install
 	$(BIN)/ruff check docpipe tests samples
 	$(BIN)/mypy docpipe
 
+bench: install
+	$(PY) bench/run.py
+
 samples: install
 	$(PY) samples/make_samples.py
 
