@@ -12,7 +12,7 @@ from pathlib import Path
 from docpipe.config import Settings
 from docpipe.index.embed import Embedder
 from docpipe.index.search import Retriever
-from docpipe.index.store import Store
+from docpipe.index.store import SearchFilter, Store
 from docpipe.index.vectors import VectorIndex
 from docpipe.ingest import Ingestor
 from docpipe.llm.base import Generator
@@ -61,13 +61,41 @@ class Docpipe:
             kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, cache_dir=s.cache_dir
         )
 
-    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto") -> Answer:
+    def retriever(self, store: Store) -> Retriever:
+        vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+        vectors.load(store)  # read-only: a stale file is rebuilt in memory, never written here
+        return Retriever(store, self.embedder, vectors)
+
+    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto", flt: SearchFilter | None = None) -> Answer:
         store = self.store()
         try:
-            vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
-            vectors.load(store)
-            retriever = Retriever(store, self.embedder, vectors)
             # The LLM loads only if the question needs it.
-            return Asker(retriever, self.generator).ask(question, k=k, mode=mode)
+            return Asker(self.retriever(store), self.generator).ask(question, k=k, mode=mode, flt=flt)
         finally:
             store.close()
+
+    def rebuild_index(self) -> tuple[int, str]:
+        """Rebuild the FAISS file from the store's vectors, under the ingest lock."""
+        from docpipe.ingest import ingest_lock
+
+        with ingest_lock(self.home):
+            store = self.store()
+            try:
+                vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+                vectors.rebuild(store)
+                return int(vectors.index.ntotal), vectors.kind
+            finally:
+                store.close()
+
+    def remove(self, keys: list[str]) -> list[str]:
+        from docpipe.ingest import ingest_lock
+
+        with ingest_lock(self.home):
+            store = self.store()
+            try:
+                removed = [p for key in keys for p in store.remove(key)]
+                if removed:
+                    VectorIndex(self.home, self.embedder.name, self.embedder.dim).rebuild(store)
+                return removed
+            finally:
+                store.close()

@@ -109,18 +109,36 @@ def ask(
     mode: Annotated[
         str, typer.Option(help="auto: LLM, checked against the passages, else the best line; llm; extractive.")
     ] = "auto",
+    document: Annotated[
+        str | None, typer.Option(help="Only this document (file name or path; % matches anything).")
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")
+    ] = None,
     home: HomeOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Answer a question from the documents, citing document, page and box."""
     _quiet_libraries()
+    from datetime import datetime
+
+    from docpipe.index.store import SearchFilter
+
     if mode not in ("auto", "llm", "extractive"):
         raise _fail(f"--mode must be auto, llm or extractive, not {mode!r}", 2)
+    if kind not in (None, "pdf", "image"):
+        raise _fail(f"--type must be pdf or image, not {kind!r}", 2)
+    try:
+        since_ts = datetime.fromisoformat(since).timestamp() if since else None
+    except ValueError:
+        raise _fail(f"--since must be a date like 2024-05-31, not {since!r}", 2) from None
+    flt = SearchFilter(document=document, kind=kind, since=since_ts)
     dp = _app(home)
     if not (dp.home / "store.db").exists():
         raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
     try:
-        answer = dp.ask(question, k=k, mode=cast("Mode", mode))
+        answer = dp.ask(question, k=k, mode=cast("Mode", mode), flt=flt)
     except Exception as e:
         if debug:
             raise
@@ -222,6 +240,47 @@ def list_documents(
     for r in rows:
         extra = f"  {r.error}" if r.error else ""
         typer.echo(f"{r.status:5}  {r.n_pages:3} p  {r.n_chunks:4} chunks  {r.path}{extra}")
+
+
+@app.command("rm")
+def remove(
+    keys: Annotated[list[str], typer.Argument(help="Paths, file names or sha256 prefixes of stored documents.")],
+    home: HomeOpt = None,
+) -> None:
+    """Remove documents (and their chunks and vectors) from the store and the index."""
+    from docpipe.ingest import IngestLockedError
+
+    dp = _app(home)
+    if not (dp.home / "store.db").exists():
+        raise _fail(f"nothing ingested in {dp.home} yet")
+    try:
+        removed = dp.remove([str(Path(k).resolve()) if Path(k).exists() else k for k in keys])
+    except IngestLockedError as e:
+        raise _fail(str(e), 3) from None
+    for p in removed:
+        typer.echo(f"removed {p}")
+    if not removed:
+        raise _fail("no stored document matches " + ", ".join(keys))
+
+
+index_app = typer.Typer(help="Maintain the vector index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("rebuild")
+def index_rebuild(home: HomeOpt = None) -> None:
+    """Rebuild the FAISS index from the vectors kept in SQLite (no re-embedding)."""
+    _quiet_libraries()
+    from docpipe.ingest import IngestLockedError
+
+    dp = _app(home)
+    if not (dp.home / "store.db").exists():
+        raise _fail(f"nothing ingested in {dp.home} yet")
+    try:
+        n, kind = dp.rebuild_index()
+    except IngestLockedError as e:
+        raise _fail(str(e), 3) from None
+    typer.echo(f"rebuilt {kind} index with {n} vectors in {dp.home / 'index.faiss'}")
 
 
 llm_app = typer.Typer(help="Serve and check the answering model.", no_args_is_help=True)

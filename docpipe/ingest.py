@@ -93,7 +93,7 @@ class Ingestor:
                     if on_done:
                         on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
-                vectors.load(store)
+                vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
             finally:
                 store.close()
         return outcomes
@@ -113,7 +113,8 @@ class Ingestor:
             error = "; ".join(result.errors) or f"{path}: no text found"
             store.put_failure(digest, key, path.name, error)
             return FileOutcome(str(path), "failed", error, seconds=time.perf_counter() - t0)
-        chunks = chunk_document(doc, self.chunk_tokens)
+        budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
+        chunks = chunk_document(doc, budget, self.embedder.count_tokens)
         hashes = [c.content_hash for c in chunks]
         cached = store.cached_vectors(hashes, self.embedder.name)
         todo = [c.text for c in chunks if c.content_hash not in cached]

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from docpipe.extractive import LineAnswer, best_line, content_words
 from docpipe.index.chunking import SpanLine
 from docpipe.index.search import Hit, Retriever
-from docpipe.index.store import StoredChunk
+from docpipe.index.store import SearchFilter, StoredChunk
 from docpipe.llm.base import ChatMessage, Generator
 
 Mode = Literal["auto", "llm", "extractive"]
@@ -127,9 +127,9 @@ class Asker:
         self.retriever = retriever
         self.generator = generator
 
-    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto") -> Answer:
+    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto", flt: SearchFilter | None = None) -> Answer:
         t0 = time.perf_counter()
-        hits: list[Hit] = self.retriever.search(question, k=k)
+        hits: list[Hit] = self.retriever.search(question, k=k, flt=flt)
         chunks = [h.chunk for h in hits]
         extractive = best_line(question, chunks) if mode != "llm" else None
         if mode == "extractive" or self.generator is None or (mode == "auto" and extractive is not None):

@@ -1,14 +1,24 @@
-"""Layout-aware chunks: elements in reading order, headings carried along, tables kept whole
-(or split between rows with the header row repeated)."""
+"""Layout-aware chunks, sized in the embedding model's tokens.
+
+Elements are never cut mid-line: a chunk packs whole elements in reading order, a new
+heading starts a new chunk and is carried into every chunk under it, key-value blocks stay
+in one piece, and a table too long for one chunk is split between rows with its header row
+repeated. Each chunk keeps the pages, boxes and lines it came from, so a citation can point
+at the exact line.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from docpipe.document import Document, Element, TableData
+from docpipe.document import BBox, Document, Element, Line, TableData
 from docpipe.serialize.html import element_html, table_html
+
+TokenCounter = Callable[[str], int]
 
 
 class SpanLine(BaseModel):
@@ -18,7 +28,7 @@ class SpanLine(BaseModel):
 
 
 class ChunkSpan(BaseModel):
-    """One element a chunk holds, with its lines so a citation can point at the exact line."""
+    """One element (or the part of it) a chunk holds, with its lines."""
 
     element_id: str
     page: int
@@ -39,24 +49,20 @@ class Chunk(BaseModel):
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
-def _tokens(text: str) -> int:
-    # ~1.3 word-piece tokens per word for English prose and numbers.
+def approx_tokens(text: str) -> int:
+    """~1.3 word pieces per word: the fallback when no tokenizer is at hand."""
     return int(len(text.split()) * 1.3) + 1
 
 
-def _spans(e: Element) -> list[ChunkSpan]:
-    lines_by_page: dict[int, list[SpanLine]] = {}
-    page_breaks = _line_pages(e)
-    for ln, page in zip(e.lines, page_breaks, strict=True):
-        lines_by_page.setdefault(page, []).append(SpanLine(text=ln.text, page=page, bbox=ln.bbox.as_list()))
-    return [
-        ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox.as_list(), text=e.text, lines=lines_by_page.get(p.page, []))
-        for p in e.prov
-    ]
+@dataclass
+class _Piece:
+    text: str
+    html: str
+    spans: list[ChunkSpan]
 
 
-def _line_pages(e: Element) -> list[int]:
-    """Page of each line: a new page starts where y jumps back up (joined tables)."""
+def line_pages(e: Element) -> list[int]:
+    """Page of each line: in a table joined across pages the lines restart at the top."""
     pages = [p.page for p in e.prov]
     out: list[int] = []
     idx, prev_y = 0, -1.0
@@ -68,71 +74,112 @@ def _line_pages(e: Element) -> list[int]:
     return out
 
 
-def _split_table(e: Element, t: TableData, budget: int) -> list[tuple[str, str]]:
-    """(text, html) parts of a table, each with the header row repeated."""
+def _spans_of(e: Element, lines: list[tuple[Line, int]], text: str) -> list[ChunkSpan]:
+    """Spans for some lines of an element, one per page they sit on."""
+    by_page: dict[int, list[Line]] = {}
+    for ln, page in lines:
+        by_page.setdefault(page, []).append(ln)
+    if not by_page:  # an element without lines (a figure): its own boxes
+        return [ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox.as_list(), text=text) for p in e.prov]
+    return [
+        ChunkSpan(
+            element_id=e.id,
+            page=page,
+            bbox=BBox.union_all([ln.bbox for ln in lns]).as_list(),
+            text=text,
+            lines=[SpanLine(text=ln.text, page=page, bbox=ln.bbox.as_list()) for ln in lns],
+        )
+        for page, lns in by_page.items()
+    ]
+
+
+def _text_pieces(e: Element, budget: int, count: TokenCounter) -> list[_Piece]:
+    placed = list(zip(e.lines, line_pages(e), strict=True))
+    if count(e.text) <= budget or len(placed) < 2:
+        return [_Piece(e.text, element_html(e), _spans_of(e, placed, e.text))]
+    pieces: list[_Piece] = []
+    group: list[tuple[Line, int]] = []
+    for item in [*placed, None]:
+        candidate = [*group, item] if item else group
+        if item is None or (group and count("\n".join(ln.text for ln, _ in candidate)) > budget):
+            text = "\n".join(ln.text for ln, _ in group)
+            part = e.model_copy(update={"text": text, "lines": [ln for ln, _ in group]})
+            pieces.append(_Piece(text, element_html(part), _spans_of(e, group, text)))
+            group = []
+        if item is not None:
+            group.append(item)
+    return pieces
+
+
+def _row_lines(e: Element, t: TableData, rows: list[int]) -> list[tuple[Line, int]]:
+    """The element's lines that hold the given grid rows (by page and vertical position)."""
+    wanted = [c for c in t.cells if c.row in rows and c.bbox is not None]
+    out = []
+    for ln, page in zip(e.lines, line_pages(e), strict=True):
+        if any(c.page == page and c.bbox is not None and c.bbox.y0 - 1 <= ln.bbox.cy <= c.bbox.y1 + 1 for c in wanted):
+            out.append((ln, page))
+    return out
+
+
+def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) -> list[_Piece]:
+    if count(e.text) <= budget:
+        return [_Piece(e.text, element_html(e), _spans_of(e, list(zip(e.lines, line_pages(e), strict=True)), e.text))]
     grid = t.grid()
     n_head = max(1, t.header_rows())
-    head, rows = grid[:n_head], grid[n_head:]
-    parts: list[tuple[str, str]] = []
-    current: list[list[str]] = []
-    for row in [*rows, None]:
-        text_rows = head + current + ([row] if row else [])
-        if row is None or (_tokens(" ".join(" ".join(r) for r in text_rows)) > budget and current):
-            if current or not parts:
-                sub = TableData(
-                    n_rows=n_head + len(current),
-                    n_cols=t.n_cols,
-                    cells=[c for c in t.cells if c.row < n_head]
-                    + [
-                        c.model_copy(update={"row": n_head + i})
-                        for i, r in enumerate(current)
-                        for c in t.cells
-                        if c.row >= n_head and grid[c.row] is r
-                    ],
-                )
-                text = "\n".join(" | ".join(r) for r in head + current)
-                parts.append((text, f"<table>{table_html(sub)}</table>"))
-            current = []
-        if row is not None:
-            current.append(row)
-    return parts
+    head_text = [" | ".join(r) for r in grid[:n_head]]
+    pieces: list[_Piece] = []
+    group: list[int] = []
+    for r in [*range(n_head, t.n_rows), None]:
+        candidate = [*group, r] if r is not None else group
+        text_of = "\n".join(head_text + [" | ".join(grid[i]) for i in candidate])
+        if r is None or (group and count(text_of) > budget):
+            rows = list(range(n_head)) + group
+            sub = TableData(
+                n_rows=len(rows),
+                n_cols=t.n_cols,
+                cells=[c.model_copy(update={"row": rows.index(c.row)}) for c in t.cells if c.row in rows],
+            )
+            text = "\n".join(head_text + [" | ".join(grid[i]) for i in group])
+            pieces.append(_Piece(text, f"<table>{table_html(sub)}</table>", _spans_of(e, _row_lines(e, t, rows), text)))
+            group = []
+        if r is not None:
+            group.append(r)
+    return pieces
 
 
-def chunk_document(doc: Document, budget: int = 200) -> list[Chunk]:
+def chunk_document(doc: Document, budget: int = 200, count: TokenCounter = approx_tokens) -> list[Chunk]:
     chunks: list[Chunk] = []
     heading: str | None = None
-    buf: list[Element] = []
+    buf: list[_Piece] = []
+
+    def prefix() -> str:
+        return doc.name + (f" — {heading}" if heading else "")
 
     def flush() -> None:
-        if not buf:
-            return
-        body = "\n".join(e.text for e in buf)
-        text = f"{doc.name}" + (f" — {heading}" if heading else "") + f"\n{body}"
-        chunks.append(
-            Chunk(
-                seq=len(chunks),
-                text=text,
-                html="\n".join(element_html(e) for e in buf),
-                heading=heading,
-                spans=[s for e in buf for s in _spans(e)],
+        if buf:
+            chunks.append(
+                Chunk(
+                    seq=len(chunks),
+                    text=prefix() + "\n" + "\n".join(p.text for p in buf),
+                    html="\n".join(p.html for p in buf),
+                    heading=heading,
+                    spans=[s for p in buf for s in p.spans],
+                )
             )
-        )
-        buf.clear()
+            buf.clear()
 
     for e in doc.body:
         if e.label in ("title", "section_header"):
             flush()
             heading = e.text.replace("\n", " ")
-        if e.label == "table" and e.table is not None and _tokens(e.text) > budget:
-            flush()
-            for text, html in _split_table(e, e.table, budget):
-                prefix = f"{doc.name}" + (f" — {heading}" if heading else "")
-                chunks.append(
-                    Chunk(seq=len(chunks), text=f"{prefix}\n{text}", html=html, heading=heading, spans=_spans(e))
-                )
-            continue
-        if buf and _tokens("\n".join(x.text for x in buf) + e.text) > budget:
-            flush()
-        buf.append(e)
+        room = budget - count(prefix())
+        if e.label == "table" and e.table is not None:
+            pieces = _table_pieces(e, e.table, room, count)
+        else:
+            pieces = _text_pieces(e, room, count)
+        for piece in pieces:
+            if buf and count("\n".join([*(p.text for p in buf), piece.text])) > room:
+                flush()
+            buf.append(piece)
     flush()
     return chunks

@@ -54,6 +54,16 @@ class Embedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
+    @property
+    def max_tokens(self) -> int:
+        """Longest input the model reads; anything longer is silently truncated by it."""
+        self.warm_up()
+        return int(getattr(self._model, "max_seq_length", 256) or 256)
+
+    def count_tokens(self, text: str) -> int:
+        self.warm_up()
+        return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         self.warm_up()
         if not texts:

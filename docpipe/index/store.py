@@ -12,6 +12,7 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,37 @@ MIGRATIONS: list[str] = [
     END;
     """,
 ]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Metadata filters for retrieval; empty means everything."""
+
+    document: str | None = None  # file name or path, SQL LIKE pattern allowed (%)
+    kind: str | None = None  # "pdf" or "image"
+    since: float | None = None  # ingested at or after (unix time)
+    until: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == SearchFilter()
+
+    def sql(self) -> tuple[str, list[object]]:
+        clauses: list[str] = ["d.status='ok'"]
+        args: list[object] = []
+        if self.document:
+            clauses.append("(d.name LIKE ? OR d.path LIKE ?)")
+            args += [self.document, self.document]
+        if self.kind:
+            clauses.append("d.mime LIKE ?")
+            args.append("application/pdf" if self.kind == "pdf" else "image/%")
+        if self.since is not None:
+            clauses.append("d.updated_at >= ?")
+            args.append(self.since)
+        if self.until is not None:
+            clauses.append("d.updated_at <= ?")
+            args.append(self.until)
+        return " AND ".join(clauses), args
 
 
 @dataclass(frozen=True)
@@ -197,6 +229,51 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
+    def remove(self, key: str) -> list[str]:
+        """Delete documents by path, file name or sha256 prefix (≥ 8 chars); returns their paths."""
+        rows = self.db.execute(
+            "SELECT id, path FROM documents WHERE path=? OR name=? OR (length(?) >= 8 AND sha256 LIKE ? || '%')",
+            (key, key, key, key),
+        ).fetchall()
+        if rows:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("DELETE FROM documents WHERE id=?", [(r[0],) for r in rows])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return [r[1] for r in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: everything read inside sees the same committed state."""
+        self.db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    def filtered_chunk_ids(self, flt: SearchFilter) -> list[int]:
+        where, args = flt.sql()
+        rows = self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id=c.document_id WHERE {where}", args
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def vectors_for(self, ids: list[int], model: str) -> tuple[list[int], np.ndarray]:
+        out_ids: list[int] = []
+        vecs: list[np.ndarray] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, blob in self.db.execute(
+                f"SELECT chunk_id, vector FROM embeddings WHERE model=? AND chunk_id IN ({marks})", [model, *part]
+            ):
+                out_ids.append(cid)
+                vecs.append(np.frombuffer(blob, dtype=np.float32))
+        return out_ids, (np.vstack(vecs) if vecs else np.zeros((0, 0), dtype=np.float32))
+
     def documents(self) -> list[DocumentRow]:
         rows = self.db.execute(
             "SELECT d.id, d.sha256, d.path, d.name, d.status, d.error, d.n_pages,"
@@ -226,15 +303,17 @@ class Store:
             r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], [ChunkSpan(**s) for s in json.loads(r[5])]) for r in rows
         }
 
-    def keyword_search(self, query: str, k: int) -> list[int]:
+    def keyword_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[int]:
         """BM25 over chunk text; the query's words are quoted so no FTS syntax leaks in."""
-        terms = [t for t in (w.strip('"') for w in query.split()) if t]
+        terms = [t for t in (w.strip("\"'?!.,;:()") for w in query.split()) if t]
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        where, args = (flt or SearchFilter()).sql()
         rows = self.db.execute(
-            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
-            (match, k),
+            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id=f.rowid JOIN documents d ON d.id=c.document_id"
+            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, *args, k),
         ).fetchall()
         return [r[0] for r in rows]
 
