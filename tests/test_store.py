@@ -1,3 +1,4 @@
+import json
 import sqlite3
 from pathlib import Path
 
@@ -71,3 +72,42 @@ def test_faiss_index_is_rebuilt_when_it_does_not_match_the_store(tmp_path: Path)
     third = VectorIndex(tmp_path, "m", 4)
     third.load(store)
     assert third.index.ntotal == 2
+
+
+def test_index_kind_grows_with_the_corpus_and_hnsw_search_works(tmp_path: Path) -> None:
+    from docpipe.index.vectors import index_kind
+
+    assert index_kind(10) == "flat" and index_kind(10_000_000) == "hnsw"
+    store = Store(tmp_path / "s.db")
+    for i in range(30):
+        _put(store, f"{i:064d}", f"doc {i}", path=f"/a/{i}.pdf")
+    idx = VectorIndex(tmp_path, "m", 4, hnsw_from=20)
+    idx.rebuild(store)
+    assert idx.kind == "hnsw" and idx.index.ntotal == 30
+    assert json.loads((tmp_path / "index.json").read_text())["kind"] == "hnsw"
+    assert len(idx.search(np.ones(4, dtype=np.float32), 5)) == 5
+
+
+def test_readers_rebuild_in_memory_and_leave_the_file_alone(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    _put(store, "a" * 64, "first")
+    VectorIndex(tmp_path, "m", 4).load(store)
+    assert not (tmp_path / "index.faiss").exists()
+    VectorIndex(tmp_path, "m", 4).load(store, persist=True)
+    assert (tmp_path / "index.faiss").exists()
+
+
+def test_faiss_backend_choice_without_a_gpu() -> None:
+    import types
+
+    from docpipe.devices import choose_faiss_backend
+
+    assert choose_faiss_backend(types.SimpleNamespace()) == "cpu"  # faiss-cpu: no get_num_gpus
+    no_gpu = types.SimpleNamespace(get_num_gpus=lambda: 0, StandardGpuResources=object)
+    two_gpus = types.SimpleNamespace(get_num_gpus=lambda: 2, StandardGpuResources=object)
+    assert choose_faiss_backend(no_gpu) == "cpu"
+    assert choose_faiss_backend(two_gpus) == "gpu"
+    assert choose_faiss_backend(two_gpus, prefer_gpu=False) == "cpu"
+    import faiss
+
+    assert choose_faiss_backend(faiss) == "cpu"  # this machine
