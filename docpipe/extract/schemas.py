@@ -24,7 +24,7 @@ class InvoiceData(BaseModel):
     vendor_address: str | None = None
     invoice_number: str | None = None
     invoice_date: str | None = None  # ISO 8601
-    due_date: str | None = None
+    due_date: str | None = None  # ISO 8601
     currency: str | None = None  # ISO 4217
     subtotal: float | None = None
     tax: float | None = None
@@ -35,8 +35,8 @@ class InvoiceData(BaseModel):
 class ReceiptData(BaseModel):
     vendor_name: str | None = None
     vendor_address: str | None = None
-    date: str | None = None
-    currency: str | None = None
+    date: str | None = None  # ISO 8601
+    currency: str | None = None  # ISO 4217
     subtotal: float | None = None
     tax: float | None = None
     total: float | None = None
@@ -45,10 +45,34 @@ class ReceiptData(BaseModel):
 
 @dataclass(frozen=True)
 class Schema:
+    """What to extract: a name for the record, the JSON Schema, and its top-level field names."""
+
     name: str
     json_schema: dict[str, Any]
     fields: tuple[str, ...]
     builtin: bool = False
+
+    def field_schema(self, field: str) -> dict[str, Any]:
+        props = self.json_schema.get("properties", {})
+        prop = props.get(field, {}) if isinstance(props, dict) else {}
+        return prop if isinstance(prop, dict) else {}
+
+    def field_type(self, field: str) -> str | None:
+        """The JSON type of a field, looking through `anyOf: [X, null]` as pydantic writes optionals."""
+        prop = self.field_schema(field)
+        options = prop.get("anyOf") or prop.get("oneOf") or [prop]
+        for opt in options:
+            t = opt.get("type") if isinstance(opt, dict) else None
+            if isinstance(t, list):
+                t = next((x for x in t if x != "null"), None)
+            if isinstance(t, str) and t != "null":
+                return t
+            if isinstance(opt, dict) and "$ref" in opt:
+                return "object"
+        return None
+
+    def empty_value(self, field: str) -> Any:
+        return [] if self.field_type(field) == "array" else None
 
 
 def _from_model(name: str, model: type[BaseModel], builtin: bool = False) -> Schema:
@@ -57,31 +81,42 @@ def _from_model(name: str, model: type[BaseModel], builtin: bool = False) -> Sch
 
 
 BUILTIN: dict[str, Callable[[], Schema]] = {
-    "invoice": lambda: _from_model("invoice", InvoiceData, True),
-    "receipt": lambda: _from_model("receipt", ReceiptData, True),
+    "invoice": lambda: _from_model("invoice", InvoiceData, builtin=True),
+    "receipt": lambda: _from_model("receipt", ReceiptData, builtin=True),
 }
 
 
+def _from_file(path: Path) -> Schema:
+    try:
+        js = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not a readable JSON Schema ({e})") from None
+    props = js.get("properties") if isinstance(js, dict) else None
+    if not isinstance(props, dict) or not props:
+        raise ValueError(f"{path}: a JSON Schema needs an object with top-level 'properties'")
+    return Schema(path.stem, js, tuple(props))
+
+
+def _from_import(spec: str) -> Schema:
+    module, _, attr = spec.partition(":")
+    try:
+        model = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise ValueError(f"cannot load schema {spec!r}: {e}") from None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ValueError(f"schema {spec!r} is not a pydantic model class")
+    return _from_model(attr, model)
+
+
 def load_schema(name_or_path: str) -> Schema:
+    """A built-in by name, else a JSON Schema file, else `module:Class` for a pydantic model."""
     if name_or_path in BUILTIN:
         return BUILTIN[name_or_path]()
     path = Path(name_or_path)
-    if path.suffix == ".json" or path.exists():
-        try:
-            js = json.loads(path.read_text())
-        except (OSError, ValueError) as e:
-            raise ValueError(f"{path}: not a readable JSON Schema ({e})") from None
-        props = js.get("properties") if isinstance(js, dict) else None
-        if not isinstance(props, dict) or not props:
-            raise ValueError(f"{path}: a JSON Schema with top-level 'properties' is needed")
-        return Schema(path.stem, js, tuple(props))
+    if path.suffix.lower() == ".json" or path.is_file():
+        return _from_file(path)
     if ":" in name_or_path:
-        module, _, attr = name_or_path.partition(":")
-        try:
-            model = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as e:
-            raise ValueError(f"cannot load schema {name_or_path!r}: {e}") from None
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            raise ValueError(f"{name_or_path} is not a pydantic model")
-        return _from_model(attr, model)
-    raise ValueError(f"unknown schema {name_or_path!r}: use invoice, receipt, a .json file or module:Class")
+        return _from_import(name_or_path)
+    raise ValueError(
+        f"unknown schema {name_or_path!r}: use {', '.join(sorted(BUILTIN))}, a JSON Schema file or module:Class"
+    )

@@ -1,0 +1,126 @@
+"""What the labels of invoice and receipt fields look like (English and German first).
+
+Each field lists patterns from most to least specific: the index is the label's rank, and a
+lower rank wins ("Total Due" over a plain "Total"). `*_NOT` patterns are tested on the run
+of words up to the label, so "Sub-Total" is never a total and "VAT No" never a tax amount.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _rx(*patterns: str) -> list[re.Pattern[str]]:
+    # Whole words only; a pattern ending in "#" or "." may run straight into its value ("#123").
+    return [re.compile(rf"(?<![\w-])(?:{p})(?:(?<!\w)|(?!\w))", re.I) for p in patterns]
+
+
+TOTAL = _rx(
+    r"total\s+(?:amount\s+)?due|amount\s+due|balance\s+due|grand\s+total|total\s+amount|amount\s+payable"
+    r"|total\s+payable|total\s+to\s+pay|invoice\s+total|total\s+(?:incl|inkl)\.?(?:\s*(?:tax|vat|gst|mwst))?"
+    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc",
+    r"total|summe|gesamt",
+)
+TOTAL_NOT = re.compile(
+    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
+    r"|\bitems?\b|\bqty\b|quantity|\bmenge\b|\bpaid\b|tendered|carried|brought|übertrag"
+    r"|total\s+(?:tax|vat|gst|mwst)|(?:tax|vat|gst|mwst)\.?\s+total",
+    re.I,
+)
+
+SUBTOTAL = _rx(
+    r"sub\s*-?\s*total|zwischensumme|net\s+amount|net\s+total|total\s+net|nettobetrag|nettosumme|summe\s+netto"
+    r"|total\s+(?:excl|exkl)\.?(?:\s*(?:tax|vat|gst|mwst))?|total\s+before\s+tax|total\s+ht|montant\s+ht",
+    r"netto",
+)
+
+TAX = _rx(
+    r"(?:(?:incl|inkl|zzgl|plus|enthaltene?|davon)\.?\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s+)?"
+    r"(?:sales\s+tax|tax|vat|gst|hst|pst|mwst|ust|umsatzsteuer|mehrwertsteuer|iva|tva)\.?",
+)
+TAX_NOT = re.compile(
+    r"\b(?:id|no|nr|number|reg|registration|exempt|invoice|total|summe|gesamt)\b|ust-?id|steuer-?nr", re.I
+)
+
+INVOICE_NUMBER = _rx(
+    r"(?:invoice|inv|bill|receipt|rechnungs?|beleg|facture|factura|document)\s*[-.]?\s*"
+    r"(?:number|nummer|num|no|nr|n°|#|id)\.?",
+    r"inv\.|invoice|rechnung",
+    r"(?:no|nr|n°|number)\.?(?=\s?:)",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
+)
+INVOICE_NUMBER_NOT = re.compile(
+    r"\b(?:date|datum|phone|tel|fax|vat|tax|ust|customer|kunden?|client|order|bestell|po|p\.o|account|konto"
+    r"|iban|reference|ref|page|seite|steuer)",
+    re.I,
+)
+
+INVOICE_DATE = _rx(
+    r"invoice\s+date|date\s+of\s+issue|issue\s+date|date\s+issued|issued\s+on|rechnungsdatum|belegdatum"
+    r"|billing\s+date|bill\s+date|receipt\s+date|transaction\s+date|date\s+de\s+facture|fecha",
+    r"date|datum|dated",
+)
+INVOICE_DATE_NOT = re.compile(
+    r"due|fällig|zahlbar|deliver|liefer|ship|order|bestell|service|leistung|period|zeitraum|expir|valid|birth"
+    r"|payment|zahlung",
+    re.I,
+)
+
+DUE_DATE = _rx(
+    r"due\s+date|payment\s+due(?:\s+date)?|date\s+due|due\s+on|due\s+by|pay\s+by|payable\s+by"
+    r"|fällig(?:keit)?(?:\s+am)?|zahlbar\s+bis|zahlungsziel|échéance",
+    r"due",
+)
+
+# What a vendor line is not: the document's type, a party label, contact or registration lines.
+DOC_TYPE = re.compile(
+    r"^\s*(?:tax\s+)?(?:invoice|rechnung|receipt|quittung|beleg|kassenbon|facture|factura|statement"
+    r"|credit\s+note|gutschrift|pro-?forma|quot(?:e|ation)|angebot|order\s+confirmation)\b",
+    re.I,
+)
+PARTY = re.compile(
+    r"^\s*(?:bill(?:ed)?\s+to|ship(?:ped)?\s+to|sold\s+to|deliver(?:y|ed)?\s+to|invoice\s+to|remit\s+to"
+    r"|payable\s+to|customer|client|kunde|rechnungsempfänger|lieferadresse|empfänger|(?:to|an)\s*:)",
+    re.I,
+)
+CONTACT = re.compile(
+    r"\b(?:tel|phone|fax|e-?mail|vat|tax\s+id|ust|steuer|iban|bic|swift|abn|gst\s+(?:no|reg)|hrb|reg\.?\s+no)\b"
+    r"|www\.|https?:|@",
+    re.I,
+)
+
+# Rows and lines that close a list of items.
+CLOSING = re.compile(
+    r"^\s*(?:sub\s*-?\s*total|total|summe|gesamt|zwischensumme|tax|vat|gst|hst|mwst|ust|sales\s+tax"
+    r"|amount\s+due|balance|grand\s+total|cash|change|card|visa|mastercard|tendered|rounding|payment"
+    r"|rückgeld|gegeben|übertrag|carried\s+forward|net\s+(?:amount|total)|nettobetrag"
+    r"|(?:incl|inkl|zzgl|enthaltene?)\.?\s)",
+    re.I,
+)
+
+# Line-item table headers: (field, patterns most specific first).
+ITEM_HEADERS: dict[str, list[re.Pattern[str]]] = {
+    "description": _rx(
+        r"description|beschreibung|bezeichnung|leistung|désignation|descripción|details",
+        r"item|artikel|product|produkt|service|position|article|name|waren?",
+    ),
+    "quantity": _rx(r"qty|quantity|menge|anzahl|quantité|cantidad", r"units?|pcs|hrs|hours|stunden|std"),
+    "unit_price": _rx(
+        r"unit\s*(?:price|cost)|einzelpreis|e-?preis|preis\s*/\s*einheit|prix\s+unitaire|precio\s+unitario|rate"
+        r"|each|ea",
+        r"price|preis|cost|prix|precio",
+    ),
+    "amount": _rx(
+        r"amount|betrag|line\s*total|total|gesamt(?:preis)?|summe|montant|importe|sum",
+    ),
+}
+
+
+def field_label_patterns(field: str, extra: list[str]) -> list[re.Pattern[str]]:
+    """Labels for a field of a user schema: its own words ("po_number" → "PO Number", "PO No."),
+    then its title and any `x-labels` the schema gives."""
+    words = [w for w in re.split(r"[_\W]+", field) if w]
+    alts = {"number": r"(?:number|no\.?|nr\.?|num|#)", "no": r"(?:number|no\.?|nr\.?|#)", "date": r"date"}
+    parts = [alts.get(w.lower(), re.escape(w)) for w in words]
+    patterns = [r"[\s_.-]*".join(parts)] if parts else []
+    patterns += [r"\s+".join(re.escape(t) for t in label.split()) for label in extra if label.strip()]
+    return _rx(*patterns) if patterns else []
