@@ -47,6 +47,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    ap.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the speed")
     args = ap.parse_args()
 
     import numpy as np
@@ -97,14 +98,29 @@ def main() -> None:
         rows[key] = {**t, "pages": pages, "s_per_page": t["median_s"] / pages, "pages_per_s": pages / t["median_s"]}
         print(f"{key:30} {rows[key]['s_per_page'] * 1000:8.1f} ms/page  ({pages} pages, median of {args.repeats})")
     ratios = {
-        "docpipe_vs_pdfplumber_text": rows["docpipe_text_pdf"]["s_per_page"] / rows["pdfplumber_text_and_tables"]["s_per_page"],
+        "docpipe_vs_pdfplumber_text": rows["docpipe_text_pdf"]["s_per_page"]
+        / rows["pdfplumber_text_and_tables"]["s_per_page"],
         "docpipe_vs_rapidocr_scans": rows["docpipe_scans"]["s_per_page"] / rows["rapidocr_raw_scans"]["s_per_page"],
     }
+    sys.path.insert(0, str(Path(__file__).parent))
+    import answers
+    import retrieval
+
+    retrieval_figures = retrieval.run(quick=args.quick)
+    print(json.dumps(retrieval_figures, indent=2))
+    answer_figures = answers.run(conv)
+    print(json.dumps(answer_figures, indent=2))
     result = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": __import__("os").cpu_count()},
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
         "versions": {p: version(p) for p in ("pypdfium2", "pdfplumber", "rapidocr", "rapid-layout", "onnxruntime")},
         "timings": rows,
         "ratios_time": ratios,
+        "retrieval": retrieval_figures,
+        "answers": answer_figures,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "note": "ratios > 1 mean docpipe takes longer per page; it also does layout, tables and reading order",
     }

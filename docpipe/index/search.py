@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,12 +21,27 @@ class Hit:
     dense: float | None
 
 
-def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+EXACT_WEIGHT = 3.0  # an identifier the user typed, found verbatim, outranks any paraphrase
+_IDENTIFIER = re.compile(r"[\w$€£.,/-]*\d[\w$€£.,/-]*")
+
+
+def rrf(rankings: list[list[int]], k: int = RRF_K, weights: list[float] | None = None) -> dict[int, float]:
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        w = weights[i] if weights else 1.0
         for rank, cid in enumerate(ranking):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank + 1)
+            scores[cid] = scores.get(cid, 0.0) + w / (k + rank + 1)
     return scores
+
+
+def identifiers(query: str) -> list[str]:
+    """Tokens users copy from documents (invoice numbers, amounts, dates): they carry digits."""
+    out = []
+    for m in _IDENTIFIER.findall(query):
+        token = m.strip(".,?!;:")
+        if len(token) >= 3:
+            out.append(token)
+    return out
 
 
 class Retriever:
@@ -52,7 +68,8 @@ class Retriever:
         dense = self.dense(qvec, depth, flt)
         dense_score = dict(dense)
         keyword = self.store.keyword_search(query, depth, flt)
-        fused = rrf([[cid for cid, _ in dense], keyword])
+        exact = self.store.phrase_search(identifiers(query), depth, flt)
+        fused = rrf([[cid for cid, _ in dense], keyword, exact], weights=[1.0, 1.0, EXACT_WEIGHT])
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         chunks = self.store.chunks(top)
         return [Hit(chunks[c], fused[c], dense_score.get(c)) for c in top if c in chunks]

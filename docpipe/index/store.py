@@ -317,6 +317,23 @@ class Store:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def phrase_search(self, phrases: list[str], k: int, flt: SearchFilter | None = None) -> list[int]:
+        """Chunks holding every given phrase verbatim (as FTS phrases), best BM25 first."""
+        cleaned = [p.replace('"', "") for p in phrases if p.strip('"')]
+        if not cleaned:
+            return []
+        match = " AND ".join(f'"{p}"' for p in cleaned)
+        where, args = (flt or SearchFilter()).sql()
+        try:
+            rows = self.db.execute(
+                "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id=f.rowid JOIN documents d ON d.id=c.document_id"
+                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
+                (match, *args, k),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a phrase FTS cannot parse: no exact hits rather than an error
+        return [r[0] for r in rows]
+
     def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:
         for cid, blob in self.db.execute(
             "SELECT chunk_id, vector FROM embeddings WHERE model=? ORDER BY chunk_id", (model,)
