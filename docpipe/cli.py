@@ -294,6 +294,10 @@ def llm_serve(
     variant: Annotated[str | None, typer.Option(help="Card section to apply: quantized or cpu.")] = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    served_name: Annotated[str | None, typer.Option(help="Model name clients ask for (default: the card's).")] = None,
+    python: Annotated[
+        str | None, typer.Option(help="Python of the environment where vLLM is installed (default: this one).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command instead of running it.")] = False,
 ) -> None:
     """Start vLLM's OpenAI-compatible server from a model card, wait until healthy, print the base URL."""
@@ -306,7 +310,10 @@ def llm_serve(
     if not path.is_file():
         raise _fail(f"{path}: no such serving card")
     try:
-        cmd = vllm_command(load_card(path, variant), host=host, port=port, model_override=model)
+        loaded = load_card(path, variant)
+        if served_name:
+            loaded = loaded.model_copy(update={"served_model_name": served_name})
+        cmd = vllm_command(loaded, host=host, port=port, model_override=model, python=python or sys.executable)
     except ValueError as e:
         raise _fail(str(e), 2) from None
     env = card_env(path, variant)
@@ -322,6 +329,7 @@ def llm_serve(
         proc.terminate()
         raise _fail(str(e)) from None
     typer.echo(f"serving {', '.join(models)} at {base_url}\nexport DOCPIPE_LLM_BASE_URL={base_url}")
+    sys.stdout.flush()
     raise typer.Exit(proc.wait())
 
 

