@@ -129,7 +129,10 @@ def recall_at_k(home: Path, embedder: Embedder, n_docs: int, k: int = 5) -> dict
 def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int = 200) -> dict[str, Any]:
     """p50/p95 of retrieval alone (dense + BM25 + fusion + fetching chunks) at n_chunks."""
     rng = np.random.default_rng(3)
-    words = [w for v in VENDORS for w in v.lower().split()] + [w for it in ITEMS for w in it.split()]
+    # Word frequencies follow Zipf's law, as in real text: a few words everywhere, most rare.
+    vocab = np.array([f"w{i}" for i in range(20_000)])
+    zipf = 1 / np.arange(1, len(vocab) + 1)
+    zipf /= zipf.sum()
     store = Store(home / "store.db")
     dim = embedder.dim
     db = store.db
@@ -139,7 +142,7 @@ def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int
     vecs = rng.standard_normal((n_chunks, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     for i in range(n_chunks):
-        text = " ".join(rng.choice(words, 40)) + f" INV-{i}"
+        text = " ".join(vocab[rng.choice(len(vocab), 60, p=zipf)]) + f" INV-{i}"
         cur = db.execute(
             "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash) VALUES (?,?,?,?,?,?,?)",
             (doc_id, i, text, "", None, "[]", str(i)),
@@ -153,7 +156,7 @@ def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int
     vectors = VectorIndex(home, embedder.name, dim)
     vectors.load(store, persist=True)
     build_s = time.perf_counter() - t0
-    qs = [" ".join(rng.choice(words, 6)) + f" INV-{rng.integers(n_chunks)}" for _ in range(queries)]
+    qs = [" ".join(vocab[rng.choice(len(vocab), 5, p=zipf)]) + f" INV-{rng.integers(n_chunks)}" for _ in range(queries)]
     qvecs = rng.standard_normal((queries, dim)).astype(np.float32)
     times = []
     for q, qv in zip(qs, qvecs, strict=True):

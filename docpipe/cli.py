@@ -113,9 +113,7 @@ def ask(
         str | None, typer.Option(help="Only this document (file name or path; % matches anything).")
     ] = None,
     kind: Annotated[str | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")
-    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")] = None,
     home: HomeOpt = None,
     debug: DebugOpt = False,
 ) -> None:

@@ -13,13 +13,9 @@ from dataclasses import dataclass
 
 from docpipe.index.chunking import SpanLine
 from docpipe.index.store import StoredChunk
+from docpipe.text import STOPWORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    """a an and are as at be by can could did do does for from had has have how i in is it its me my of on or our
-    please show tell that the their there these this to was we were what when where which who whom why will with
-    would you your document documents file page pdf""".split()
-)
 _VALUE_WORDS = frozenset("total amount due date number price cost tax subtotal balance sum how much".split())
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from docpipe.extractive import LineAnswer, best_line, content_words
+from docpipe.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.index.chunking import SpanLine
 from docpipe.index.search import Hit, Retriever
 from docpipe.index.store import SearchFilter, StoredChunk
@@ -138,7 +138,13 @@ class Asker:
         gen = generator.generate(build_messages(question, chunks), max_tokens=160, temperature=0.0)
         text = re.sub(r"\s+", " ", gen.text).strip()
         backing = grounding_passages(text, chunks, _cited_indices(text, len(chunks)))
-        if not backing:
+        clean = re.sub(r"\s*\[\d+\]", "", text).strip()
+        lines = [(i, _locate(clean, chunks[i])) for i in backing]
+        # The line the answer came from must be about what was asked: a figure copied from an
+        # unrelated line ("Due Date: 2024-06-01" for a question about a football match) is no answer.
+        asked = content_words(question) - DOC_TYPE_WORDS
+        lines = [(i, ln) for i, ln in lines if not asked or asked & content_words(ln.text + " " + chunks[i].text[:200])]
+        if not lines:
             return Answer(
                 answer=NOT_FOUND,
                 citations=[],
@@ -147,8 +153,7 @@ class Asker:
                 mode="llm",
                 latency_s=time.perf_counter() - t0,
             )
-        clean = re.sub(r"\s*\[\d+\]", "", text).strip()
-        cites = [_citation(chunks[i], _locate(clean, chunks[i])) for i in backing]
+        cites = [_citation(chunks[i], ln) for i, ln in lines]
         return Answer(
             answer=clean,
             citations=cites,

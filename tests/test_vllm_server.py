@@ -43,9 +43,28 @@ def vllm_url() -> Iterator[str]:
     model_dir = cache / MODEL_NAME
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docpipe.cli", "llm", "serve", "--variant", "cpu", "--model", str(model_dir),
-         "--served-name", "smollm2", "--python", str(VLLM_PYTHON), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "docpipe.cli",
+            "llm",
+            "serve",
+            "--variant",
+            "cpu",
+            "--model",
+            str(model_dir),
+            "--served-name",
+            "smollm2",
+            "--python",
+            str(VLLM_PYTHON),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
     )
     try:
         assert proc.stdout is not None
@@ -67,25 +86,38 @@ def vllm_url() -> Iterator[str]:
 
 def test_llm_check_reports_the_served_model(vllm_url: str) -> None:
     env = {**os.environ, "DOCPIPE_LLM_BASE_URL": vllm_url}
-    proc = subprocess.run([sys.executable, "-m", "docpipe.cli", "llm", "check"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "docpipe.cli", "llm", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: smollm2 at " + vllm_url)
 
 
 def test_client_generates_through_vllm(vllm_url: str) -> None:
     client = OpenAIClient(vllm_url)  # no model given: it asks the server
-    out = client.generate([{"role": "user", "content": "What is the capital of France? Answer in one sentence."}],
-                          max_tokens=20)
+    out = client.generate(
+        [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}], max_tokens=20
+    )
     assert "Paris" in out.text and out.model == "smollm2" and out.completion_tokens > 0
 
 
 def test_guided_json_follows_the_schema(vllm_url: str) -> None:
-    schema = {"type": "object", "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}},
-              "required": ["invoice_number", "total"], "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}},
+        "required": ["invoice_number", "total"],
+        "additionalProperties": False,
+    }
     out = OpenAIClient(vllm_url, "smollm2").generate(
         [{"role": "user", "content": "Invoice INV-77 has a total due of $12.50. Give the invoice number and total."}],
-        max_tokens=60, json_schema=schema)
+        max_tokens=60,
+        json_schema=schema,
+    )
     data = json.loads(out.text)
     assert set(data) == {"invoice_number", "total"} and isinstance(data["total"], int | float)
 
@@ -93,8 +125,15 @@ def test_guided_json_follows_the_schema(vllm_url: str) -> None:
 def test_ask_goes_through_the_served_model(vllm_url: str, ingested_home: Path) -> None:
     os.environ["DOCPIPE_LLM_BASE_URL"] = vllm_url
     try:
-        proc = run_cli("ask", "What is the total due on the ACME invoice?", "--json", "--mode", "llm",
-                       home=ingested_home, check=True)
+        proc = run_cli(
+            "ask",
+            "What is the total due on the ACME invoice?",
+            "--json",
+            "--mode",
+            "llm",
+            home=ingested_home,
+            check=True,
+        )
     finally:
         del os.environ["DOCPIPE_LLM_BASE_URL"]
     answer = json.loads(proc.stdout)

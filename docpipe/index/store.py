@@ -20,6 +20,7 @@ import numpy as np
 
 from docpipe.document import Document
 from docpipe.index.chunking import Chunk, ChunkSpan
+from docpipe.text import STOPWORDS, fts_tokens
 
 MIGRATIONS: list[str] = [
     """
@@ -61,7 +62,10 @@ MIGRATIONS: list[str] = [
         INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
     END;
     """,
+    # Document frequencies of indexed terms, so a search can skip words that match everything.
+    "CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');",
 ]
+COMMON_SHARE = 0.2  # a word in more than this share of chunks ranks nothing: left out of keyword queries
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._df_cache: dict[str, int] = {}
         self._migrate()
 
     def close(self) -> None:
@@ -303,18 +308,41 @@ class Store:
             r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], [ChunkSpan(**s) for s in json.loads(r[5])]) for r in rows
         }
 
+    def _doc_freq(self, token: str) -> int:
+        if token not in self._df_cache:
+            row = self.db.execute("SELECT doc FROM chunks_vocab WHERE term=?", (token,)).fetchone()
+            self._df_cache[token] = int(row[0]) if row else 0
+        return self._df_cache[token]
+
+    def query_terms(self, query: str) -> list[str]:
+        """The query's words worth matching: no stopwords, none that most chunks contain."""
+        words = [w.strip("\"'?!.,;:()") for w in query.split()]
+        words = [w for w in words if w and w.lower() not in STOPWORDS and fts_tokens(w)]
+        n = int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        if n < 1000:  # small stores: every word is cheap to match
+            return words
+        return [w for w in words if min(self._doc_freq(t) for t in fts_tokens(w)) <= COMMON_SHARE * n]
+
     def keyword_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[int]:
         """BM25 over chunk text; the query's words are quoted so no FTS syntax leaks in."""
-        terms = [t for t in (w.strip("\"'?!.,;:()") for w in query.split()) if t]
+        terms = self.query_terms(query)
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        where, args = (flt or SearchFilter()).sql()
-        rows = self.db.execute(
-            "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id=f.rowid JOIN documents d ON d.id=c.document_id"
-            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
-            (match, *args, k),
-        ).fetchall()
+        return self._fts(" OR ".join('"' + t.replace('"', "") + '"' for t in terms), k, flt)
+
+    def _fts(self, match: str, k: int, flt: SearchFilter | None) -> list[int]:
+        if flt is None or flt.empty:
+            # Only stored documents have chunks, so no join is needed: FTS5 ranks and stops at k.
+            rows = self.db.execute(
+                "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?", (match, k)
+            ).fetchall()
+        else:
+            where, args = flt.sql()
+            rows = self.db.execute(
+                "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id=f.rowid JOIN documents d ON d.id=c.document_id"
+                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
+                (match, *args, k),
+            ).fetchall()
         return [r[0] for r in rows]
 
     def phrase_search(self, phrases: list[str], k: int, flt: SearchFilter | None = None) -> list[int]:
@@ -322,17 +350,10 @@ class Store:
         cleaned = [p.replace('"', "") for p in phrases if p.strip('"')]
         if not cleaned:
             return []
-        match = " AND ".join(f'"{p}"' for p in cleaned)
-        where, args = (flt or SearchFilter()).sql()
         try:
-            rows = self.db.execute(
-                "SELECT f.rowid FROM chunks_fts f JOIN chunks c ON c.id=f.rowid JOIN documents d ON d.id=c.document_id"
-                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
-                (match, *args, k),
-            ).fetchall()
+            return self._fts(" AND ".join(f'"{p}"' for p in cleaned), k, flt)
         except sqlite3.OperationalError:
             return []  # a phrase FTS cannot parse: no exact hits rather than an error
-        return [r[0] for r in rows]
 
     def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:
         for cid, blob in self.db.execute(

@@ -113,7 +113,13 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self.index is None or self.index.ntotal == 0:
             return []
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k)
+        # One query: OpenMP threads cost more to start than they save (6.8 vs 13 ms at 100k).
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k)
+        finally:
+            faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
