@@ -166,6 +166,19 @@ class Element(BaseModel):
     def bbox(self) -> BBox:
         return self.prov[0].bbox
 
+    def line_pages(self) -> list[int]:
+        """The page of each line. An element continued across pages (a joined table) lists
+        its lines in order, one prov per page: where y jumps back up, the next page starts."""
+        pages = [p.page for p in self.prov]
+        out: list[int] = []
+        idx, prev_y = 0, -1.0
+        for ln in self.lines:
+            if out and ln.bbox.y0 < prev_y - 1 and idx + 1 < len(pages):
+                idx += 1
+            out.append(pages[idx])
+            prev_y = ln.bbox.y0
+        return out
+
 
 class Page(BaseModel):
     number: int

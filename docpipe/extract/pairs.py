@@ -48,15 +48,8 @@ class PlacedLine:
 def placed_lines(doc: Document) -> list[PlacedLine]:
     out: list[PlacedLine] = []
     for e in doc.body:
-        pages = [p.page for p in e.prov]
-        idx, prev_y = 0, -1.0
-        for ln in e.lines:
-            # An element continued across pages (a long table) lists its lines in order; when
-            # y jumps back up, the lines have moved on to the element's next page.
-            if ln.bbox.y0 < prev_y - 1 and idx + 1 < len(pages):
-                idx += 1
-            out.append(PlacedLine(ln, pages[idx], e, len(out)))
-            prev_y = ln.bbox.y0
+        for ln, page in zip(e.lines, e.line_pages(), strict=True):
+            out.append(PlacedLine(ln, page, e, len(out)))
     return out
 
 

@@ -61,19 +61,6 @@ class _Piece:
     spans: list[ChunkSpan]
 
 
-def line_pages(e: Element) -> list[int]:
-    """Page of each line: in a table joined across pages the lines restart at the top."""
-    pages = [p.page for p in e.prov]
-    out: list[int] = []
-    idx, prev_y = 0, -1.0
-    for ln in e.lines:
-        if out and ln.bbox.y0 < prev_y - 1 and idx + 1 < len(pages):
-            idx += 1
-        out.append(pages[idx])
-        prev_y = ln.bbox.y0
-    return out
-
-
 def _spans_of(e: Element, lines: list[tuple[Line, int]], text: str) -> list[ChunkSpan]:
     """Spans for some lines of an element, one per page they sit on."""
     by_page: dict[int, list[Line]] = {}
@@ -94,7 +81,7 @@ def _spans_of(e: Element, lines: list[tuple[Line, int]], text: str) -> list[Chun
 
 
 def _text_pieces(e: Element, budget: int, count: TokenCounter) -> list[_Piece]:
-    placed = list(zip(e.lines, line_pages(e), strict=True))
+    placed = list(zip(e.lines, e.line_pages(), strict=True))
     if count(e.text) <= budget or len(placed) < 2:
         return [_Piece(e.text, element_html(e), _spans_of(e, placed, e.text))]
     pieces: list[_Piece] = []
@@ -115,7 +102,7 @@ def _row_lines(e: Element, t: TableData, rows: list[int]) -> list[tuple[Line, in
     """The element's lines that hold the given grid rows (by page and vertical position)."""
     wanted = [c for c in t.cells if c.row in rows and c.bbox is not None]
     out = []
-    for ln, page in zip(e.lines, line_pages(e), strict=True):
+    for ln, page in zip(e.lines, e.line_pages(), strict=True):
         if any(c.page == page and c.bbox is not None and c.bbox.y0 - 1 <= ln.bbox.cy <= c.bbox.y1 + 1 for c in wanted):
             out.append((ln, page))
     return out
@@ -123,7 +110,7 @@ def _row_lines(e: Element, t: TableData, rows: list[int]) -> list[tuple[Line, in
 
 def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) -> list[_Piece]:
     if count(e.text) <= budget:
-        return [_Piece(e.text, element_html(e), _spans_of(e, list(zip(e.lines, line_pages(e), strict=True)), e.text))]
+        return [_Piece(e.text, element_html(e), _spans_of(e, list(zip(e.lines, e.line_pages(), strict=True)), e.text))]
     grid = t.grid()
     n_head = max(1, t.header_rows())
     head_text = [" | ".join(r) for r in grid[:n_head]]
