@@ -6,6 +6,7 @@ built on first use so `docpipe ls` never loads a model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -61,16 +62,38 @@ class Docpipe:
             kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, cache_dir=s.cache_dir
         )
 
+    def fallback_generator(self) -> Generator:
+        from docpipe.llm import make_generator
+
+        s = self.settings
+        return make_generator(
+            "openai", base_url=s.llm_fallback_base_url, model=s.llm_fallback_model, api_key=s.llm_fallback_api_key
+        )
+
     def retriever(self, store: Store) -> Retriever:
         vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
         vectors.load(store)  # read-only: a stale file is rebuilt in memory, never written here
         return Retriever(store, self.embedder, vectors)
 
-    def ask(self, question: str, *, k: int = 5, mode: Mode = "auto", flt: SearchFilter | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "auto",
+        flt: SearchFilter | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         store = self.store()
         try:
-            # The LLM loads only if the question needs it.
-            return Asker(self.retriever(store), self.generator).ask(question, k=k, mode=mode, flt=flt)
+            asker = Asker(
+                self.retriever(store),
+                self.generator,  # a factory: the LLM loads only if the question needs it
+                fallback=self.fallback_generator if self.settings.llm_fallback_base_url else None,
+                log=store.log_ask,
+                answer_tokens=self.settings.llm_max_tokens,
+            )
+            return asker.ask(question, k=k, mode=mode, flt=flt, on_token=on_token)
         finally:
             store.close()
 

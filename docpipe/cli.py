@@ -114,6 +114,7 @@ def ask(
     ] = None,
     kind: Annotated[str | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
     since: Annotated[str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Print the LLM's words as they come.")] = False,
     home: HomeOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -136,7 +137,17 @@ def ask(
     if not (dp.home / "store.db").exists():
         raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
     try:
-        answer = dp.ask(question, k=k, mode=cast("Mode", mode), flt=flt)
+        on_token = None
+        if stream and not as_json:
+
+            def on_token(piece: str) -> None:
+                sys.stdout.write(piece)
+                sys.stdout.flush()
+
+        answer = dp.ask(question, k=k, mode=cast("Mode", mode), flt=flt, on_token=on_token)
+        streamed = on_token is not None and answer.mode == "llm"
+        if streamed:
+            typer.echo("\n" + ("" if answer.grounded else "(not supported by the documents)"))
     except Exception as e:
         if debug:
             raise
@@ -144,7 +155,8 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.model_dump(exclude={"latency_s", "mode"}), ensure_ascii=False, indent=2))
         return
-    typer.echo(answer.answer)
+    if not streamed:
+        typer.echo(answer.answer)
     for i, c in enumerate(answer.citations, start=1):
         box = ", ".join(f"{v:.0f}" for v in c.bbox)
         typer.echo(f"  [{i}] {c.document}, page {c.page}, box [{box}]: “{c.text}”")
@@ -238,6 +250,31 @@ def list_documents(
     for r in rows:
         extra = f"  {r.error}" if r.error else ""
         typer.echo(f"{r.status:5}  {r.n_pages:3} p  {r.n_chunks:4} chunks  {r.path}{extra}")
+
+
+@app.command("log")
+def show_log(
+    n: Annotated[int, typer.Option("-n", help="How many of the latest questions.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Show the questions asked, their answers, model, route, chunks used, latency and tokens."""
+    dp = _app(home)
+    if not (dp.home / "store.db").exists():
+        raise _fail(f"nothing ingested in {dp.home} yet")
+    store = dp.store()
+    rows = store.asks(n)
+    store.close()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in reversed(rows):
+        flag = "" if r["grounded"] else "  (ungrounded)"
+        typer.echo(
+            f"#{r['id']} [{r['mode']}/{r['route']} {r['model']}, {float(str(r['latency_s'])):.2f} s, "
+            f"{r['prompt_tokens']}+{r['completion_tokens']} tokens, chunks {r['chunk_ids']}]{flag}\n"
+            f"  Q: {r['question']}\n  A: {r['answer']}"
+        )
 
 
 @app.command("rm")

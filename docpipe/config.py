@@ -34,7 +34,12 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible URL, e.g. vLLM")
     llm_model: str = ""
     llm_api_key: str | None = None
-    llm_max_tokens: int = 256
+    llm_max_tokens: int = 160
+    llm_fallback_base_url: str | None = Field(
+        default=None, description="second OpenAI-compatible endpoint, asked when the first gives no grounded answer"
+    )
+    llm_fallback_model: str = ""
+    llm_fallback_api_key: str | None = None
     max_pages: int = 2000
     max_file_mb: int = 200
     max_image_pixels: int = 200_000_000

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from docpipe.index.chunking import SpanLine
 from docpipe.index.store import StoredChunk
+from docpipe.prompt import is_injection
 from docpipe.text import STOPWORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -112,6 +113,8 @@ def best_line(question: str, chunks: list[StoredChunk]) -> LineAnswer | None:
         q_line = (q - doc_words - DOC_TYPE_WORDS) or q
         for span in chunk.spans:
             for line in candidate_units(span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)]):
+                if is_injection(line.text):
+                    continue  # text that addresses the model is never an answer
                 words = content_words(line.text)
                 hits = len(q_line & words)
                 if hits == 0:

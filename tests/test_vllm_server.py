@@ -145,3 +145,17 @@ def test_ask_goes_through_the_served_model(vllm_url: str, ingested_home: Path) -
         )
     else:
         assert answer["citations"] == [] and "don't know" in answer["answer"]
+
+
+def test_ungrounded_answers_go_to_the_fallback_endpoint_and_are_logged(vllm_url: str, ingested_home: Path) -> None:
+    os.environ["DOCPIPE_LLM_FALLBACK_BASE_URL"] = vllm_url
+    try:
+        proc = run_cli(
+            "ask", "Who won the football world cup in 1954?", "--json", "--mode", "llm", home=ingested_home, check=True
+        )
+    finally:
+        del os.environ["DOCPIPE_LLM_FALLBACK_BASE_URL"]
+    answer = json.loads(proc.stdout)
+    assert answer["grounded"] is False and answer["model"] == "smollm2"
+    last = json.loads(run_cli("log", "--json", "-n", "1", home=ingested_home, check=True).stdout)[0]
+    assert last["route"] == "fallback" and last["model"] == "smollm2"

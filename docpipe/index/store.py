@@ -64,6 +64,23 @@ MIGRATIONS: list[str] = [
     """,
     # Document frequencies of indexed terms, so a search can skip words that match everything.
     "CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');",
+    # Every question asked, what answered it and from which chunks.
+    """
+    CREATE TABLE asks (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        model TEXT NOT NULL,
+        route TEXT NOT NULL,
+        grounded INTEGER NOT NULL,
+        chunk_ids TEXT NOT NULL,
+        latency_s REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 COMMON_SHARE = 0.2  # a word in more than this share of chunks ranks nothing: left out of keyword queries
 
@@ -97,6 +114,20 @@ class SearchFilter:
             clauses.append("d.updated_at <= ?")
             args.append(self.until)
         return " AND ".join(clauses), args
+
+
+@dataclass(frozen=True)
+class AskLog:
+    question: str
+    answer: str
+    mode: str
+    model: str
+    route: str  # primary, fallback, extractive
+    grounded: bool
+    chunk_ids: list[int]
+    latency_s: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -278,6 +309,34 @@ class Store:
                 out_ids.append(cid)
                 vecs.append(np.frombuffer(blob, dtype=np.float32))
         return out_ids, (np.vstack(vecs) if vecs else np.zeros((0, 0), dtype=np.float32))
+
+    def log_ask(self, entry: AskLog) -> None:
+        self.db.execute(
+            "INSERT INTO asks(at, question, answer, mode, model, route, grounded, chunk_ids, latency_s,"
+            " prompt_tokens, completion_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                time.time(),
+                entry.question,
+                entry.answer,
+                entry.mode,
+                entry.model,
+                entry.route,
+                int(entry.grounded),
+                json.dumps(entry.chunk_ids),
+                entry.latency_s,
+                entry.prompt_tokens,
+                entry.completion_tokens,
+            ),
+        )
+
+    def asks(self, limit: int = 20) -> list[dict[str, object]]:
+        cur = self.db.execute("SELECT * FROM asks ORDER BY id DESC LIMIT ?", (limit,))
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            r["chunk_ids"] = json.loads(str(r["chunk_ids"]))
+            r["grounded"] = bool(r["grounded"])
+        return rows
 
     def documents(self) -> list[DocumentRow]:
         rows = self.db.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
@@ -34,6 +35,15 @@ class Generator(Protocol):
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
     ) -> Generation: ...
+
+    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
+        """Text pieces as the model produces them."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    @property
+    def context_window(self) -> int: ...
 
 
 class LLMError(RuntimeError):

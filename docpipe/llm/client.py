@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
 from docpipe.llm.base import ChatMessage, Generation, LLMError
+
+DEFAULT_WINDOW = 4096  # Solar-10.7B's
 
 
 class OpenAIClient:
@@ -22,6 +26,7 @@ class OpenAIClient:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.retries = retries
+        self._window: int | None = None
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), headers=headers)
 
@@ -30,15 +35,52 @@ class OpenAIClient:
         return self.model or self.base_url
 
     def warm_up(self) -> None:
-        if not self.model:
-            models = self.list_models()
+        if not self.model or self._window is None:
+            models = self._request("GET", "/models").get("data", [])
             if not models:
                 raise LLMError(f"LLM server at {self.base_url} serves no model")
-            self.model = models[0]
+            chosen = next((m for m in models if m["id"] == self.model), models[0])
+            self.model = self.model or str(chosen["id"])
+            # vLLM reports the window it serves; other servers may not.
+            self._window = int(chosen.get("max_model_len") or DEFAULT_WINDOW)
 
     def list_models(self) -> list[str]:
         data = self._request("GET", "/models")
         return [str(m["id"]) for m in data.get("data", [])]
+
+    @property
+    def context_window(self) -> int:
+        self.warm_up()
+        return self._window or DEFAULT_WINDOW
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 3 + 1  # conservative: the server's tokenizer is not at hand
+
+    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
+        """Server-sent events from /chat/completions with stream=true."""
+        self.warm_up()
+        body = {
+            "model": self.model,
+            "messages": list(messages),
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        try:
+            with self._http.stream("POST", self.base_url + "/chat/completions", json=body) as resp:
+                if resp.status_code >= 400:
+                    raise LLMError(f"LLM server at {self.base_url} refused the request: HTTP {resp.status_code}")
+                for line in resp.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        return
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield str(delta)
+        except httpx.TransportError as e:
+            raise LLMError(f"LLM server at {self.base_url} is not reachable: {e}") from e
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = self.base_url + path

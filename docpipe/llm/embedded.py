@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from docpipe.llm.base import ChatMessage, Generation, LLMError
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
+WINDOW = 2048  # SmolLM2 reads 8k, but on two CPU cores prompts past 2k tokens get slow
 _LOADED: dict[str, tuple[Any, Any]] = {}  # one copy per process, whatever the number of clients
 _LOCK = threading.Lock()
 
@@ -71,6 +73,33 @@ class EmbeddedSmolLM:
                 model.eval()
                 _LOADED[str(path)] = (tok, model)
             self._tokenizer, self._model = _LOADED[str(path)]
+
+    @property
+    def context_window(self) -> int:
+        return WINDOW
+
+    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
+        """Tokens as they are decoded: generation runs in a thread feeding a streamer."""
+        self.warm_up()
+        from transformers import TextIteratorStreamer
+
+        ids = self._tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        kwargs = {
+            **ids,
+            "max_new_tokens": max_tokens,
+            "pad_token_id": self._tokenizer.eos_token_id,
+            "streamer": streamer,
+            "do_sample": temperature > 0,
+        }
+        if temperature > 0:
+            kwargs["temperature"] = temperature
+        worker = threading.Thread(target=self._model.generate, kwargs=kwargs, daemon=True)
+        worker.start()
+        yield from (piece for piece in streamer if piece)
+        worker.join()
 
     def count_tokens(self, text: str) -> int:
         self.warm_up()
