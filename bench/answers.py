@@ -28,16 +28,20 @@ def questions() -> list[tuple[str, str]]:
     return out
 
 
-def run(converter: Converter | None = None) -> dict[str, Any]:
+def run(
+    converter: Converter | None = None,
+    llm_base_url: str | None = None,
+    modes: tuple[str, ...] = ("extractive", "llm", "auto"),
+) -> dict[str, Any]:
     qs = questions()
     with tempfile.TemporaryDirectory() as home:
-        dp = Docpipe(Settings.load(Path(home)))
+        dp = Docpipe(Settings.load(Path(home), llm_base_url=llm_base_url))
         if converter is not None:
             dp.__dict__["converter"] = converter  # reuse warmed-up models
         files = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".pdf", ".png", ".jpg"})
         dp.ingestor().ingest(files)
         out: dict[str, Any] = {"questions": len(qs)}
-        for mode in ("extractive", "llm", "auto"):
+        for mode in modes:
             right, cited, seconds = 0, 0, 0.0
             for question, must in qs:
                 t0 = time.perf_counter()

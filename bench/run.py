@@ -110,6 +110,10 @@ def main() -> None:
     print(json.dumps(retrieval_figures, indent=2))
     answer_figures = answers.run(conv)
     print(json.dumps(answer_figures, indent=2))
+    import llm_speed
+
+    llm_figures = llm_speed.run(answers.run)
+    print(json.dumps(llm_figures, indent=2))
     result = {
         "machine": {
             "python": sys.version.split()[0],
@@ -121,6 +125,7 @@ def main() -> None:
         "ratios_time": ratios,
         "retrieval": retrieval_figures,
         "answers": answer_figures,
+        "llm": llm_figures,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "note": "ratios > 1 mean docpipe takes longer per page; it also does layout, tables and reading order",
     }
