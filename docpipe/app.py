@@ -97,13 +97,18 @@ class Docpipe:
         finally:
             store.close()
 
-    def rebuild_index(self) -> tuple[int, str]:
-        """Rebuild the FAISS file from the store's vectors, under the ingest lock."""
+    def rebuild_index(self, reembed: bool = False) -> tuple[int, str]:
+        """Rebuild the FAISS file from the store's vectors (re-embedding every chunk with the
+        configured model first when asked), under the ingest lock."""
         from docpipe.ingest import ingest_lock
 
         with ingest_lock(self.home):
             store = self.store()
             try:
+                if reembed:
+                    ids, texts = zip(*store.iter_chunk_texts(), strict=True) if store.embedding_state()[0] else ((), ())
+                    vecs = self.embedder.embed(list(texts), progress=True)
+                    store.replace_embeddings(list(zip(ids, vecs, strict=True)), self.embedder.name)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.rebuild(store)
                 return int(vectors.index.ntotal), vectors.kind

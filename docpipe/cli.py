@@ -303,7 +303,12 @@ app.add_typer(index_app, name="index")
 
 
 @index_app.command("rebuild")
-def index_rebuild(home: HomeOpt = None) -> None:
+def index_rebuild(
+    reembed: Annotated[
+        bool, typer.Option("--reembed", help="Embed every chunk again with the configured model first.")
+    ] = False,
+    home: HomeOpt = None,
+) -> None:
     """Rebuild the FAISS index from the vectors kept in SQLite (no re-embedding)."""
     _quiet_libraries()
     from docpipe.ingest import IngestLockedError
@@ -312,7 +317,7 @@ def index_rebuild(home: HomeOpt = None) -> None:
     if not (dp.home / "store.db").exists():
         raise _fail(f"nothing ingested in {dp.home} yet")
     try:
-        n, kind = dp.rebuild_index()
+        n, kind = dp.rebuild_index(reembed)
     except IngestLockedError as e:
         raise _fail(str(e), 3) from None
     typer.echo(f"rebuilt {kind} index with {n} vectors in {dp.home / 'index.faiss'}")

@@ -16,7 +16,7 @@ import numpy as np
 from docpipe.index.chunking import chunk_document
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
-from docpipe.index.vectors import VectorIndex
+from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
 from docpipe.load import SUPPORTED_SUFFIXES, file_sha256
 from docpipe.pipeline import Converter
 
@@ -87,6 +87,12 @@ class Ingestor:
         with ingest_lock(self.home):
             store = Store(self.home / "store.db")
             try:
+                _, _, models = store.embedding_state()
+                if models and models != {self.embedder.name}:  # refuse before mixing two models' vectors
+                    raise EmbeddingModelMismatch(
+                        f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
+                        "run `docpipe index rebuild --reembed` first"
+                    )
                 for f in files:
                     outcome = self._one(store, f)
                     outcomes.append(outcome)

@@ -111,3 +111,22 @@ def test_faiss_backend_choice_without_a_gpu() -> None:
     import faiss
 
     assert choose_faiss_backend(faiss) == "cpu"  # this machine
+
+
+def test_another_embedding_model_is_refused_then_reembedded(tmp_path: Path) -> None:
+    import pytest
+
+    from docpipe.app import Docpipe
+    from docpipe.config import Settings
+    from docpipe.index.vectors import EmbeddingModelMismatch
+
+    store = Store(tmp_path / "store.db")
+    _put(store, "a" * 64, "Invoice INV-9 total 12.00")  # vectors from a model called "m"
+    with pytest.raises(EmbeddingModelMismatch, match="index rebuild --reembed"):
+        VectorIndex(tmp_path, "all-MiniLM-L6-v2", 384).load(store)
+    store.close()
+    n, kind = Docpipe(Settings.load(tmp_path)).rebuild_index(reembed=True)
+    assert (n, kind) == (1, "flat")
+    store = Store(tmp_path / "store.db")
+    assert store.embedding_state()[2] == {"all-MiniLM-L6-v2"}
+    assert len(next(store.iter_embeddings("all-MiniLM-L6-v2"))[1]) == 384

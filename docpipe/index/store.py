@@ -414,6 +414,23 @@ class Store:
         except sqlite3.OperationalError:
             return []  # a phrase FTS cannot parse: no exact hits rather than an error
 
+    def iter_chunk_texts(self) -> Iterator[tuple[int, str]]:
+        yield from self.db.execute("SELECT id, text FROM chunks ORDER BY id")
+
+    def replace_embeddings(self, items: list[tuple[int, np.ndarray]], model: str) -> None:
+        """Swap vectors to another model in one transaction (a crash leaves the old ones)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM embeddings")
+            self.db.executemany(
+                "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
+                [(cid, model, np.asarray(v, dtype=np.float32).tobytes()) for cid, v in items],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:
         for cid, blob in self.db.execute(
             "SELECT chunk_id, vector FROM embeddings WHERE model=? ORDER BY chunk_id", (model,)

@@ -35,6 +35,10 @@ def new_index(dim: int, kind: str) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
+class EmbeddingModelMismatch(RuntimeError):
+    """Vectors from one model searched with another's queries would rank nonsense."""
+
+
 class VectorIndex:
     def __init__(self, home: Path, model: str, dim: int, hnsw_from: int = HNSW_FROM) -> None:
         self.hnsw_from = hnsw_from
@@ -59,7 +63,12 @@ class VectorIndex:
         that holds the ingest lock. Returns whether a rebuild was needed.
         """
         with store.snapshot():
-            count, top, _ = store.embedding_state()
+            count, top, models = store.embedding_state()
+            if models and models != {self.model}:
+                raise EmbeddingModelMismatch(
+                    f"the store holds vectors from {', '.join(sorted(models))} but the embedding model is "
+                    f"{self.model}: run `docpipe index rebuild --reembed` (or set DOCPIPE_EMBED_MODEL back)"
+                )
             m = self._manifest()
             expected = {"model": self.model, "dim": self.dim, "count": count, "max_id": top}
             if m is not None and {k: m.get(k) for k in expected} == expected and self.path.exists():
