@@ -361,7 +361,8 @@ def llm_serve(
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         typer.echo((prefix + " " if prefix else "") + shlex.join(cmd))
         return
-    proc = subprocess.Popen(cmd, env={**os.environ, **env})
+    # vLLM logs to stdout; send them to stderr so stdout carries only the lines below.
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=sys.stderr)
     base_url = f"http://{host}:{port}/v1"
     try:
         models = wait_healthy(base_url)
