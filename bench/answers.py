@@ -41,6 +41,14 @@ def run(
         files = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".pdf", ".png", ".jpg"})
         dp.ingestor().ingest(files)
         out: dict[str, Any] = {"questions": len(qs)}
+        store = dp.store()
+        retriever = dp.retriever(store)
+        found = sum(
+            any(must.replace(",", "") in h.chunk.text.replace(",", "") for h in retriever.search(q, k=5))
+            for q, must in qs
+        )
+        store.close()
+        out["recall@5_samples"] = round(found / len(qs), 3)
         for mode in modes:
             right, cited, seconds = 0, 0, 0.0
             for question, must in qs:

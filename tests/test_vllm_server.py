@@ -159,3 +159,31 @@ def test_ungrounded_answers_go_to_the_fallback_endpoint_and_are_logged(vllm_url:
     assert answer["grounded"] is False and answer["model"] == "smollm2"
     last = json.loads(run_cli("log", "--json", "-n", "1", home=ingested_home, check=True).stdout)[0]
     assert last["route"] == "fallback" and last["model"] == "smollm2"
+
+
+def test_served_model_answers_from_the_documents_with_a_citation(vllm_url: str, tmp_path: Path) -> None:
+    from tests.conftest import SAMPLES
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.pdf").write_bytes((SAMPLES / "two_column.pdf").read_bytes())
+    home = tmp_path / "home"
+    run_cli("ingest", str(docs), home=home, check=True)
+    os.environ["DOCPIPE_LLM_BASE_URL"] = vllm_url
+    try:
+        proc = run_cli("ask", "When was the old harbour built?", "--json", "--mode", "llm", home=home, check=True)
+    finally:
+        del os.environ["DOCPIPE_LLM_BASE_URL"]
+    answer = json.loads(proc.stdout)
+    assert answer["model"] == "smollm2" and answer["grounded"] is True
+    assert "1842" in answer["answer"]
+    cite = answer["citations"][0]
+    assert cite["document"] == "harbour.pdf" and cite["page"] == 1 and "1842" in cite["text"]
+
+
+def test_client_counts_tokens_with_the_servers_tokenizer(vllm_url: str) -> None:
+    client = OpenAIClient(vllm_url)
+    client.warm_up()
+    assert client.context_window == 2048  # what the cpu variant of the card serves
+    n = client.count_tokens("Total Due $926.64")
+    assert 3 <= n <= 12 and client._tokenize_ok is True

@@ -27,6 +27,7 @@ class OpenAIClient:
         self.model = model
         self.retries = retries
         self._window: int | None = None
+        self._tokenize_ok: bool | None = None
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), headers=headers)
 
@@ -54,7 +55,18 @@ class OpenAIClient:
         return self._window or DEFAULT_WINDOW
 
     def count_tokens(self, text: str) -> int:
-        return len(text) // 3 + 1  # conservative: the server's tokenizer is not at hand
+        """The server's own count where it offers one (vLLM's /tokenize), else a safe guess."""
+        if self._tokenize_ok is not False:
+            try:
+                resp = self._http.post(self.base_url.removesuffix("/v1") + "/tokenize",
+                                       json={"model": self.model, "prompt": text})
+                if resp.status_code == 200:
+                    self._tokenize_ok = True
+                    return int(resp.json()["count"])
+            except (httpx.TransportError, ValueError, KeyError):
+                pass
+            self._tokenize_ok = False  # not vLLM: do not ask again
+        return len(text) // 3 + 1
 
     def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
         """Server-sent events from /chat/completions with stream=true."""
