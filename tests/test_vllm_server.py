@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from docpipe.llm.client import OpenAIClient
+from docpipe.llm.serve import serve_in_background, stop_background
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
@@ -41,47 +40,11 @@ def vllm_url() -> Iterator[str]:
     cache = Settings().cache_dir
     EmbeddedSmolLM(cache_dir=cache).warm_up()  # writes the HF folder once
     model_dir = cache / MODEL_NAME
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "docpipe.cli",
-            "llm",
-            "serve",
-            "--variant",
-            "cpu",
-            "--model",
-            str(model_dir),
-            "--served-name",
-            "smollm2",
-            "--python",
-            str(VLLM_PYTHON),
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    proc, url = serve_in_background(model_dir, served_name="smollm2", vllm_python=VLLM_PYTHON, port=_free_port())
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 900
-        first = ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            first = proc.stdout.readline()
-            if first.startswith("serving"):
-                break
-        assert first.startswith("serving smollm2"), f"vLLM did not come up: {first!r} (exit {proc.poll()})"
-        yield f"http://127.0.0.1:{port}/v1"
+        yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_background(proc)
 
 
 def test_llm_check_reports_the_served_model(vllm_url: str) -> None:

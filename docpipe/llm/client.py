@@ -58,8 +58,9 @@ class OpenAIClient:
         """The server's own count where it offers one (vLLM's /tokenize), else a safe guess."""
         if self._tokenize_ok is not False:
             try:
-                resp = self._http.post(self.base_url.removesuffix("/v1") + "/tokenize",
-                                       json={"model": self.model, "prompt": text})
+                resp = self._http.post(
+                    self.base_url.removesuffix("/v1") + "/tokenize", json={"model": self.model, "prompt": text}
+                )
                 if resp.status_code == 200:
                     self._tokenize_ok = True
                     return int(resp.json()["count"])

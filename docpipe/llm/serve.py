@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 import time
 import tomllib
@@ -92,3 +95,54 @@ def wait_healthy(base_url: str, timeout: float = 600.0, interval: float = 2.0) -
             last = str(e) or type(e).__name__
         time.sleep(interval)
     raise TimeoutError(f"vLLM at {base_url} not healthy after {timeout:.0f} s ({last})")
+
+
+def serve_in_background(
+    model_dir: Path, *, served_name: str, vllm_python: Path, port: int, variant: str = "cpu", timeout: float = 900
+) -> tuple[subprocess.Popen[str], str]:
+    """`docpipe llm serve` in its own process group, returned once it prints its base URL.
+
+    For tests and benchmarks that need a real server; stop it with stop_background().
+    """
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "docpipe.cli",
+            "llm",
+            "serve",
+            "--variant",
+            variant,
+            "--model",
+            str(model_dir),
+            "--served-name",
+            served_name,
+            "--python",
+            str(vllm_python),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    line = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+        if line.startswith("serving"):
+            return proc, f"http://127.0.0.1:{port}/v1"
+    stop_background(proc)
+    raise RuntimeError(f"vLLM did not come up: {line!r} (exit {proc.poll()})")
+
+
+def stop_background(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
