@@ -40,6 +40,7 @@ class Docpipe:
                 max_pages=s.max_pages,
                 max_file_mb=s.max_file_mb,
                 max_image_pixels=s.max_image_pixels,
+                password=s.pdf_password,
             )
         )
 
