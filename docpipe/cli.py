@@ -83,6 +83,8 @@ def ingest(
         bar.update(1)
         if o.status == "failed":
             tqdm.write(f"error: {o.error}", file=sys.stderr)
+        elif o.error:  # stored, but some pages were lost
+            tqdm.write(f"warning: {o.error}", file=sys.stderr)
 
     try:
         outcomes = dp.ingestor().ingest(files, on_done=done)
@@ -96,13 +98,15 @@ def ingest(
         bar.close()
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
     failed = n["failed"] + len(problems)
+    partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)
     pages = sum(o.pages for o in outcomes)
     chunks = sum(o.chunks for o in outcomes)
     typer.echo(
         f"{n['ingested']} ingested ({pages} pages, {chunks} chunks), {n['skipped']} unchanged, "
-        f"{failed} failed  → {dp.home}"
+        + (f"{partial} with lost pages, " if partial else "")
+        + f"{failed} failed  → {dp.home}"
     )
-    if failed:
+    if failed or partial:
         raise typer.Exit(1)
 
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_pages: int = 2000
     max_file_mb: int = 200
     max_image_pixels: int = 200_000_000
+    page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
     pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
     @classmethod

@@ -20,7 +20,7 @@ from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
 from docpipe.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.paths import shown
-from docpipe.pipeline import Converter
+from docpipe.pipeline import DocumentConverter
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def ingest_lock(home: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, home: Path, converter: Converter, embedder: Embedder, chunk_tokens: int = 200) -> None:
+    def __init__(self, home: Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200) -> None:
         self.home = home
         self.converter = converter
         self.embedder = embedder
@@ -136,7 +136,7 @@ class Ingestor:
             if chunks
             else (np.zeros((0, self.embedder.dim), dtype=np.float32))
         )
-        store.put_document(doc, key, chunks, vectors, self.embedder.name)
+        store.put_document(doc, key, chunks, vectors, self.embedder.name, "; ".join(result.errors) or None)
         return FileOutcome(
             label,
             "ingested",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -233,6 +234,14 @@ def _continues(prev: Element, nxt: Element) -> bool:
     )
 
 
+class DocumentConverter(Protocol):
+    """The converter role: Converter in this process, IsolatedConverter in a child process."""
+
+    def warm_up(self) -> None: ...
+
+    def convert(self, path: Path) -> ConversionResult: ...
+
+
 class Converter:
     """File in, ConversionResult out. Construct cheaply; models load in warm_up()."""
 
@@ -261,7 +270,14 @@ class Converter:
         ctx.image = None  # keep memory flat across long documents
         return ctx
 
-    def convert(self, path: Path) -> ConversionResult:
+    def convert(
+        self,
+        path: Path,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        """skip_pages: pages left out (already known to hang or crash); on_page(n) before each page."""
         timings: dict[str, float] = {}
         label = shown(path)
         try:
@@ -286,6 +302,10 @@ class Converter:
                 except LoadError as e:  # the file itself is broken from here on
                     errors.append(str(e))
                     break
+                if sp.number in skip_pages:
+                    continue
+                if on_page is not None:
+                    on_page(sp.number)
                 try:
                     pages.append(self._convert_page(sp, timings))
                 except Exception as e:  # a broken page costs that page, not the document
