@@ -153,7 +153,7 @@ def ask(
             raise
         raise _fail(f"{type(e).__name__}: {e}") from None
     if as_json:
-        typer.echo(json.dumps(answer.model_dump(exclude={"latency_s", "mode"}), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
         return
     if not streamed:
         typer.echo(answer.answer)
