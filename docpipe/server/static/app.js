@@ -259,7 +259,7 @@ async function extract(doc, schema) {
 async function health() {
   try {
     const h = await (await fetch("/healthz")).json();
-    $("health").textContent = `home ${h.home}`;
+    $("health").textContent = `home: ${h.home}`;
   } catch (_) { $("health").textContent = "server unreachable"; }
 }
 
