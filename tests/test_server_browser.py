@@ -7,6 +7,7 @@ tests/artifacts/ (not committed).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -140,6 +141,15 @@ def _assert_highlight_over(driver: WebDriver, page: int, bbox: list[float], page
     assert top_id == "highlight"
 
 
+def _listed(driver: WebDriver) -> list[tuple[str, str, str]]:
+    """(status, id, text) of each document row, read in one go: the list is re-rendered while it polls."""
+    rows: list[list[str]] = driver.execute_script(
+        "return [...document.querySelectorAll('#doc-list li')]"
+        ".map((li) => [li.dataset.status, li.dataset.id, li.innerText]);"
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def _doc_id(server: str, name: str) -> str:
     return next(str(d["id"]) for d in httpx.get(f"{server}/api/documents").json() if d["name"] == name)
 
@@ -179,12 +189,36 @@ def test_upload_two_files_through_the_page_and_both_are_ingested(server: str, br
     browser.get(server)
     files = [SAMPLES / "invoice_acme.pdf", SAMPLES / "invoice_multipage.pdf"]
     browser.find_element(By.ID, "file-input").send_keys("\n".join(map(str, files)))
-    WebDriverWait(browser, 600, poll_frequency=0.5).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#doc-list li[data-status='ok']")) == 2
-    )
-    items = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#doc-list li")]
+    WebDriverWait(browser, 600, poll_frequency=0.5).until(lambda d: [st for st, _, _ in _listed(d)] == ["ok", "ok"])
+    items = [text for _, _, text in _listed(browser)]
     assert any("invoice_acme.pdf" in t and "1 p" in t for t in items)
     assert any("invoice_multipage.pdf" in t and "2 p" in t for t in items)
+
+
+def test_a_file_dropped_on_the_page_is_uploaded_with_progress(server: str, browser: WebDriver) -> None:
+    browser.get(server)
+    WebDriverWait(browser, 60).until(_listed)
+    data = base64.b64encode((SAMPLES / "two_column.pdf").read_bytes()).decode()
+    # A real drop event carrying a File, as a drag from the desktop delivers it.
+    browser.execute_script(
+        """
+        const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], "two_column.pdf", { type: "application/pdf" }));
+        const drop = document.getElementById("drop");
+        for (const type of ["dragover", "drop"]) {
+          drop.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }
+        """,
+        data,
+    )
+    WebDriverWait(browser, 30).until(
+        lambda d: "Uploaded: two_column.pdf" in d.find_element(By.ID, "upload-status").text
+    )
+    WebDriverWait(browser, 600, poll_frequency=0.5).until(
+        lambda d: any(st == "ok" and "two_column.pdf" in text for st, _, text in _listed(d))
+    )
+    assert browser.find_element(By.ID, "upload-progress").get_attribute("value") == "100"
 
 
 def test_citation_click_highlights_the_box_on_the_page(server: str, browser: WebDriver) -> None:
@@ -212,7 +246,7 @@ def test_citation_on_a_second_page_shows_that_page(server: str, browser: WebDriv
 
 def test_extracted_field_highlights_its_box(server: str, browser: WebDriver) -> None:
     browser.get(server)
-    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#doc-list li[data-status='ok']"))
+    WebDriverWait(browser, 60).until(_listed)
     doc_id = _doc_id(server, "invoice_acme.pdf")
     buttons = browser.find_elements(By.CSS_SELECTOR, f"#doc-list li[data-id='{doc_id}'] .actions button")
     next(b for b in buttons if b.text == "Extract invoice").click()
