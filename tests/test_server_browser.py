@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -48,41 +50,50 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("browser") / "home"
+@contextmanager
+def _serve(home: Path, token: str | None = None) -> Iterator[str]:
+    """`docpipe serve` on a free loopback port until the block ends; yields its base URL."""
+    home.mkdir(parents=True)
     port = _free_port()
-    log = (home.parent / "server.log").open("w")
+    log_path = home.parent / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "DOCPIPE_API_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "docpipe.cli", "serve", "--port", str(port), "--home", str(home)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{(home.parent / 'server.log').read_text()}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
+    if token:
+        env["DOCPIPE_API_TOKEN"] = token
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "docpipe.cli", "serve", "--port", str(port), "--home", str(home)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"server did not start:\n{log_path.read_text()}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serve(tmp_path_factory.mktemp("browser") / "home") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +271,27 @@ def test_extracted_field_highlights_its_box(server: str, browser: WebDriver) -> 
     _assert_highlight_over(browser, prov["page"], prov["bbox"], _page_width(server, doc_id, prov["page"]))
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "viewer_extraction.png"))
+
+
+def test_with_a_token_the_page_asks_for_it_then_uploads_and_shows_pages(tmp_path: Path, browser: WebDriver) -> None:
+    token = "browser-test-token"
+    with _serve(tmp_path / "home", token) as base:
+        assert httpx.get(f"{base}/api/documents").status_code == 401
+        browser.get(base)
+        box = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "token-box"))
+        WebDriverWait(browser, 30).until(lambda d: box.is_displayed())
+        browser.find_element(By.ID, "token").send_keys(token + Keys.TAB)
+        browser.find_element(By.ID, "file-input").send_keys(str(SAMPLES / "two_column.pdf"))
+        WebDriverWait(browser, 600, poll_frequency=0.5).until(
+            lambda d: any(st == "ok" and "two_column.pdf" in text for st, _, text in _listed(d))
+        )
+        view = browser.find_element(By.CSS_SELECTOR, "#doc-list li[data-status='ok'] .actions button")
+        assert view.text == "View"
+        view.click()
+        WebDriverWait(browser, 30).until(
+            lambda d: d.execute_script(
+                "const i = document.getElementById('page-img'); return i.complete && i.naturalWidth > 0"
+            )
+        )
+        assert browser.find_element(By.ID, "page-img").get_attribute("data-page") == "1"
+        assert "two_column.pdf, page 1" in browser.find_element(By.ID, "page-title").text
