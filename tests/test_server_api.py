@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from PIL import Image
 from docpipe.config import Settings
 from docpipe.server.app import create_app
 from docpipe.server.security import BadName, check_bind, display_name
-from tests.conftest import SAMPLES, expected, run_cli
+from tests.conftest import DOCPIPE, SAMPLES, expected, run_cli
 
 QUESTION = "What is the total due on the ACME invoice?"
 TOKEN = "s3cret-token-for-tests"
@@ -73,10 +75,10 @@ def test_uploaded_invoice_is_ingested_with_its_page_size(served: tuple[TestClien
     client, home, doc = served
     assert doc["name"] == "invoice_acme.pdf" and doc["pages"] == 1 and doc["chunks"] >= 1 and doc["error"] is None
     assert doc["page_sizes"] == [{"number": 1, "width": 612.0, "height": 792.0}]
-    listed = client.get("/api/documents").json()
-    assert [d["id"] for d in listed] == [doc["id"]]
-    (stored,) = _stored_files(home)
-    assert stored.name == "invoice_acme.pdf" and stored.read_bytes() == (SAMPLES / "invoice_acme.pdf").read_bytes()
+    listed = {d["id"]: d for d in client.get("/api/documents").json()}
+    assert listed[doc["id"]]["name"] == "invoice_acme.pdf" and listed[doc["id"]]["status"] == "ok"
+    stored = home / "uploads" / doc["id"] / "invoice_acme.pdf"
+    assert stored.read_bytes() == (SAMPLES / "invoice_acme.pdf").read_bytes()
 
 
 @pytest.mark.slow
@@ -169,10 +171,29 @@ def test_extract_an_uploaded_file_keeps_nothing(served: tuple[TestClient, Path, 
 @pytest.mark.slow
 def test_same_bytes_uploaded_again_are_not_ingested_twice(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
     client, home, doc = served
+    before = _stored_files(home)
     pdf = (SAMPLES / "invoice_acme.pdf").read_bytes()
     (again,) = client.post("/api/documents", files=[("files", ("renamed.pdf", pdf, "application/pdf"))]).json()
     assert again["id"] == doc["id"] and again["status"] == "ok" and again["name"] == "invoice_acme.pdf"
-    assert len(_stored_files(home)) == 1
+    assert _stored_files(home) == before
+
+
+@pytest.mark.slow
+def test_a_document_without_text_is_listed_with_its_error(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
+    import pypdfium2 as pdfium
+
+    client, home, _ = served
+    blank = pdfium.PdfDocument.new()
+    blank.new_page(612, 792)
+    buf = io.BytesIO()
+    blank.save(buf)
+    blank.close()
+    (queued,) = client.post("/api/documents", files=[("files", ("blank.pdf", buf.getvalue()))]).json()
+    doc = _wait_ingested(client, queued["id"])
+    assert doc["status"] == "error" and doc["name"] == "blank.pdf" and doc["page_sizes"] == []
+    assert "blank.pdf" in doc["error"] and "text" in doc["error"] and str(home) not in doc["error"]
+    listed = {d["id"]: d for d in client.get("/api/documents").json()}
+    assert listed[doc["id"]]["status"] == "error" and str(home) not in listed[doc["id"]]["error"]
 
 
 # -- security ------------------------------------------------------------------------------
@@ -301,5 +322,8 @@ def test_binding_beyond_localhost_needs_a_token() -> None:
     check_bind("0.0.0.0", TOKEN)
     with pytest.raises(ValueError, match="without a token"):
         check_bind("0.0.0.0", None)
-    proc = run_cli("serve", "--host", "0.0.0.0", "--port", "9")
+    env = {k: v for k, v in os.environ.items() if k != "DOCPIPE_API_TOKEN"}
+    proc = subprocess.run(
+        [*DOCPIPE, "serve", "--host", "0.0.0.0", "--port", "9"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "DOCPIPE_API_TOKEN" in proc.stderr

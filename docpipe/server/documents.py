@@ -58,11 +58,12 @@ async def upload(request: Request, state: StateDep) -> list[DocumentInfo]:
     out: list[DocumentInfo] = []
     for rec in form.files:
         doc_id = rec.sha256[:ID_LEN]
-        path = file_upload(rec, state.uploads)
         prior = known.get(doc_id)
-        if prior is not None and prior.info.status in ("ok", "queued", "ingesting"):
+        if prior is not None and prior.info.status in ("ok", "queued", "ingesting") and prior.path.is_file():
+            rec.path.unlink(missing_ok=True)
             out.append(prior.info)  # same bytes: already stored or on their way
             continue
+        path = file_upload(rec, state.uploads)
         job = state.worker.submit(Job(id=doc_id, name=path.name, path=path))
         out.append(DocumentInfo(id=job.id, name=job.name, status=job.status, pages=0, chunks=0))
     return out

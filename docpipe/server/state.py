@@ -50,8 +50,9 @@ class Found:
 
 def _from_row(r: DocumentRow) -> Found:
     status: Status = "ok" if r.status == "ok" else "error"
+    error = r.error.replace(r.path, r.name) if r.error else None  # the server's paths stay private
     info = DocumentInfo(
-        id=r.sha256[:ID_LEN], name=r.name, status=status, pages=r.n_pages, chunks=r.n_chunks, error=r.error
+        id=r.sha256[:ID_LEN], name=r.name, status=status, pages=r.n_pages, chunks=r.n_chunks, error=error
     )
     return Found(info, Path(r.path), r.sha256)
 
