@@ -177,6 +177,34 @@ async function citeTo(c, button) {
   await showPage(doc.id, c.page, c.bbox);
 }
 
+// NDJSON from /api/ask: {"token"} lines while an LLM writes, then the answer object.
+async function askStreaming(question) {
+  const res = await api("/api/ask", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ question, k: 5, stream: true }),
+  });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let written = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (!line) continue;
+      const msg = JSON.parse(line);
+      if (msg.error) throw new Error(msg.error);
+      if ("token" in msg) { written += msg.token; $("answer").textContent = written; continue; }
+      return msg;
+    }
+    if (done) throw new Error("the answer stream ended early");
+  }
+}
+
 async function ask(e) {
   e.preventDefault();
   const question = $("question").value.trim();
@@ -185,12 +213,7 @@ async function ask(e) {
   $("answer").textContent = "Thinking…";
   $("citations").replaceChildren();
   try {
-    const res = await api("/api/ask", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, k: 5 }),
-    });
-    const a = await res.json();
+    const a = await askStreaming(question);
     $("answer").textContent = a.answer;
     $("answer").classList.toggle("ungrounded", !a.grounded);
     a.citations.forEach((c, i) => {
