@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from docpipe.config import Settings
+from docpipe.rag import NOT_FOUND
 from docpipe.server.app import create_app
 from docpipe.server.security import BadName, check_bind, display_name
 from tests.conftest import DOCPIPE, SAMPLES, expected, run_cli
@@ -56,7 +57,7 @@ def bare(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path, dict[str, Any]]]:
     """A server whose home got the ACME invoice through POST /api/documents."""
     home = tmp_path_factory.mktemp("served") / "home"
-    with TestClient(create_app(_settings(home))) as client:
+    with TestClient(create_app(_settings(home, llm_max_tokens=24))) as client:  # short LLM answers
         pdf = (SAMPLES / "invoice_acme.pdf").read_bytes()
         r = client.post("/api/documents", files=[("files", ("invoice_acme.pdf", pdf, "application/pdf"))])
         assert r.status_code == 202, r.text
@@ -108,6 +109,23 @@ def test_ask_streams_ndjson_ending_with_the_answer(served: tuple[TestClient, Pat
         lines = [json.loads(line) for line in r.iter_lines() if line]
     assert all(set(line) == {"token"} for line in lines[:-1])
     assert lines[-1] == client.post("/api/ask", json={"question": QUESTION}).json()
+
+
+@pytest.mark.slow
+def test_ask_streams_the_llm_tokens_as_they_come(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
+    client, _, _ = served
+    body = {"question": "Who is the invoice billed to?", "mode": "llm", "stream": True}
+    with client.stream("POST", "/api/ask", json=body) as r:
+        assert r.status_code == 200
+        lines = [json.loads(line) for line in r.iter_lines() if line]
+    tokens, final = lines[:-1], lines[-1]
+    assert len(tokens) >= 2 and all(set(t) == {"token"} and t["token"] for t in tokens)
+    assert set(final) == {"answer", "citations", "model", "grounded"} and "SmolLM2" in final["model"]
+    # The words stream as written; the last line carries the checked verdict on them.
+    if final["grounded"]:
+        assert final["citations"] and final["citations"][0]["document"] == "invoice_acme.pdf"
+    else:
+        assert final["answer"] == NOT_FOUND and final["citations"] == []
 
 
 @pytest.mark.slow
