@@ -273,6 +273,15 @@ def test_extracted_field_highlights_its_box(server: str, browser: WebDriver) -> 
     browser.save_screenshot(str(ARTIFACTS / "viewer_extraction.png"))
 
 
+def test_api_docs_render_offline(server: str, browser: WebDriver) -> None:
+    browser.get(f"{server}/docs")
+    WebDriverWait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6)
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/api/documents", "/api/ask", "/api/extract", "/healthz"} <= paths
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert loaded and all(url.startswith(server) for url in loaded)  # nothing from another origin
+
+
 def test_with_a_token_the_page_asks_for_it_then_uploads_and_shows_pages(tmp_path: Path, browser: WebDriver) -> None:
     token = "browser-test-token"
     with _serve(tmp_path / "home", token) as base:
