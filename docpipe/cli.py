@@ -27,6 +27,10 @@ HomeOpt = Annotated[
     typer.Option("--home", help="Where the store and index live (default: $DOCPIPE_HOME or ./.docpipe)."),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", envvar="DOCPIPE_PDF_PASSWORD", help="Password for encrypted PDFs.", show_default=False),
+]
 
 
 def _quiet_libraries() -> None:
@@ -42,11 +46,11 @@ def _quiet_libraries() -> None:
     quiet_third_party(logging.ERROR)
 
 
-def _app(home: Path | None) -> Docpipe:
+def _app(home: Path | None, **overrides: object) -> Docpipe:
     from docpipe.app import Docpipe
     from docpipe.config import Settings
 
-    return Docpipe(Settings.load(home))
+    return Docpipe(Settings.load(home, **overrides))
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -58,6 +62,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
     home: HomeOpt = None,
+    password: PasswordOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parse, chunk, embed and index documents. Unchanged files are skipped by content hash."""
@@ -66,7 +71,7 @@ def ingest(
 
     from docpipe.ingest import FileOutcome, IngestLockedError, discover
 
-    dp = _app(home)
+    dp = _app(home, pdf_password=password)
     files, problems = discover(paths)
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
@@ -78,6 +83,8 @@ def ingest(
         bar.update(1)
         if o.status == "failed":
             tqdm.write(f"error: {o.error}", file=sys.stderr)
+        elif o.error:  # stored, but some pages were lost
+            tqdm.write(f"warning: {o.error}", file=sys.stderr)
 
     try:
         outcomes = dp.ingestor().ingest(files, on_done=done)
@@ -91,13 +98,15 @@ def ingest(
         bar.close()
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
     failed = n["failed"] + len(problems)
+    partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)
     pages = sum(o.pages for o in outcomes)
     chunks = sum(o.chunks for o in outcomes)
     typer.echo(
         f"{n['ingested']} ingested ({pages} pages, {chunks} chunks), {n['skipped']} unchanged, "
-        f"{failed} failed  → {dp.home}"
+        + (f"{partial} with lost pages, " if partial else "")
+        + f"{failed} failed  → {dp.home}"
     )
-    if failed:
+    if failed or partial:
         raise typer.Exit(1)
 
 
@@ -170,6 +179,7 @@ def extract(
     out: Annotated[Path, typer.Option("--out", help="Folder for <name>.json files and results.jsonl.")] = Path(
         "results"
     ),
+    password: PasswordOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Extract structured JSON from each document, with page and box for every field."""
@@ -189,7 +199,7 @@ def extract(
         typer.echo(f"error: {p.error}", err=True)
     if not files:
         raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
-    dp = _app(None)
+    dp = _app(None, pdf_password=password)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr)
 
     def done(record: ExtractionRecord) -> None:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     api_token: str | None = Field(
         default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"
     )
+    page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
+    pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
     @classmethod
     def load(cls, home: Path | None = None, **overrides: Any) -> Settings:

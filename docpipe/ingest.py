@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,8 +18,9 @@ from docpipe.index.chunking import chunk_document
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
-from docpipe.load import SUPPORTED_SUFFIXES, file_sha256
-from docpipe.pipeline import Converter
+from docpipe.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
+from docpipe.paths import shown
+from docpipe.pipeline import DocumentConverter
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
         elif p.exists():
             found.append(p)
         else:
-            problems.append(FileOutcome(str(p), "failed", f"{p}: no such file or folder"))
+            problems.append(FileOutcome(shown(p), "failed", f"{shown(p)}: no such file or folder"))
     unique: list[Path] = []
     for f in found:
         key = f.resolve()
@@ -76,7 +78,7 @@ def ingest_lock(home: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, home: Path, converter: Converter, embedder: Embedder, chunk_tokens: int = 200) -> None:
+    def __init__(self, home: Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200) -> None:
         self.home = home
         self.converter = converter
         self.embedder = embedder
@@ -106,19 +108,23 @@ class Ingestor:
 
     def _one(self, store: Store, path: Path) -> FileOutcome:
         t0 = time.perf_counter()
-        key = str(path.resolve())
+        label = shown(path)
+        key = shown(path.resolve())
         try:
             digest = file_sha256(path)
-        except OSError as e:
-            return FileOutcome(str(path), "failed", f"{path}: cannot read file ({e.strerror or e})")
+        except (LoadError, OSError) as e:
+            error = str(e) if isinstance(e, LoadError) else f"{label}: cannot read file ({e.strerror or e})"
+            # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
+            store.put_failure("unreadable:" + hashlib.sha256(key.encode()).hexdigest(), key, shown(path.name), error)
+            return FileOutcome(label, "failed", error)
         if store.has_ok_document(digest):
-            return FileOutcome(str(path), "skipped")
+            return FileOutcome(label, "skipped")
         result = self.converter.convert(path)
         doc = result.document
         if doc is None or result.status.value == "failure" or not any(e.text.strip() for e in doc.body):
-            error = "; ".join(result.errors) or f"{path}: no text found"
-            store.put_failure(digest, key, path.name, error)
-            return FileOutcome(str(path), "failed", error, seconds=time.perf_counter() - t0)
+            error = "; ".join(result.errors) or f"{label}: no text found"
+            store.put_failure(digest, key, shown(path.name), error)
+            return FileOutcome(label, "failed", error, seconds=time.perf_counter() - t0)
         budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
         chunks = chunk_document(doc, budget, self.embedder.count_tokens)
         hashes = [c.content_hash for c in chunks]
@@ -130,9 +136,9 @@ class Ingestor:
             if chunks
             else (np.zeros((0, self.embedder.dim), dtype=np.float32))
         )
-        store.put_document(doc, key, chunks, vectors, self.embedder.name)
+        store.put_document(doc, key, chunks, vectors, self.embedder.name, "; ".join(result.errors) or None)
         return FileOutcome(
-            str(path),
+            label,
             "ingested",
             "; ".join(result.errors) or None,
             len(doc.pages),

@@ -186,8 +186,9 @@ class Store:
     # -- documents -------------------------------------------------------------------------
 
     def has_ok_document(self, sha256: str) -> bool:
-        row = self.db.execute("SELECT status FROM documents WHERE sha256=?", (sha256,)).fetchone()
-        return row is not None and row[0] == "ok"
+        """Stored whole: a document stored with page errors is converted again on the next run."""
+        row = self.db.execute("SELECT status, error FROM documents WHERE sha256=?", (sha256,)).fetchone()
+        return row is not None and row[0] == "ok" and row[1] is None
 
     def cached_vectors(self, hashes: list[str], model: str) -> dict[str, np.ndarray]:
         """Embeddings already computed for identical chunk text with the same model."""
@@ -202,7 +203,9 @@ class Store:
                 out[h] = np.frombuffer(row[0], dtype=np.float32)
         return out
 
-    def put_document(self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str) -> int:
+    def put_document(
+        self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str, error: str | None = None
+    ) -> int:
         """Replace whatever this path or content held before with the new document, atomically."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -216,7 +219,7 @@ class Store:
                     doc.name,
                     doc.mime,
                     "ok",
-                    None,
+                    error,
                     len(doc.pages),
                     zlib.compress(doc.model_dump_json().encode()),
                     time.time(),

@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        state.worker.stop()
+        state.close()
 
     app = FastAPI(
         title="docpipe",

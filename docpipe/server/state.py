@@ -71,6 +71,14 @@ class ServerState:
         self.convert_lock = threading.Lock()
         self.worker = IngestWorker(self.dp, self.convert_lock)
 
+    def close(self) -> None:
+        """Stop the ingest worker, then the converter's child process if one was started."""
+        self.worker.stop()
+        converter = self.dp.__dict__.get("converter")  # cached_property: only if it was built
+        close = getattr(converter, "close", None)
+        if close is not None:
+            close()
+
     def documents(self) -> list[Found]:
         rows: list[DocumentRow] = []
         if (self.settings.home / "store.db").exists():
