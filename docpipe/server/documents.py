@@ -44,13 +44,7 @@ async def upload(request: Request, state: StateDep) -> list[DocumentInfo]:
         raise HTTPException(400, "no file in the upload (send multipart field `files`)")
     try:
         for rec in form.files:
-            await run_in_threadpool(
-                check_document,
-                rec,
-                max_pages=s.max_pages,
-                max_file_mb=s.max_file_mb,
-                max_image_pixels=s.max_image_pixels,
-            )
+            await run_in_threadpool(check_document, rec, s)
     except HTTPException:
         form.discard()
         raise
@@ -90,7 +84,7 @@ def page_png(doc_id: str, number: int, state: StateDep, dpi: Annotated[int, Quer
     if not found.path.is_file():
         raise HTTPException(410, f"{found.info.name}: the original file is no longer on the server")
     try:
-        img = render_page(found.path, number, dpi, state.settings.max_image_pixels)
+        img = render_page(found.path, number, dpi, state.settings.max_image_pixels, state.settings.pdf_password)
     except NoSuchPage as e:
         raise HTTPException(404, f"{found.info.name}: no {e}") from None
     except LoadError as e:

@@ -67,9 +67,7 @@ async def _by_upload(state: ServerState, request: Request) -> ExtractionRecord:
             raise HTTPException(400, "send exactly one file (multipart field `file`) and a `schema` field")
         rec = form.files[0]
         schema = resolve_schema(form.fields.get("schema", "invoice"))
-        await run_in_threadpool(
-            check_document, rec, max_pages=s.max_pages, max_file_mb=s.max_file_mb, max_image_pixels=s.max_image_pixels
-        )
+        await run_in_threadpool(check_document, rec, s)
 
         def run() -> ExtractionRecord:
             with state.convert_lock:

@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from docpipe.load import open_source
-from docpipe.load.pdf import open_pdf
+from docpipe.load.pdf import open_pdf, render_scale
 from docpipe.load.sniff import sniff_file
 
 
@@ -16,15 +16,18 @@ class NoSuchPage(LookupError):
     pass
 
 
-def render_page(path: Path, number: int, dpi: int, max_image_pixels: int) -> Image.Image:
-    """Page `number` (1-based). PDFs are rendered at `dpi`; an image page is returned as
-    scanned (its pixels map to its points by the image's own DPI, as in the Document)."""
+def render_page(path: Path, number: int, dpi: int, max_image_pixels: int, password: str | None = None) -> Image.Image:
+    """Page `number` (1-based). PDFs are rendered at `dpi` (lower for giant pages, within the
+    loader's pixel budget); an image page is returned as scanned (its pixels map to its points
+    by the image's own DPI, as in the Document)."""
     if sniff_file(path) == "application/pdf":
-        pdf = open_pdf(path)
+        pdf = open_pdf(path, password)
         try:
             if not 1 <= number <= len(pdf):
                 raise NoSuchPage(f"page {number} of {len(pdf)}")
-            return pdf[number - 1].render(scale=dpi / 72.0).to_pil().convert("RGB")
+            page = pdf[number - 1]
+            width, height = page.get_size()
+            return page.render(scale=render_scale(dpi, width * height)).to_pil().convert("RGB")
         finally:
             pdf.close()
     with open_source(path, max_image_pixels=max_image_pixels) as src:

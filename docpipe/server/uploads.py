@@ -17,6 +17,7 @@ from typing import BinaryIO
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from docpipe.config import Settings
 from docpipe.load import LoadError, open_source
 from docpipe.load.sniff import sniff_mime
 from docpipe.server.security import BadName, display_name
@@ -147,7 +148,7 @@ async def receive_form(request: Request, incoming: Path, max_file_mb: int) -> Fo
     return rx.form
 
 
-def check_document(rec: Received, *, max_pages: int, max_file_mb: int, max_image_pixels: int) -> None:
+def check_document(rec: Received, settings: Settings) -> None:
     """Sniff the bytes and open the file once: wrong type, too many pages or a corrupt file is refused."""
     with rec.path.open("rb") as f:
         mime = sniff_mime(f.read(1024))
@@ -156,7 +157,13 @@ def check_document(rec: Received, *, max_pages: int, max_file_mb: int, max_image
     rec.mime = mime
     rec.name = display_name(rec.name, mime)
     try:
-        with open_source(rec.path, max_pages=max_pages, max_file_mb=max_file_mb, max_image_pixels=max_image_pixels):
+        with open_source(
+            rec.path,
+            max_pages=settings.max_pages,
+            max_file_mb=settings.max_file_mb,
+            max_image_pixels=settings.max_image_pixels,
+            password=settings.pdf_password,
+        ):
             pass
     except LoadError as e:
         raise HTTPException(422, f"{rec.name}: {e.reason}") from None
