@@ -62,7 +62,6 @@ class _Receiver:
         self.max_bytes = max_bytes
         self.form = Form()
         self.part = _Part()
-        self.error: HTTPException | None = None
 
     # python-multipart calls these synchronously while we feed it the body.
     def on_part_begin(self) -> None:
