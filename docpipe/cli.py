@@ -69,7 +69,7 @@ def ingest(
     _quiet_libraries()
     from tqdm import tqdm
 
-    from docpipe.ingest import FileOutcome, IngestLockedError, discover
+    from docpipe.ingest import DiskFullError, FileOutcome, IngestLockedError, discover
 
     dp = _app(home, pdf_password=password)
     files, problems = discover(paths)
@@ -87,15 +87,18 @@ def ingest(
             tqdm.write(f"warning: {o.error}", file=sys.stderr)
 
     try:
-        outcomes = dp.ingestor().ingest(files, on_done=done)
+        try:
+            outcomes = dp.ingestor().ingest(files, on_done=done)
+        finally:
+            bar.close()  # before any message, so it starts a line of its own
     except IngestLockedError as e:
         raise _fail(str(e), 3) from None
+    except DiskFullError as e:
+        raise _fail(str(e)) from None
     except Exception as e:
         if debug:
             raise
         raise _fail(f"ingest failed: {type(e).__name__}: {e}") from None
-    finally:
-        bar.close()
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
     failed = n["failed"] + len(problems)
     partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +38,17 @@ class FileOutcome:
 
 class IngestLockedError(RuntimeError):
     pass
+
+
+class DiskFullError(RuntimeError):
+    """The home's disk (or the process's file size limit) is full; what was committed stays."""
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    if isinstance(e, sqlite3.OperationalError):
+        # SQLITE_FULL, or SQLITE_IOERR when the WAL write itself is refused (ENOSPC, EFBIG)
+        return "full" in str(e) or "disk I/O error" in str(e)
+    return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
@@ -102,8 +116,13 @@ class Ingestor:
                         on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
+            except Exception as e:
+                if _is_disk_full(e):
+                    raise DiskFullError(f"cannot write to {self.home}: disk full or failing ({e})") from e
+                raise
             finally:
-                store.close()
+                with contextlib.suppress(sqlite3.Error):  # closing checkpoints the WAL: may not fit either
+                    store.close()
         return outcomes
 
     def _one(self, store: Store, path: Path) -> FileOutcome:

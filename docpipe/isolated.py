@@ -9,6 +9,7 @@ one and converts the document again without that page. The rest of the batch nev
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
 import signal
 from multiprocessing.connection import Connection
@@ -22,16 +23,26 @@ from docpipe.pipeline import Converter, ConvertOptions
 MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
 
 
+def _die_with_parent() -> None:
+    """Linux: a parent killed with -9 cannot stop its child; the kernel can (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+
+
 def _serve(conn: Connection, options: ConvertOptions) -> None:
     """Child: warm up once, then convert whatever the parent sends until it sends None."""
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     converter = Converter(options)
     converter.warm_up()
-    conn.send(("ready", None))
-    while (job := conn.recv()) is not None:
-        path, skip = job
-        result = converter.convert(path, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
-        conn.send(("done", result))
+    try:
+        conn.send(("ready", None))
+        while (job := conn.recv()) is not None:
+            path, skip = job
+            result = converter.convert(path, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+            conn.send(("done", result))
+    except (EOFError, OSError):  # the parent is gone
+        return
 
 
 class IsolatedConverter:

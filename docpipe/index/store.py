@@ -180,8 +180,14 @@ class Store:
                 self.db.execute(f"PRAGMA user_version={i}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        # SQLite ends a transaction itself on some errors (SQLITE_FULL): ROLLBACK would then fail
+        # and hide the real error.
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     # -- documents -------------------------------------------------------------------------
 
@@ -247,7 +253,7 @@ class Store:
             self.db.execute("COMMIT")
             return doc_row
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def put_failure(self, sha256: str, path: str, name: str, error: str) -> None:
@@ -265,7 +271,7 @@ class Store:
                 )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def remove(self, key: str) -> list[str]:
@@ -280,7 +286,7 @@ class Store:
                 self.db.executemany("DELETE FROM documents WHERE id=?", [(r[0],) for r in rows])
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return [r[1] for r in rows]
 
@@ -431,7 +437,7 @@ class Store:
             )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:
