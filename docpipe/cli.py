@@ -165,7 +165,7 @@ def ask(
             raise
         raise _fail(f"{type(e).__name__}: {e}") from None
     if as_json:
-        typer.echo(json.dumps(answer.model_dump(exclude={"latency_s", "mode"}), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
         return
     if not streamed:
         typer.echo(answer.answer)
@@ -402,6 +402,36 @@ def llm_check(home: HomeOpt = None) -> None:
         raise _fail(str(e)) from None
     where = dp.settings.llm_base_url or "embedded (in-process)"
     typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the HTTP API (/api, docs at /docs) and the web viewer (/) with FastAPI + uvicorn."""
+    _quiet_libraries()
+    from docpipe.config import Settings
+
+    try:
+        import uvicorn
+
+        from docpipe.server.app import create_app
+        from docpipe.server.security import check_bind
+    except ImportError as e:
+        raise _fail(f"{e.name} is missing: pip install 'docpipe[server]'") from None
+    settings = Settings.load(home)
+    try:
+        check_bind(host, settings.api_token)
+    except ValueError as e:
+        raise _fail(str(e), 2) from None
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"docpipe serving {settings.home} at http://{shown}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if debug else "warning")
 
 
 def main() -> None:
