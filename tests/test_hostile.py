@@ -168,3 +168,12 @@ def test_shown_names_are_one_printable_line() -> None:
     assert shown("a\nb.pdf") == "a\\nb.pdf"
     assert shown(os.fsdecode(b"bad\xffname.pdf")) == "bad\ufffdname.pdf"
     assert shown("fa\u00e7ture.pdf") == "fa\u00e7ture.pdf"
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    f = tmp_path / "huge.pdf"
+    with f.open("wb") as out:  # sparse: 300 MB on paper, nothing on disk
+        out.write(b"%PDF-1.7\n")
+        out.truncate(300 * 2**20)
+    with pytest.raises(LoadError, match=r"huge\.pdf: file too large \(300 MB > 200 MB limit\)"):
+        open_source(f, max_file_mb=200)

@@ -44,6 +44,9 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             text_words=text_layer_words(page, float(height)),
             rotation=page.get_rotation(),
         )
+        # The consumer is done with this page when it asks for the next one: free pdfium's copy
+        # now rather than holding every page of a long document until the file closes.
+        page.close()
 
 
 def render_scale(dpi: int, area_pt2: float) -> float:
