@@ -302,6 +302,12 @@ class Converter:
                 except LoadError as e:  # the file itself is broken from here on
                     errors.append(str(e))
                     break
+                except Exception as e:  # a reader bug or damage it did not expect: keep what we have
+                    errors.append(f"{label}: reading stopped after page {len(pages)} ({type(e).__name__}: {e})")
+                    break
+                if sp.error is not None:
+                    errors.append(f"{label}: page {sp.number} {sp.error}")
+                    continue
                 if sp.number in skip_pages:
                     continue
                 if on_page is not None:

@@ -177,3 +177,15 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
         out.truncate(300 * 2**20)
     with pytest.raises(LoadError, match=r"huge\.pdf: file too large \(300 MB > 200 MB limit\)"):
         open_source(f, max_file_mb=200)
+
+
+def test_a_damaged_page_object_costs_that_page(converter, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Found by tests/test_fuzz.py: one zero byte here makes pdfium refuse to load the page.
+    data = bytearray((SAMPLES / "invoice_acme.pdf").read_bytes())
+    data[int(0.134765625 * (len(data) - 1))] = 0
+    f = tmp_path / "damaged.pdf"
+    f.write_bytes(bytes(data))
+    result = converter.convert(f)  # before the fix: PdfiumError out of the page iterator
+    assert result.status.value == "failure"  # its only page is gone
+    assert any("page 1 cannot be read" in e for e in result.errors), result.errors
+    assert all(e.startswith(f"{f}: ") for e in result.errors)

@@ -30,7 +30,12 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
 
 def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
     for i in range(len(pdf)):
-        page = pdf[i]
+        try:
+            page = pdf[i]
+            words = text_layer_words(page, float(page.get_size()[1]))
+        except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
+            yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
+            continue
         width, height = page.get_size()
 
         def render(dpi: int, page: pdfium.PdfPage = page, area: float = width * height) -> Image.Image:
@@ -41,12 +46,16 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             width=float(width),
             height=float(height),
             render=render,
-            text_words=text_layer_words(page, float(height)),
+            text_words=words,
             rotation=page.get_rotation(),
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy
         # now rather than holding every page of a long document until the file closes.
         page.close()
+
+
+def _unreadable(dpi: int) -> Image.Image:
+    raise RuntimeError("an unreadable page has no image")
 
 
 def render_scale(dpi: int, area_pt2: float) -> float:
