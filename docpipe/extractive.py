@@ -107,8 +107,11 @@ def best_line(question: str, chunks: list[StoredChunk]) -> LineAnswer | None:
     wants_value = bool(q & _VALUE_WORDS) or bool(asked & {"when", "many", "much"})
     best: LineAnswer | None = None
     for rank, chunk in enumerate(chunks):
-        doc_words = content_words(chunk.document)
-        doc_bonus = 0.5 * len(q & doc_words)  # "the ACME invoice" points at that document
+        # A chunk's first line names its document and title (see chunking): "the Nordlicht
+        # invoice" points at that document. A name is decisive; a document type only hints.
+        doc_words = content_words(chunk.document + " " + chunk.text.split("\n", 1)[0])
+        named = q & doc_words
+        doc_bonus = 3.0 * len(named - DOC_TYPE_WORDS) + 0.5 * len(named & DOC_TYPE_WORDS)
         # Words that picked the document are spent: they must not also pick the line.
         q_line = (q - doc_words - DOC_TYPE_WORDS) or q
         for span in chunk.spans:

@@ -282,6 +282,8 @@ def make_multipage(out: Path) -> dict[str, Any]:
         "questions": [
             {"question": "What is the Gesamtbetrag of the Nordlicht invoice?", "answer_contains": de(total)[2:]},
             {"question": "What is the Rechnungsnummer?", "answer_contains": "RE-2024-5531"},
+            # Asked in English of a German invoice, among English invoices that say "Total Due".
+            {"question": "What is the total due on the Nordlicht invoice?", "answer_contains": de(total)[2:]},
         ],
     }
 

@@ -162,3 +162,29 @@ def test_a_document_filter_keeps_other_documents_out_of_the_prompt(injected_home
     }
     con.close()
     assert docs == {"notes.pdf"}, f"the prompt held chunks of {docs}"
+
+
+@pytest.fixture(scope="module")
+def invoices_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs = tmp_path_factory.mktemp("invoices")
+    for name in ["invoice_acme.pdf", "invoice_multipage.pdf", "scanned_invoice.pdf"]:
+        shutil.copy(SAMPLES / name, docs / name)
+    home = tmp_path_factory.mktemp("invoices_home")
+    run_cli("ingest", str(docs), home=home, check=True)
+    return home
+
+
+@pytest.mark.parametrize(
+    ("vendor", "document", "total"),
+    [("ACME", "invoice_acme.pdf", "926.64"), ("Nordlicht", "invoice_multipage.pdf", "25.736,64"),
+     ("Blue Harbor", "scanned_invoice.pdf", "1,368.53")],
+)
+def test_the_invoice_named_in_the_question_is_the_one_answered(
+    invoices_home: Path, vendor: str, document: str, total: str
+) -> None:
+    # Three invoices all have a total; the vendor's name (in no file name) picks the document,
+    # even when its label is in another language ("Gesamtbetrag" for "total due").
+    q = f"What is the total due on the {vendor} invoice?"
+    out = json.loads(run_cli("ask", q, "--json", "--mode", "extractive", home=invoices_home, check=True).stdout)
+    assert total in out["answer"]
+    assert out["citations"][0]["document"] == document

@@ -139,8 +139,13 @@ def chunk_document(doc: Document, budget: int = 200, count: TokenCounter = appro
     heading: str | None = None
     buf: list[_Piece] = []
 
+    # Every chunk names its document and the document's title (an invoice's vendor, a report's
+    # name): "the total on the Nordlicht invoice" must match the total's chunk, not only the first.
+    title = next((e.text.replace("\n", " ") for e in doc.body if e.label == "title"), None)
+    context = doc.name + (f" — {title}" if title else "")
+
     def prefix() -> str:
-        return doc.name + (f" — {heading}" if heading else "")
+        return context + (f" — {heading}" if heading and heading != title else "")
 
     def flush() -> None:
         if buf:
