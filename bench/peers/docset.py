@@ -1,5 +1,5 @@
 """The peer benchmark's documents, generated with their truth: text per page in reading order,
-reading-order markers, table grids and invoice fields.
+the lines whose order is scored, table grids and invoice fields.
 
     .venv/bin/python -m bench.peers.docset OUT_DIR [--quick]
 
@@ -44,7 +44,6 @@ class Line:
     size: float = 10
     bold: bool = False
     furniture: bool = False
-    marker: bool = False  # starts a paragraph/heading: used for the reading-order score
 
     @property
     def text(self) -> str:
@@ -147,13 +146,12 @@ def columns(page: Page, rng: random.Random, top: float, n_paras: int, tag: str) 
             Frag(x, f"{tag} {'ABCD'[c]}. {rng.choice(ADJ).title()} {rng.choice(NOUNS)}s"),
             size=12,
             bold=True,
-            marker=True,
         )
         y += 20
         for p in range(n_paras):
             para = f"Paragraph {c + 1}.{p + 1}. " + " ".join(sentence(rng) for _ in range(3))
-            for k, ln in enumerate(wrap(para, "Helvetica", 10, COL_W)):
-                page.add(y, Frag(x, ln), marker=k == 0)
+            for ln in wrap(para, "Helvetica", 10, COL_W):
+                page.add(y, Frag(x, ln))
                 y += 13
             y += 10
 
@@ -174,7 +172,7 @@ def table(page: Page, rng: random.Random, top: float, ruled: bool) -> float:
     y = top
     for r, row in enumerate(rows):
         frags = [Frag(xs[0], row[0])] + [Frag(x, v, "right") for x, v in zip(xs[1:], row[1:], strict=True)]
-        page.add(y, *frags, bold=r == 0, marker=r in (0, 1))
+        page.add(y, *frags, bold=r == 0)
         if ruled or r == 0:
             page.rules.append((46, y + 5, 566, y + 5))
         y += 18
@@ -194,11 +192,11 @@ def report(seed: int, n_pages: int, ruled: bool) -> list[Page]:
         p = Page()
         top = 70.0
         if n == 1:
-            p.add(70, Frag(50, title), size=20, bold=True, marker=True)
-            p.add(92, Frag(50, f"Prepared by the {rng.choice(NOUNS)} office, edition {seed}"), size=10, marker=True)
+            p.add(70, Frag(50, title), size=20, bold=True)
+            p.add(92, Frag(50, f"Prepared by the {rng.choice(NOUNS)} office, edition {seed}"), size=10)
             top = 130
         if n == 2:
-            p.add(70, Frag(50, f"Section {n}. Figures by region"), size=14, bold=True, marker=True)
+            p.add(70, Frag(50, f"Section {n}. Figures by region"), size=14, bold=True)
             y = table(p, rng, 100, ruled)
             top = y + 20
         columns(p, rng, top, 2 if n == 2 else 3, f"{n}")
@@ -284,7 +282,7 @@ def invoice(seed: int) -> tuple[Page, dict[str, Any]]:
     tax = (sub * Decimal("0.08")).quantize(CENT, ROUND_HALF_UP)
     total = sub + tax
     p = Page()
-    p.add(70, Frag(50, name), Frag(562, "INVOICE", "right"), size=18, bold=True, marker=True)
+    p.add(70, Frag(50, name), Frag(562, "INVOICE", "right"), size=18, bold=True)
     p.add(90, Frag(50, street))
     p.add(104, Frag(50, city))
     y = 136.0
@@ -293,9 +291,9 @@ def invoice(seed: int) -> tuple[Page, dict[str, Any]]:
         (date_label, fmt_date(issued, style)),
         ("Due Date:", fmt_date(issued + timedelta(days=30), style)),
     ):
-        p.add(y, Frag(50, label), Frag(160, value), marker=label == no_label)
+        p.add(y, Frag(50, label), Frag(160, value))
         y += 15
-    p.add(y + 15, Frag(50, "Bill To:"), bold=True, marker=True)
+    p.add(y + 15, Frag(50, "Bill To:"), bold=True)
     p.add(y + 30, Frag(50, f"{rng.choice(ADJ).title()} {rng.choice(NOUNS).title()} Partners"))
     y += 75
     p.add(
@@ -305,11 +303,10 @@ def invoice(seed: int) -> tuple[Page, dict[str, Any]]:
         Frag(460, "Unit Price", "right"),
         Frag(562, "Amount", "right"),
         bold=True,
-        marker=True,
     )
     p.rules.append((50, y + 5, 562, y + 5))
     grid = [["Description", "Qty", "Unit Price", "Amount"]]
-    for k, (desc, q, u) in enumerate(items):
+    for desc, q, u in items:
         y += 18
         row = [desc, str(q), money(cur, u), money(cur, (q * u).quantize(CENT))]
         grid.append(row)
@@ -317,7 +314,6 @@ def invoice(seed: int) -> tuple[Page, dict[str, Any]]:
             y,
             Frag(50, row[0]),
             *(Frag(x, v, "right") for x, v in zip((360, 460, 562), row[1:], strict=True)),
-            marker=k == 0,
         )
     p.tables.append(grid)
     y += 40
@@ -327,10 +323,9 @@ def invoice(seed: int) -> tuple[Page, dict[str, Any]]:
             Frag(380, label),
             Frag(562, money(cur, value), "right"),
             bold=label == total_label,
-            marker=label in ("Subtotal", total_label),
         )
         y += 16
-    p.add(y + 30, Frag(50, "Payment terms: net 30 days. Please quote the invoice number."), size=9, marker=True)
+    p.add(y + 30, Frag(50, "Payment terms: net 30 days. Please quote the invoice number."), size=9)
     truth = {
         "vendor_name": name,
         "invoice_number": number,
@@ -346,7 +341,7 @@ def receipt(seed: int) -> Page:
     shop = f"{rng.choice(ADJ).title()} {rng.choice(['Cafe', 'Deli', 'Bakery', 'Market'])}"
     p = Page(width=230, height=0)
     y = 40.0
-    p.add(y, Frag(115, shop, "center"), size=13, bold=True, marker=True)
+    p.add(y, Frag(115, shop, "center"), size=13, bold=True)
     y += 18
     p.add(y, Frag(115, f"{rng.randint(1, 200)} {rng.choice(NOUNS).title()} Street", "center"), size=9)
     y += 14
@@ -361,15 +356,11 @@ def receipt(seed: int) -> Page:
     )
     y += 20
     total = Decimal(0)
-    for k, item in enumerate(
-        rng.sample(
-            ["Cappuccino", "Muffin", "Orange juice", "Bagel", "Soup of the day", "Green tea", "Croissant", "Sandwich"],
-            rng.randint(3, 6),
-        )
-    ):
+    menu = ["Cappuccino", "Muffin", "Orange juice", "Bagel", "Soup of the day", "Green tea", "Croissant", "Sandwich"]
+    for item in rng.sample(menu, rng.randint(3, 6)):
         q, u = rng.randint(1, 3), Decimal(rng.randint(150, 900)) / 100
         total += q * u
-        p.add(y, Frag(12, f"{q} x {item}"), Frag(218, f"{q * u:.2f}", "right"), size=9, marker=k == 0)
+        p.add(y, Frag(12, f"{q} x {item}"), Frag(218, f"{q * u:.2f}", "right"), size=9)
         y += 14
     tax = (total * Decimal("0.07")).quantize(CENT, ROUND_HALF_UP)
     y += 6
@@ -380,10 +371,9 @@ def receipt(seed: int) -> Page:
             Frag(218, f"{v:.2f}", "right"),
             size=10 if label == "TOTAL" else 9,
             bold=label == "TOTAL",
-            marker=label == "TOTAL",
         )
         y += 15
-    p.add(y + 10, Frag(115, "Thank you for your visit", "center"), size=9, marker=True)
+    p.add(y + 10, Frag(115, "Thank you for your visit", "center"), size=9)
     p.height = y + 40
     return p
 
@@ -453,7 +443,7 @@ def entry(name: str, kind: str, pages: list[Page], **extra: Any) -> dict[str, An
         "pages": len(pages),
         "text": [p.truth_text() for p in pages],
         "furniture": [ln.text for ln in lines if ln.furniture],
-        "reading_order": [" ".join(ln.text.split()[:5]) for ln in lines if ln.marker and not ln.furniture],
+        "reading_order": [" ".join(ln.text.split()[:4]) for ln in lines if not ln.furniture],
         "tables": [t for p in pages for t in p.tables],
         **extra,
     }
@@ -465,10 +455,10 @@ def generate(out: Path, quick: bool = False) -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     n_reports, n_invoices, n_receipts = (1, 1, 0) if quick else (3, 4, 3)
     for k in range(n_reports):
-        pages = report(k + 1, 2 if quick else 3, ruled=k % 2 == 1)
+        pages = report(k + 1, 1 if quick else 3, ruled=k % 2 == 1)
         draw_pdf(pages, out / f"report_{k + 1}.pdf")
         docs.append(entry(f"report_{k + 1}.pdf", "digital", pages))
-    for k in range(n_invoices if not quick else 0):
+    for k in range(n_invoices):
         page, truth = invoice(k)
         draw_pdf([page], out / f"invoice_{k + 1}.pdf")
         docs.append(entry(f"invoice_{k + 1}.pdf", "digital", [page], invoice=truth))

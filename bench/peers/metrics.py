@@ -3,8 +3,9 @@
 - CER: Levenshtein distance between the page text a tool gives and the truth, over the truth's
   length, after both are normalised (whitespace collapsed, Markdown markup and known page
   furniture removed). Order-sensitive: text read in the wrong column order costs characters.
-- Reading order: fraction of consecutive truth markers (first words of each paragraph, heading,
-  first table row...) that the tool's text has in the same order; a marker not found counts wrong.
+- Reading order: the first four words of every truth line are located in the tool's text
+  (exactly, else fuzzily for OCR slips); the score is the share of all line pairs found in the
+  truth's order. Text read across two columns inverts many pairs.
 - Table structure: the cell-adjacency F1 of the ICDAR 2013 table competition (Göbel et al.): each
   non-empty cell and its nearest non-empty neighbour to the right and below, compared as
   multisets. Each truth table is scored against the tool's best-matching table.
@@ -17,12 +18,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from itertools import pairwise
 from typing import Any
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-_MARKUP = re.compile(r"^\s*#+\s*|[*_|`]|^\s*[-:]{3,}\s*$|<br\s*/?>|^\s*[-:| ]+$", re.MULTILINE)
+_MARKUP = re.compile(r"^\s*[-:| ]{3,}$|^\s*#+\s*|[*_|`]|<br\s*/?>", re.MULTILINE)
 
 
 def normalize(text: str, furniture: Iterable[str] = ()) -> str:
@@ -42,12 +43,31 @@ def cer(hyp: str, ref: str) -> float:
     return Levenshtein.distance(hyp, ref) / len(ref)
 
 
+def locate(marker: str, hyp: str) -> int | None:
+    """Where a truth line starts in the tool's text: exactly, else the best fuzzy match (OCR
+    misreads a character or two), else nowhere."""
+    m = normalize(marker)
+    pos = hyp.find(m)
+    if pos >= 0:
+        return pos
+    al = fuzz.partial_ratio_alignment(m, hyp, score_cutoff=80)
+    return al.dest_start if al is not None else None
+
+
 def reading_order(hyp: str, markers: list[str]) -> float | None:
-    if len(markers) < 2:
+    """Share of all pairs of truth lines that the tool's text has in the truth's order (a
+    Kendall-style pairwise accuracy); a line not found counts wrong in every pair it is in."""
+    n = len(markers)
+    if n < 2:
         return None
-    pos = [hyp.find(normalize(m)) for m in markers]
-    good = sum(1 for a, b in pairwise(pos) if a >= 0 and b > a)
-    return good / (len(markers) - 1)
+    pos = [locate(m, hyp) for m in markers]
+    good = 0
+    for i in range(n):
+        pi = pos[i]
+        if pi is None:
+            continue
+        good += sum(1 for pj in pos[i + 1 :] if pj is not None and pj > pi)
+    return good / (n * (n - 1) / 2)
 
 
 def _cell(text: str) -> str:

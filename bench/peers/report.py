@@ -190,8 +190,9 @@ def write_report(peers: dict[str, Any], path: Path) -> None:
         "- **CER**: Levenshtein distance ÷ truth length per page, summed over pages, after collapsing "
         "whitespace, dropping Markdown markup and the known page headers/footers. It counts order: text "
         "read across two columns costs characters.",
-        "- **reading order**: share of consecutive truth markers (first words of every paragraph, heading, "
-        "first table row, totals) found in the right order.",
+        "- **reading order**: the first four words of every truth line are located in the tool's text "
+        "(exactly, else fuzzily so an OCR slip is not an order error); the score is the share of all pairs "
+        "of lines found in the truth's order. Reading across two columns inverts many pairs.",
         "- **tables**: cell-adjacency F1 (ICDAR 2013 table competition) of each truth table against the "
         "tool's best table; only for tools that return table structure.",
         "- **extraction**: field-level precision/recall/F1 over vendor, invoice number, ISO date, currency, "
