@@ -59,15 +59,18 @@ demo: install
 	$(BIN)/docpipe ask "What is the total due on the ACME invoice?" --home $(DEMO_HOME)
 
 # pytest exits 5 when it ran no test: that must not pass as green.
-test: install vllm
+test: install vllm peers
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check docpipe tests samples
 	$(BIN)/mypy docpipe
 
-bench: install
+# The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
+# generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
+bench: install peers
 	$(PY) bench/run.py
+	$(PY) -m bench.peers.compare
 
 samples: install
 	$(PY) samples/make_samples.py
