@@ -44,6 +44,8 @@ def run(path: Path, templates: list[Any]) -> dict[str, Any]:
     module: Any = pdftotext if _has_text(path) else OCR
     got = extract_data(str(path), templates=templates, input_module=module) or {}
     d = got.get("date")
+    if isinstance(d, list):  # a template regex that matched twice: invoice2data returns every match
+        d = d[0] if d else None
     return {
         "vendor_name": got.get("issuer"),
         "invoice_number": got.get("invoice_number"),

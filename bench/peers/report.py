@@ -199,6 +199,9 @@ def write_report(peers: dict[str, Any], path: Path) -> None:
         "total; invoice2data is all-or-nothing per document (a missing required field drops the record).",
         "",
     ]
+    notes = Path(__file__).with_name("NOTES.md")
+    if notes.exists():  # written by hand after reading the committed run's per-document scores
+        lines += [notes.read_text().rstrip(), ""]
     if peers.get("not_run_here"):
         lines += [
             "## Peers that cannot run here",
