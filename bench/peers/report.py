@@ -110,6 +110,7 @@ def plot(peers: dict[str, Any], png: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, kind in zip(axes, ("digital", "scan"), strict=True):
@@ -127,6 +128,7 @@ def plot(peers: dict[str, Any], png: Path) -> None:
             )
             ax.annotate(name, (r["pages_per_s"], acc), textcoords="offset points", xytext=(5, 4), fontsize=9)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # minor labels overlap
         ax.set_xlabel("pages/s (log; bars: min–max of repeats)")
         ax.set_ylabel("1 − CER")
         ax.set_title(KIND_TITLE[kind].split(" (")[0])
