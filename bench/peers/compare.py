@@ -282,6 +282,12 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, default=ROOT / "bench" / "peers" / ".docset")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     ap.add_argument("--report", type=Path, default=ROOT / "bench" / "REPORT.md")
+    ap.add_argument(
+        "--merge",
+        metavar="REASON",
+        help="re-run only --tools and replace their rows in the stored "
+        "peers section (recorded with REASON; ratios then span two runs)",
+    )
     args = ap.parse_args()
     tools = args.tools.split(",") if args.tools else (QUICK_TOOLS if args.quick else [t.name for t in TOOLS])
     unknown = set(tools) - {t.name for t in TOOLS}
@@ -292,6 +298,14 @@ def main() -> None:
     peers = run(args.quick, repeats, tools, args.docs)
     peers["wall_s"] = round(time.perf_counter() - t0, 1)
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
+    if args.merge:
+        stored = results["peers"]
+        for section in ("digital", "scan", "extract"):
+            stored[section] |= peers[section]
+        stored["versions"] |= peers["versions"]
+        stored["ratios"] = ratios(stored)
+        stored.setdefault("reruns", []).append({"tools": tools, "reason": args.merge, "machine": peers["machine"]})
+        peers = stored
     results["peers"] = peers
     args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     from bench.peers.report import write_report

@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pytesseract
 from invoice2data import extract_data
 from invoice2data.extract.loader import read_templates
-from invoice2data.input import pdftotext
+from invoice2data.input import _cached_to_text, pdftotext
 
 from bench.peers.render import images
 
@@ -41,6 +41,7 @@ def _has_text(path: Path) -> bool:
 
 
 def run(path: Path, templates: list[Any]) -> dict[str, Any]:
+    _cached_to_text.cache_clear()  # it memoizes text per file: repeated passes would time nothing
     module: Any = pdftotext if _has_text(path) else OCR
     got = extract_data(str(path), templates=templates, input_module=module) or {}
     d = got.get("date")

@@ -166,6 +166,13 @@ def write_report(peers: dict[str, Any], path: Path) -> None:
         f"{docs['scan']['docs']} scanned ({docs['scan']['pages']} pages: invoices incl. one skewed 2.5° and one "
         f"turned 90°, receipts, a two-column report page); {docs['invoices']['docs']} invoices for extraction.",
         "",
+        *(
+            f"Re-run after the main run: {', '.join(r['tools'])}, because {r['reason']} "
+            f"(load average then {', '.join(f'{x:.1f}' for x in r['machine']['load_avg_at_start'])}); "
+            "ratios against these rows span the two runs."
+            for r in peers.get("reruns", [])
+        ),
+        "",
         "![pages/s vs accuracy](peers.png)" if have_png else "",
         "",
     ]
