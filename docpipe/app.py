@@ -31,9 +31,9 @@ class Docpipe:
         return self.settings.home
 
     @cached_property
-    def converter(self) -> DocumentConverter:
+    def convert_options(self) -> ConvertOptions:
         s = self.settings
-        options = ConvertOptions(
+        return ConvertOptions(
             ocr_engine=s.ocr_engine,
             layout_model=s.layout_model,
             dpi=s.render_dpi,
@@ -42,6 +42,11 @@ class Docpipe:
             max_image_pixels=s.max_image_pixels,
             password=s.pdf_password,
         )
+
+    @cached_property
+    def converter(self) -> DocumentConverter:
+        """In a child process when a page timeout is set (the default), else in this one."""
+        s, options = self.settings, self.convert_options
         if s.page_timeout_s > 0:
             return IsolatedConverter(options, s.page_timeout_s)
         return Converter(options)

@@ -311,6 +311,38 @@ def remove(
         raise _fail("no stored document matches " + ", ".join(keys))
 
 
+@app.command("bench")
+def bench(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    repeats: Annotated[int, typer.Option("--repeats", "-n", min=1, help="Timed passes after the warm-up.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure conversion speed (pages/s) and peak memory on your own documents."""
+    _quiet_libraries()
+    from docpipe.benchmark import measure
+    from docpipe.ingest import discover
+    from docpipe.pipeline import Converter
+
+    files, problems = discover(paths)
+    for p in problems:
+        typer.echo(f"docpipe: {p.error}", err=True)
+    if not files:
+        raise _fail("no PDF or image files found in " + ", ".join(str(p) for p in paths))
+    rep = measure(Converter(_app(None).convert_options), files, repeats)  # in-process: its RSS is ours
+    if as_json:
+        typer.echo(json.dumps(rep.to_dict(), indent=2))
+        return
+    typer.echo(
+        f"{rep.files} files, {rep.pages} pages ({rep.text_layer_pages} text layer, {rep.ocr_pages} OCR)\n"
+        f"{rep.pages_per_s:.2f} pages/s (median of {repeats}; {rep.pages_per_s_min:.2f}-{rep.pages_per_s_max:.2f}), "
+        f"{1 / rep.pages_per_s:.3f} s/page\n"
+        f"warm-up (models load + first pass) {rep.warm_up_s:.1f} s; peak RSS {rep.peak_rss_mb:.0f} MB\n"
+        "per pass: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(rep.stage_s.items(), key=lambda kv: -kv[1]))
+    )
+    for err in rep.errors:
+        typer.echo(f"warning: {err}", err=True)
+
+
 index_app = typer.Typer(help="Maintain the vector index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
