@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -85,6 +86,48 @@ def _start(docs: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_has_scalar_columns_a_sheet_per_item_table_and_json_for_objects(tmp_path: Path) -> None:
+    from docpipe.extract.schemas import load_schema
+    from docpipe.jobs.csv_out import write_csv
+
+    rec = json.loads(_record("a.pdf"))
+    rec["data"] = {
+        "vendor_name": "Müller GmbH",
+        "total": 1234.56,
+        "line_items": [{"description": "Bolts, M4", "quantity": 2, "unit_price": 1.5, "amount": 3.0}],
+    }
+    rec["errors"] = ["subtotal + tax is not the total", "date implausible"]
+    write_csv([rec, json.loads(_record("b.pdf", "error"))], load_schema("invoice"), tmp_path)
+    rows = _csv(tmp_path / "results.csv")
+    assert rows[0]["vendor_name"] == "Müller GmbH" and rows[0]["total"] == "1234.56" and rows[0]["tax"] == ""
+    assert rows[0]["errors"] == "subtotal + tax is not the total; date implausible"
+    assert "line_items" not in rows[0] and rows[1]["status"] == "error"
+    assert _csv(tmp_path / "line_items.csv") == [
+        {
+            "source": "a.pdf",
+            "line": "1",
+            "description": "Bolts, M4",
+            "quantity": "2",
+            "unit_price": "1.5",
+            "amount": "3.0",
+        }
+    ]
+    schema_file = tmp_path / "po.json"
+    schema_file.write_text(
+        json.dumps({"properties": {"po": {"type": "string"}, "buyer": {"type": "object"}, "tags": {"type": "array"}}})
+    )
+    rec = json.loads(_record("c.pdf"))
+    rec["data"] = {"po": "PO-7", "buyer": {"name": "Ann"}, "tags": ["x"]}
+    write_csv([rec], load_schema(str(schema_file)), tmp_path)
+    row = _csv(tmp_path / "results.csv")[0]
+    assert row["po"] == "PO-7" and json.loads(row["buyer"]) == {"name": "Ann"} and json.loads(row["tags"]) == ["x"]
+
+
 def _count_lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
@@ -130,7 +173,7 @@ def test_kill_9_rounds_then_resume_gives_every_document_exactly_once(tmp_path: P
 
     # Nothing is redone on a re-run; --force redoes everything, still once each.
     again = subprocess.run(
-        [*DOCPIPE, "extract", str(docs), "--out", str(out), "--workers", "1"],
+        [*DOCPIPE, "extract", str(docs), "--out", str(out), "--workers", "1", "--format", "csv"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -138,6 +181,11 @@ def test_kill_9_rounds_then_resume_gives_every_document_exactly_once(tmp_path: P
     )
     assert f"{len(files)} already done" in again.stderr and again.returncode == 1  # broken.pdf retried
     assert sorted(r["source"] for r in _lines(results)) == sorted(sources)
+    rows = _csv(out / "results.csv")
+    assert len(rows) == len(files) + 1 and {float(r["total"]) for r in rows if r["status"] == "ok"} == {total}
+    items = _csv(out / "line_items.csv")
+    n_items = len(expected("invoice_acme")["data"]["line_items"])
+    assert len(items) == n_items * len(files) and items[0]["line"] == "1"
     forced = subprocess.run(
         [*DOCPIPE, "extract", str(docs), "--out", str(out), "--workers", "2", "--force"],
         cwd=ROOT,
