@@ -26,15 +26,26 @@ def _provenance(f: Found) -> FieldProvenance:
 
 
 def extract_document(
-    doc: Document, schema: Schema, *, source: str, generator: Generator | None = None
+    doc: Document, schema: Schema, *, source: str, generator: Generator | None = None, llm_first: bool = False
 ) -> ExtractionRecord:
-    """One record for one document. With a `generator`, it is asked only for fields the rules
-    left empty, and only answers found in the document's text are kept."""
+    """One record for one document. With a `generator`, only answers found in the document's
+    text are kept. `llm_first`: the model reads every scalar field (guided JSON) and the rules
+    answer only where its value is not in the document; otherwise the model is asked only for
+    the fields the rules left empty."""
     found = extract_with_rules(doc, schema)
+    errors: list[str] = []
+    if generator is not None and llm_first:
+        from docpipe.extract.guided import extract_with_llm
+
+        llm_found, notes = extract_with_llm(doc, schema, generator)
+        for field, f in llm_found.items():
+            rule = found.get(field)
+            if rule is None or rule.value != f.value:  # where both agree, the labelled rule hit is the better box
+                found[field] = f
+        errors += notes
     data: dict[str, Any] = {f: schema.empty_value(f) for f in schema.fields}
     data |= {field: f.value for field, f in found.items()}
-    errors: list[str] = []
-    if generator is not None:
+    if generator is not None and not llm_first:
         from docpipe.extract.refine import fill_missing
 
         filled, notes = fill_missing(doc, schema, data, generator)

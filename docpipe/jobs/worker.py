@@ -85,7 +85,9 @@ def extract_file(
         return error_record(str(path), schema, f"{path}: {type(e).__name__}: {e}")
     if result.document is None:
         return error_record(str(path), schema, "; ".join(result.errors) or f"{path}: conversion failed")
-    record = extract_document(result.document, schema, source=str(path), generator=generator)
+    record = extract_document(
+        result.document, schema, source=str(path), generator=generator, llm_first=generator is not None
+    )
     if result.errors:
         record.errors = [*result.errors, *record.errors]
     return record
