@@ -195,3 +195,33 @@ def test_kill_9_rounds_then_resume_gives_every_document_exactly_once(tmp_path: P
     )
     assert f"{len(files)} ok, 1 failed" in forced.stdout, forced.stderr
     assert sorted(r["source"] for r in _lines(results)) == sorted(sources)
+
+
+@pytest.mark.slow
+def test_ray_engine_gives_the_same_records_as_the_local_engine(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is the `ray` extra: pip install 'docpipe[ray]'")
+    import ray
+
+    from docpipe.config import Settings
+    from docpipe.extract.schemas import load_schema
+    from docpipe.jobs import JobConfig, run_extraction
+
+    docs = tmp_path / "docs"
+    files = _corpus(docs, 2)
+    files.append(docs / "receipt_cafe.png")
+    files[-1].write_bytes((SAMPLES / "receipt_cafe.png").read_bytes())
+    all_files = [*files, docs / "broken.pdf"]
+    config = JobConfig(settings=Settings(), schema=load_schema("invoice"), method="rules")
+    local = run_extraction(all_files, config, tmp_path / "local", workers=1)
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        on_ray = run_extraction(all_files, config, tmp_path / "ray", workers=1, engine="ray")
+    finally:
+        ray.shutdown()
+    assert (on_ray.ok, on_ray.failed) == (local.ok, local.failed) == (len(files), 1)
+
+    def by_source(out: Path) -> dict[str, dict[str, object]]:
+        return {str(r["source"]): r for r in _lines(out / RESULTS)}
+
+    assert by_source(tmp_path / "ray") == by_source(tmp_path / "local")
+    assert by_source(tmp_path / "ray")[str(files[0])]["data"]["total"] == expected("invoice_acme")["data"]["total"]
