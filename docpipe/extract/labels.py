@@ -18,11 +18,12 @@ def _rx(*patterns: str) -> list[re.Pattern[str]]:
 TOTAL = _rx(
     r"total\s+(?:amount\s+)?due|amount\s+due|balance\s+due|grand\s+total|total\s+amount|amount\s+payable"
     r"|total\s+payable|total\s+to\s+pay|invoice\s+total|total\s+(?:incl|inkl)\.?(?:\s*(?:tax|vat|gst|mwst))?"
-    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc",
+    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc"
+    r"|net\s+[àa]\s+payer",
     r"total|summe|gesamt",
 )
 TOTAL_NOT = re.compile(
-    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
+    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b(?!\s+[àa]\s+payer)|\bht\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
     r"|\bitems?\b|\bqty\b|quantity|\bmenge\b|\bpaid\b|tendered|carried|brought|übertrag"
     r"|total\s+(?:tax|vat|gst|mwst)|(?:tax|vat|gst|mwst)\.?\s+total",
     re.I,
@@ -36,7 +37,7 @@ SUBTOTAL = _rx(
 
 TAX = _rx(
     r"(?:(?:incl|inkl|zzgl|plus|enthaltene?|davon)\.?\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s+)?"
-    r"(?:sales\s+tax|tax|vat|gst|hst|pst|mwst|ust|umsatzsteuer|mehrwertsteuer|iva|tva)\.?",
+    r"(?:sales\s+tax|tax|vat|gst|sst|hst|pst|mwst|ust|umsatzsteuer|mehrwertsteuer|iva|tva)\.?",
 )
 TAX_NOT = re.compile(
     r"\b(?:id|no|nr|number|reg|registration|exempt|invoice|total|summe|gesamt)\b|ust-?id|steuer-?nr", re.I
@@ -46,7 +47,8 @@ INVOICE_NUMBER = _rx(
     r"(?:invoice|inv|bill|receipt|rechnungs?|beleg|facture|factura|document)\s*[-.]?\s*"
     r"(?:number|nummer|num|no|nr|n°|#|id)\.?",
     r"inv\.|invoice|rechnung",
-    r"(?:no|nr|n°|number)\.?(?=\s?:)",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
+    r"(?:no|nr|n°|number)\.?(?=\s?:)",
+    r"n°\s+de\s+facture",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
 )
 INVOICE_NUMBER_NOT = re.compile(
     r"\b(?:date|datum|phone|tel|fax|vat|tax|ust|customer|kunden?|client|order|bestell|po|p\.o|account|konto"
