@@ -74,7 +74,12 @@ def vllm_url() -> Iterator[str]:
 
 
 def _number_text(value: float) -> list[str]:
-    return [f"{value:,.2f}", f"{value:.2f}", f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")]
+    return [
+        f"{value:g}",
+        f"{value:,.2f}",
+        f"{value:.2f}",
+        f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", "."),
+    ]
 
 
 @pytest.mark.slow
@@ -94,7 +99,10 @@ def test_extract_through_a_served_model_validates_and_every_value_has_provenance
         )
     finally:
         del os.environ["DOCPIPE_LLM_BASE_URL"]
-    run_cli("extract", str(docs), "--out", str(out_rules), "--method", "rules")
+    run_cli("extract", str(docs / "invoice_acme.pdf"), "--out", str(out_rules), "--method", "rules")
+    run_cli(
+        "extract", str(docs / "receipt_cafe.png"), "--schema", "receipt", "--out", str(out_rules), "--method", "rules"
+    )
     rules = {json.loads(s)["source"]: json.loads(s) for s in (out_rules / "results.jsonl").read_text().splitlines()}
     records = [json.loads(s) for s in (out_llm / "results.jsonl").read_text().splitlines()]
     assert len(records) == 2

@@ -12,9 +12,11 @@ cells than retyped by a model, and it keeps the prompt and the answer short.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from docpipe.document import Document
+from docpipe.extract.normalize import find_money
 from docpipe.extract.pairs import placed_lines
 from docpipe.extract.refine import SYSTEM, _reply_object, _scalar_kind, ground
 from docpipe.extract.rules import Found
@@ -30,6 +32,7 @@ MAX_HTML_CHARS = 12000
 _ATTRS = re.compile(r'\s(?:id|data-[\w-]+|class)="[^"]*"')
 _HEAD = re.compile(r"<!DOCTYPE html>|<head>.*?</head>|</?html>|</?body>", re.S)
 
+MONEY_FIELDS = frozenset({"subtotal", "tax", "total", "amount_due", "balance_due"})
 JSON_TYPES = {"number": "number", "date": "string", "currency": "string", "text": "string"}
 
 
@@ -55,6 +58,15 @@ def _describe(field: str, kind: str, schema: Schema) -> str:
     hint = {"date": "date as YYYY-MM-DD", "number": "number", "currency": "ISO 4217 code", "text": "text"}[kind]
     desc = schema.field_schema(field).get("description")
     return f"- {field} ({hint})" + (f": {desc}" if isinstance(desc, str) else "")
+
+
+def _is_money(found: Found, value: Any) -> bool:
+    """The grounded line prints the value as money (with cents or a currency mark)."""
+    try:
+        want = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return False
+    return any(m.value == want for m in find_money(found.text))
 
 
 def extract_with_llm(doc: Document, schema: Schema, generator: Generator) -> tuple[dict[str, Found], list[str]]:
@@ -89,6 +101,8 @@ def extract_with_llm(doc: Document, schema: Schema, generator: Generator) -> tup
         if value is None or value == "":
             continue
         grounded = ground(value, kind, lines)
+        if grounded is not None and field in MONEY_FIELDS and not _is_money(grounded, value):
+            grounded = None  # "12" from a quantity column is no subtotal
         if grounded is None:
             notes.append(f"LLM value for {field} ({value!r}) is not in the document; rules used")
         else:
