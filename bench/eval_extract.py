@@ -211,6 +211,14 @@ def main() -> None:
         "workers": args.workers,
         "engines": {},
     }
+    previous = args.out.with_suffix(".json")
+    if previous.exists():  # keep what this run does not measure again (another engine, the timings)
+        old = json.loads(previous.read_text())
+        if old.get("documents") == report["documents"]:
+            report["engines"] = old.get("engines", {})
+            for key in ("speed", "speed_documents"):
+                if key in old:
+                    report[key] = old[key]
     for engine in args.engine or ["rules"]:
         server = None
         if engine == "llm" and not os.environ.get("DOCPIPE_LLM_BASE_URL"):

