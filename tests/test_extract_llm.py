@@ -45,6 +45,15 @@ def test_the_model_reads_every_scalar_field_and_rules_answer_where_it_is_not_gro
     assert record.data["line_items"] == rules.data["line_items"]  # tables stay with the rules
 
 
+def test_model_values_that_break_a_check_the_rules_pass_give_way_to_the_rules() -> None:
+    doc = us_invoice()
+    gen = FakeGenerator(json.dumps({"total": 1550.5, "invoice_number": "GX-5521"}))  # the subtotal, as "total"
+    record = extract_document(doc, load_schema("invoice"), source="us.pdf", generator=gen, llm_first=True)
+    assert record.data["total"] == 1647.41 and record.data["invoice_number"] == "GX-5521"
+    assert any("LLM values for total fail a check" in e for e in record.errors)
+    assert "1,647.41" in record.provenance["total"].text
+
+
 def _number_text(value: float) -> list[str]:
     return [
         f"{value:g}",

@@ -25,6 +25,28 @@ def _provenance(f: Found) -> FieldProvenance:
     )
 
 
+def _data(found: dict[str, Found], schema: Schema) -> dict[str, Any]:
+    return {f: schema.empty_value(f) for f in schema.fields} | {field: f.value for field, f in found.items()}
+
+
+def _keep_rules_where_llm_fails_checks(
+    found: dict[str, Found], rules: dict[str, Found], from_llm: set[str], schema: Schema
+) -> list[str]:
+    """A check (subtotal + tax = total, dates in order) that the rules' values pass and the
+    model's break is evidence against the model: those fields go back to the rules' values."""
+    failed_by_rules = {tuple(fields) for _, fields in validate(_data(rules, schema))}
+    notes: list[str] = []
+    for message, fields in validate(_data(found, schema)):
+        if tuple(fields) in failed_by_rules:
+            continue
+        changed = [f for f in fields if f in from_llm and found.get(f) is not rules.get(f)]
+        if changed and all(f in rules for f in changed):
+            for f in changed:
+                found[f] = rules[f]
+            notes.append(f"LLM values for {', '.join(changed)} fail a check ({message}); rules used")
+    return notes
+
+
 def extract_document(
     doc: Document, schema: Schema, *, source: str, generator: Generator | None = None, llm_first: bool = False
 ) -> ExtractionRecord:
@@ -38,11 +60,12 @@ def extract_document(
         from docpipe.extract.guided import extract_with_llm
 
         llm_found, notes = extract_with_llm(doc, schema, generator)
+        rules_found = dict(found)
         for field, f in llm_found.items():
             rule = found.get(field)
             if rule is None or rule.value != f.value:  # where both agree, the labelled rule hit is the better box
                 found[field] = f
-        errors += notes
+        errors += notes + _keep_rules_where_llm_fails_checks(found, rules_found, set(llm_found), schema)
     data: dict[str, Any] = {f: schema.empty_value(f) for f in schema.fields}
     data |= {field: f.value for field, f in found.items()}
     if generator is not None and not llm_first:

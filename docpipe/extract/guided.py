@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from docpipe.document import Document
-from docpipe.extract.normalize import find_money
+from docpipe.extract.normalize import find_currency, find_dates, find_money
 from docpipe.extract.pairs import placed_lines
 from docpipe.extract.refine import SYSTEM, _reply_object, _scalar_kind, ground
-from docpipe.extract.rules import Found
+from docpipe.extract.rules import Found, dayfirst_hint
 from docpipe.extract.schemas import Schema
 from docpipe.serialize.html import to_html
 
@@ -69,6 +69,11 @@ def _is_money(found: Found, value: Any) -> bool:
     return any(m.value == want for m in find_money(found.text))
 
 
+def _reads_as(found: Found, iso: str, dayfirst: bool) -> bool:
+    """The grounded line's date, read the way the document writes dates, is the model's date."""
+    return any(d.value.isoformat() == iso for d in find_dates(found.text, dayfirst=dayfirst))
+
+
 def extract_with_llm(doc: Document, schema: Schema, generator: Generator) -> tuple[dict[str, Found], list[str]]:
     """Grounded values for the schema's scalar fields, and notes on values refused."""
     fields = {f: k for f in schema.fields if (k := _scalar_kind(schema, f))}
@@ -94,6 +99,8 @@ def extract_with_llm(doc: Document, schema: Schema, generator: Generator) -> tup
         return {}, [f"LLM extraction skipped: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"]
     answer = _reply_object(reply.text)
     lines = placed_lines(doc)
+    text = "\n".join(pl.text for pl in lines)
+    dayfirst = dayfirst_hint(text, find_currency(text))
     found: dict[str, Found] = {}
     notes: list[str] = []
     for field, kind in fields.items():
@@ -103,6 +110,8 @@ def extract_with_llm(doc: Document, schema: Schema, generator: Generator) -> tup
         grounded = ground(value, kind, lines)
         if grounded is not None and field in MONEY_FIELDS and not _is_money(grounded, value):
             grounded = None  # "12" from a quantity column is no subtotal
+        if grounded is not None and kind == "date" and not _reads_as(grounded, str(value), dayfirst):
+            grounded = None  # 02/11/2020 is 2 November on a document that writes days first
         if grounded is None:
             notes.append(f"LLM value for {field} ({value!r}) is not in the document; rules used")
         else:
