@@ -54,6 +54,17 @@ def test_model_values_that_break_a_check_the_rules_pass_give_way_to_the_rules() 
     assert "1,647.41" in record.provenance["total"].text
 
 
+def test_an_address_the_model_took_from_the_bill_to_block_is_not_the_vendors() -> None:
+    doc = us_invoice()
+    gen = FakeGenerator(json.dumps({"vendor_address": "Initech Corp"}))  # in the document, but the customer
+    record = extract_document(doc, load_schema("invoice"), source="us.pdf", generator=gen, llm_first=True)
+    assert record.data["vendor_address"] == "77 Market Street, Springfield, IL 62701"
+    assert any("not by the vendor's name" in e for e in record.errors)
+    near = FakeGenerator(json.dumps({"vendor_address": "77 Market Street"}))
+    record = extract_document(doc, load_schema("invoice"), source="us.pdf", generator=near, llm_first=True)
+    assert record.data["vendor_address"] == "77 Market Street"  # the model's, by the name: kept
+
+
 def _number_text(value: float) -> list[str]:
     return [
         f"{value:g}",

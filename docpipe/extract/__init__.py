@@ -47,6 +47,25 @@ def _keep_rules_where_llm_fails_checks(
     return notes
 
 
+ADDRESS_REACH = 4.5  # name heights: a vendor's address is printed right under or beside its name
+
+
+def _address_under_the_name(found: dict[str, Found], rules: dict[str, Found]) -> list[str]:
+    """The vendor's address is near the vendor's name; an address the model took from
+    elsewhere (the "Bill To" block) is the customer's: the rules' one stands, or none."""
+    name, address = found.get("vendor_name"), found.get("vendor_address")
+    if name is None or address is None or address is rules.get("vendor_address"):
+        return []
+    reach = name.bbox.y1 + ADDRESS_REACH * name.bbox.height
+    if address.page == name.page and name.bbox.y0 - name.bbox.height <= address.bbox.y0 <= reach:
+        return []
+    if "vendor_address" in rules:
+        found["vendor_address"] = rules["vendor_address"]
+    else:
+        del found["vendor_address"]
+    return [f"LLM value for vendor_address ({address.value!r}) is not by the vendor's name; not used"]
+
+
 def extract_document(
     doc: Document, schema: Schema, *, source: str, generator: Generator | None = None, llm_first: bool = False
 ) -> ExtractionRecord:
@@ -66,6 +85,7 @@ def extract_document(
             if rule is None or rule.value != f.value:  # where both agree, the labelled rule hit is the better box
                 found[field] = f
         errors += notes + _keep_rules_where_llm_fails_checks(found, rules_found, set(llm_found), schema)
+        errors += _address_under_the_name(found, rules_found)
     data: dict[str, Any] = {f: schema.empty_value(f) for f in schema.fields}
     data |= {field: f.value for field, f in found.items()}
     if generator is not None and not llm_first:
