@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import sys
 import time
 import unicodedata
@@ -124,18 +123,22 @@ def timed_job(files: list[Path], schema: str, out: Path, workers: int, engine: s
 
     cmd = [sys.executable, "-m", "docpipe.cli", "extract", *map(str, files), "--schema", schema]
     cmd += ["--out", str(out), "--workers", str(workers), "--engine", engine, "--force", "--method", "rules"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # A fresh wrapper process per run, so its children's peak is this run's alone.
+    wrap = (
+        "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+    )
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", wrap, *cmd], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{engine} x{workers} failed: {proc.stderr[-500:]}")
+    peak_kib = int(proc.stderr.strip().splitlines()[-1])
     return {
         "seconds": round(seconds, 1),
         "docs_per_s": round(len(files) / seconds, 3),
-        # ru_maxrss of children is the largest single process (KiB on Linux), not their sum
-        "peak_rss_mb_largest_process": round(max(peak, before) / 1024, 1),
+        # ru_maxrss over the job's processes is the largest single one (KiB on Linux), not their sum
+        "peak_rss_mb_largest_process": round(peak_kib / 1024, 1),
     }
 
 
