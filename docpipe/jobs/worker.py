@@ -19,7 +19,7 @@ from docpipe.extract.schemas import Schema
 
 if TYPE_CHECKING:
     from docpipe.llm.base import Generator
-    from docpipe.pipeline import Converter
+    from docpipe.pipeline import DocumentConverter
 
 Method = Literal["auto", "rules", "llm"]
 
@@ -56,7 +56,7 @@ class Worker:
 
         self.config = config
         app = Docpipe(config.settings)
-        self.converter: Converter = app.converter
+        self.converter: DocumentConverter = app.converter
         self.converter.warm_up()
         self.generator: Generator | None = app.generator() if config.uses_llm() else None
 
@@ -75,7 +75,7 @@ def error_record(source: str, schema: Schema, message: str) -> ExtractionRecord:
 
 
 def extract_file(
-    path: Path, schema: Schema, converter: Converter, generator: Generator | None = None
+    path: Path, schema: Schema, converter: DocumentConverter, generator: Generator | None = None
 ) -> ExtractionRecord:
     from docpipe.extract import extract_document
 

@@ -19,6 +19,7 @@ class SourcePage:
     render: Callable[[int], Image.Image]  # dpi -> RGB image of the page
     text_words: list[Word] = field(default_factory=list)  # from the text layer, in points
     rotation: int = 0
+    error: str | None = None  # the page could not be read; the rest of the document may be fine
 
 
 @dataclass
