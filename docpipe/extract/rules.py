@@ -216,6 +216,8 @@ def find_user_field(lines: list[PlacedLine], schema: Schema, field: str, dayfirs
         return None
     prop = schema.field_schema(field)
     extra = [str(prop["title"])] if isinstance(prop.get("title"), str) else []
+    if isinstance(prop.get("description"), str):
+        extra += L.description_labels(prop["description"])
     extra += [str(x) for x in prop.get("x-labels", []) if isinstance(x, str)]
     parse: Parser = {"number": parse_money, "integer": parse_money, "date": date_parser(dayfirst)}.get(kind, parse_text)
     hit = _first(find_values(lines, L.field_label_patterns(field, extra), parse))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,14 +100,37 @@ def _from_file(path: Path) -> Schema:
     return Schema(path.stem, js, tuple(props))
 
 
+def _import_module(module: str) -> Any:
+    """A dotted module (found from the current folder too), or a .py file by its path."""
+    if module.endswith(".py") or "/" in module:
+        path = Path(module)
+        if not path.is_file():
+            raise ImportError(f"no such file {module}")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"{module} is not a Python module")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(path.stem, mod)  # pickling the model's instances finds it by name
+        spec.loader.exec_module(mod)
+        return mod
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the `docpipe` script does not put the cwd on the path
+    return importlib.import_module(module)
+
+
 def _from_import(spec: str) -> Schema:
-    module, _, attr = spec.partition(":")
+    module, _, attr = spec.rpartition(":")
+    if not module or not attr:
+        raise ValueError(f"cannot load schema {spec!r}: write module:Class or path/to/file.py:Class")
     try:
-        model = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError, ValueError) as e:
-        raise ValueError(f"cannot load schema {spec!r}: {e}") from None
+        mod = _import_module(module)
+    except Exception as e:  # whatever the user's module raises on import: one line, not a traceback
+        raise ValueError(f"cannot load schema {spec!r}: {type(e).__name__}: {e}") from None
+    model = getattr(mod, attr, None)
+    if model is None:
+        raise ValueError(f"cannot load schema {spec!r}: module {module!r} has no {attr!r}")
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise ValueError(f"schema {spec!r} is not a pydantic model class")
+        raise ValueError(f"schema {spec!r} is not a pydantic model class (BaseModel subclass)")
     return _from_model(attr, model)
 
 
@@ -113,7 +139,7 @@ def load_schema(name_or_path: str) -> Schema:
     if name_or_path in BUILTIN:
         return BUILTIN[name_or_path]()
     path = Path(name_or_path)
-    if path.suffix.lower() == ".json" or path.is_file():
+    if path.suffix.lower() == ".json" or (path.is_file() and path.suffix.lower() != ".py"):
         return _from_file(path)
     if ":" in name_or_path:
         return _from_import(name_or_path)

@@ -19,6 +19,11 @@ _COMPANY = re.compile(
     re.I,
 )
 
+# "Invoice Date: ..." is a labelled field, not an address; "88 Pine Street : Austin" (a
+# letterhead's separator dot read as a colon) still is one.
+_LABELLED = re.compile(r"^\s*[^\W\d_][^:\d]{0,30}:")
+_SEPARATOR = re.compile(r"\s+[·•|]\s+")
+
 _CONNECTORS = frozenset({"and", "of", "the", "und", "de", "du", "des", "la", "le", "y", "e", "&"})
 
 
@@ -57,7 +62,7 @@ def _is_address(text: str) -> bool:
     letters = len(re.findall(r"[^\W\d_]", t))  # a bare phone number is no address line
     return (
         letters >= 2
-        and ":" not in t
+        and not _LABELLED.match(t)
         and not (DOC_TYPE.match(t) or PARTY.match(t) or CONTACT.search(t) or find_money(t) or find_dates(t))
     )
 
@@ -70,6 +75,29 @@ def _candidates(doc: Document) -> list[Element]:
         return top
     # Nothing in the body up there: a letterhead the layout called a page header.
     return [e for e in doc.furniture if e.page == 1 and e.label == "page_header" and e.lines]
+
+
+def _blocks_under(top: Element, elements: list[Element], name_height: float) -> list[Line]:
+    """Lines of the blocks stacked under `top`, each starting within a line or two of the one
+    above (a scan's tight leading may even overlap it a little) and overlapping it sideways."""
+    lines: list[Line] = []
+    above = top
+    while len(lines) < MAX_ADDRESS_LINES:
+        gap = 2.5 * (name_height if above is top else above.lines[-1].bbox.height)
+        under = [
+            n
+            for n in elements
+            if n is not above
+            and n is not top
+            and -0.5 * above.lines[-1].bbox.height < n.bbox.y0 - above.bbox.y1 < gap
+            and n.bbox.x_overlap(above.bbox) > 0
+            and n.bbox.y0 > above.bbox.y0
+        ]
+        if not under:
+            break
+        above = min(under, key=lambda n: n.bbox.y0)
+        lines += above.lines
+    return lines
 
 
 def find_vendor(doc: Document) -> VendorLines | None:
@@ -95,14 +123,8 @@ def find_vendor(doc: Document) -> VendorLines | None:
     e = best[1]
     name = e.lines[0]
     rest = list(e.lines[1:])
-    if not rest:  # the address is often its own block right under the name (not next in reading order)
-        under = [
-            n
-            for n in elements
-            if n is not e and -2 < n.bbox.y0 - e.bbox.y1 < 2.5 * name.bbox.height and n.bbox.x_overlap(e.bbox) > 0
-        ]
-        if under:
-            rest = list(min(under, key=lambda n: n.bbox.y0).lines)
+    if not rest:  # the address is often its own block(s) right under the name (not next in reading order)
+        rest = _blocks_under(e, elements, name.bbox.height)
     address: list[Line] = []
     for ln in rest[:MAX_ADDRESS_LINES]:
         if not _is_address(ln.text):
@@ -112,7 +134,8 @@ def find_vendor(doc: Document) -> VendorLines | None:
 
 
 def address_text(lines: list[Line]) -> str:
-    return ", ".join(ln.text.strip().rstrip(",") for ln in lines)
+    # A one-line letterhead address separates its parts with a dot or bar: print commas.
+    return ", ".join(_SEPARATOR.sub(", ", ln.text.strip().rstrip(",")) for ln in lines)
 
 
 def address_box(lines: list[Line]) -> BBox:

@@ -24,7 +24,7 @@ class RapidOcrEngine:
             from docpipe.logs import info_silenced
 
             # Two cores here: more intra-op threads than cores only adds contention.
-            threads = max(1, min(4, os.cpu_count() or 1))
+            threads = int(os.environ.get("DOCPIPE_OCR_THREADS") or 0) or max(1, min(4, os.cpu_count() or 1))
             with info_silenced():
                 self._engine = RapidOCR(
                     params={"Global.log_level": "error", "EngineConfig.onnxruntime.intra_op_num_threads": threads}
