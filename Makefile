@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm demo test lint bench samples clean
+.PHONY: install vllm demo test lint bench eval-parse samples clean
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ lint: install
 
 bench: install
 	$(PY) bench/run.py
+
+# Parse quality on generated hard pages with known truth: bench/eval_parse.json and .md
+eval-parse: install
+	$(PY) bench/eval_parse.py
 
 samples: install
 	$(PY) samples/make_samples.py
