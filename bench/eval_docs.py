@@ -60,13 +60,14 @@ class PageSpec:
     kind: Literal["text", "scan"] = "text"
     rotate: int = 0  # scan turned this many degrees clockwise, as a misfed sheet
     skew: float = 0.0
-    hidden_layer: Literal["", "shifted", "mojibake", "injection"] = ""
+    hidden_layer: Literal["", "shifted", "mojibake", "injection", "searchable"] = ""
     ink: int = 0  # text grey level on scans (low contrast > 0)
     paper: int = 255
 
     @property
     def origin(self) -> str:
-        return "ocr" if self.kind == "scan" else "text_layer"
+        # A scan's invisible layer is worth using only when it says what the image shows.
+        return "ocr" if self.kind == "scan" and self.hidden_layer != "searchable" else "text_layer"
 
 
 @dataclass
@@ -207,7 +208,7 @@ def _hidden_layer(c: canvas.Canvas, spec: PageSpec) -> None:
         return
     tx = c.beginText()
     tx.setTextRenderMode(3)
-    fn = _shift if spec.hidden_layer == "shifted" else _mojibake
+    fn = {"shifted": _shift, "mojibake": _mojibake}.get(spec.hidden_layer, str)
     for b in spec.blocks:
         if b.cells is not None:
             continue
@@ -329,11 +330,12 @@ def mixed_layers() -> DocSpec:
         [Block("Clean page with hidden text", 50, 60, 512, 18, True), *_column(["Clean one"], 50, 100, 512, 160)],
         hidden_layer="injection",
     )
+    searchable = PageSpec(_letter("Searchable", 170), "scan", hidden_layer="searchable")
     return DocSpec(
         "mixed_layers",
-        [digital, shifted, moji, bare, hidden],
+        [digital, shifted, moji, bare, hidden, searchable],
         "text page; scan with a shifted invisible layer; scan with a mojibake layer; bare scan; "
-        "text page with white and off-page text",
+        "text page with white and off-page text; scan with a correct invisible layer",
     )
 
 
@@ -378,11 +380,13 @@ def truth_of(doc: DocSpec) -> dict[str, Any]:
     }
 
 
-def make_all(out: Path) -> list[tuple[Path, dict[str, Any]]]:
+def make_all(out: Path, names: list[str] | None = None) -> list[tuple[Path, dict[str, Any]]]:
     out.mkdir(parents=True, exist_ok=True)
     made = []
     for k, make in enumerate(DOCS):
         doc = make()
+        if names is not None and doc.name not in names:
+            continue
         path = out / f"{doc.name}.pdf"
         write_pdf(path, doc.pages, seed=1000 + 10 * k)
         made.append((path, truth_of(doc)))

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
 Label = Literal[
     "title",
@@ -186,6 +186,9 @@ class Page(BaseModel):
     height: float
     origin: Origin
     rotation: int = 0
+    text_decision: str = Field(default="", description="why the text came from the text layer or from OCR")
+    orientation: int = Field(default=0, description="degrees (clockwise) the scan was turned; OCR read it upright")
+    skew: float = Field(default=0.0, description="small-angle correction (degrees) applied before OCR")
 
 
 class ConversionStatus(StrEnum):

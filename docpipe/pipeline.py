@@ -7,7 +7,6 @@ added, replaced or timed without touching the others. Engines come by name from 
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +31,7 @@ from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
 from docpipe.ocr.deskew import estimate_skew, rotate, unrotate_element
 from docpipe.tables import join_tables, same_columns
+from docpipe.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
 
@@ -56,6 +56,7 @@ class PageContext:
     regions: list[Region] = field(default_factory=list)  # points
     elements: list[Element] = field(default_factory=list)
     skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
+    decision: str = ""  # why the text came from the layer or from OCR
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -75,17 +76,8 @@ class PageStage(Protocol):
     def __call__(self, ctx: PageContext) -> PageContext: ...
 
 
-def usable_text_layer(words: list[Word]) -> bool:
-    """A text layer worth trusting: enough words, mostly real characters."""
-    text = "".join(w.text for w in words)
-    if len(text) < 8:
-        return False
-    good = sum(1 for ch in text if unicodedata.category(ch)[0] in "LNPS" and ch != "\ufffd")
-    return good / len(text) > 0.9 and "(cid:" not in text
-
-
 class TextStage:
-    """The text layer where it is usable, OCR where it is not."""
+    """The text layer where it is usable, OCR where it is not (docpipe.textlayer decides)."""
 
     name = "text"
 
@@ -94,8 +86,13 @@ class TextStage:
         self.ocr = get_ocr_engine(options.ocr_engine)
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        if not self.options.force_ocr and usable_text_layer(ctx.source.text_words):
-            ctx.words, ctx.origin = ctx.source.text_words, "text_layer"
+        def matches(words: list[Word]) -> float:
+            return layer_matches_image(words, ctx.image_at(self.options.dpi), ctx.px_per_pt, self.ocr)
+
+        choice = choose_text(ctx.source, matches, self.options.force_ocr)
+        ctx.decision = choice.reason
+        if not choice.ocr:
+            ctx.words, ctx.origin = choice.words, "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
         angle = estimate_skew(image)
@@ -194,6 +191,8 @@ def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source:
                 height=c.source.height,
                 origin=c.origin,
                 rotation=c.source.rotation,
+                text_decision=c.decision,
+                skew=c.skew,
             )
             for c in pages
         ],

@@ -33,7 +33,7 @@ def test_generated_documents_match_their_truth(tmp_path: Path) -> None:
     assert all(pdf[i].get_textpage().count_chars() == 0 for i in range(len(pdf)))
 
     path, truth = made["mixed_layers"]
-    assert [p["origin"] for p in truth["pages"]] == ["text_layer", "ocr", "ocr", "ocr", "text_layer"]
+    assert [p["origin"] for p in truth["pages"]] == ["text_layer", "ocr", "ocr", "ocr", "text_layer", "text_layer"]
     pdf = pdfium.PdfDocument(str(path))
     shifted = pdf[1].get_textpage().get_text_range()
     assert "Tijgufe" in shifted  # the invisible layer says "Shifted" one letter on

@@ -12,6 +12,7 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.load.errors import LoadError
 from docpipe.load.source import SourcePage
+from docpipe.load.visibility import char_hidden, image_coverage
 
 
 def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
@@ -32,24 +33,30 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
         def render(dpi: int, page: pdfium.PdfPage = page) -> Image.Image:
             return page.render(scale=dpi / 72.0).to_pil().convert("RGB")
 
+        hidden: list[Word] = []
         yield SourcePage(
             number=i + 1,
             width=float(width),
             height=float(height),
             render=render,
-            text_words=text_layer_words(page, float(height)),
+            text_words=text_layer_words(page, float(height), hidden),
             rotation=page.get_rotation(),
+            hidden_words=hidden,
+            image_coverage=image_coverage(page, float(width), float(height)),
         )
 
 
-def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
-    """Words from the text layer, split on whitespace and on jumps between characters."""
+def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
+    """Words from the text layer, split on whitespace and on jumps between characters.
+    Words drawn invisibly, in white or off the page go to `hidden` instead."""
     textpage = page.get_textpage()
+    page_width = page.get_width()
     try:
         n = textpage.count_chars()
         words: list[Word] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
+        in_hidden = False
 
         def flush() -> None:
             if chars:
@@ -57,12 +64,13 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
                 x1 = max(b[2] for b in boxes)
                 top = max(b[3] for b in boxes)
                 bottom = min(b[1] for b in boxes)
-                words.append(
-                    Word(
-                        text="".join(chars),
-                        bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
-                    )
-                )
+                off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
+                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                if in_hidden or off_page:
+                    if hidden is not None:
+                        hidden.append(word)
+                else:
+                    words.append(word)
                 chars.clear()
                 boxes.clear()
 
@@ -74,6 +82,10 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
             left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            is_hidden = char_hidden(textpage, i)
+            if boxes and is_hidden != in_hidden:
+                flush()
+            in_hidden = is_hidden
             if boxes:
                 prev = boxes[-1]
                 size = max(prev[3] - prev[1], top - bottom, 1.0)
