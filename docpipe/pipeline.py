@@ -29,7 +29,8 @@ from docpipe.layout.blocks import assemble_page
 from docpipe.layout.reading_order import reading_order
 from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
-from docpipe.ocr.deskew import estimate_skew, rotate, unrotate_element
+from docpipe.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.ocr.orientation import OrientationDetector
 from docpipe.tables import join_tables, same_columns
 from docpipe.textlayer import choose_text, layer_matches_image
 
@@ -41,6 +42,7 @@ class ConvertOptions(BaseModel):
     layout_model: str = "rapid_layout"
     dpi: int = 200
     force_ocr: bool = False
+    detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
     max_pages: int = 2000
     max_file_mb: int = 200
     max_image_pixels: int = 200_000_000
@@ -57,6 +59,7 @@ class PageContext:
     elements: list[Element] = field(default_factory=list)
     skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
     decision: str = ""  # why the text came from the layer or from OCR
+    orientation: int = 0  # clockwise degrees the scan was turned; the image is upright from TextStage on
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -65,9 +68,15 @@ class PageContext:
         return self.image
 
     @property
+    def upright_size(self) -> tuple[float, float]:
+        """Page width and height in points as the later stages see it (after a quarter turn)."""
+        w, h = self.source.width, self.source.height
+        return (h, w) if self.orientation in (90, 270) else (w, h)
+
+    @property
     def px_per_pt(self) -> float:
         assert self.image is not None
-        return self.image.width / self.source.width
+        return self.image.width / self.upright_size[0]
 
 
 class PageStage(Protocol):
@@ -84,6 +93,7 @@ class TextStage:
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
         self.ocr = get_ocr_engine(options.ocr_engine)
+        self.orienter = OrientationDetector(self.ocr)
 
     def __call__(self, ctx: PageContext) -> PageContext:
         def matches(words: list[Word]) -> float:
@@ -95,6 +105,11 @@ class TextStage:
             ctx.words, ctx.origin = choice.words, "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
+        if self.options.detect_orientation:
+            turn = self.orienter.detect(image)
+            if turn:
+                ctx.image = image = image.rotate(turn, expand=True)
+                ctx.orientation = turn
         angle = estimate_skew(image)
         if abs(angle) >= MIN_SKEW:
             # Later stages work on the straightened page; UnskewStage maps boxes back.
@@ -124,8 +139,8 @@ class AssembleStage:
     name = "assemble"
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        p = ctx.source
-        ctx.elements = assemble_page(ctx.words, ctx.regions, p.number, p.width, p.height, ctx.origin)
+        w, h = ctx.upright_size
+        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin)
         return ctx
 
 
@@ -139,14 +154,17 @@ class ReadingOrderStage:
 
 
 class UnskewStage:
-    """Boxes back into the original page's coordinates after a deskewed OCR pass."""
+    """Boxes back into the original page's coordinates after a deskewed or turned OCR pass."""
 
     name = "unskew"
 
     def __call__(self, ctx: PageContext) -> PageContext:
         if ctx.skew:
-            w, h = ctx.source.width, ctx.source.height
+            w, h = ctx.upright_size
             ctx.elements = [unrotate_element(e, ctx.skew, w, h) for e in ctx.elements]
+        if ctx.orientation:
+            w, h = ctx.source.width, ctx.source.height
+            ctx.elements = [unorient_element(e, ctx.orientation, w, h) for e in ctx.elements]
         return ctx
 
 
@@ -192,6 +210,7 @@ def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source:
                 origin=c.origin,
                 rotation=c.source.rotation,
                 text_decision=c.decision,
+                orientation=c.orientation,
                 skew=c.skew,
             )
             for c in pages

@@ -53,25 +53,39 @@ def _merge_label_values(line: TextLine, height: float) -> TextLine:
     return TextLine(out)
 
 
-def _build_blocks(lines: list[TextLine]) -> list[Block]:
+# Line heights of one paragraph agree closely in a text layer; OCR boxes vary by a quarter.
+SIMILAR_HEIGHT: dict[str, tuple[float, float]] = {"text_layer": (0.85, 1.18), "ocr": (0.75, 1.33)}
+
+
+def _between(seg: Segment, last: Segment, placed: list[Segment]) -> bool:
+    """Whether a segment already placed sits between `last` and `seg` in the same column."""
+    return any(
+        o is not last and last.bbox.y0 < o.bbox.cy < seg.bbox.y0 and o.bbox.x_overlap(seg.bbox) > 0 for o in placed
+    )
+
+
+def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Block]:
+    lo, hi = SIMILAR_HEIGHT.get(origin, SIMILAR_HEIGHT["text_layer"])
     blocks: list[Block] = []
+    placed: list[Segment] = []
     for seg in sorted((s for ln in lines for s in ln.segments), key=lambda s: (s.bbox.y0, s.bbox.x0)):
         target = None
         for b in reversed(blocks):
             last = b.segments[-1]
             gap = seg.bbox.y0 - last.bbox.y1
             h = max(last.height, seg.height)
-            similar = 0.85 < seg.height / max(last.height, 1e-6) < 1.18  # a heading is a size step up
+            similar = lo < seg.height / max(last.height, 1e-6) < hi  # a heading is a size step up
             aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
                 seg.bbox.width, last.bbox.width
             )
-            if -0.3 * h < gap < 0.8 * h and similar and aligned:
+            if -0.3 * h < gap < 0.8 * h and similar and aligned and not _between(seg, last, placed):
                 target = b
                 break
         if target is None:
             blocks.append(Block([seg]))
         else:
             target.segments.append(seg)
+        placed.append(seg)
     return blocks
 
 
@@ -152,7 +166,7 @@ def assemble_page(
             )
         )
     rest = [_merge_label_values(ln, body_h) for i, ln in enumerate(lines) if i not in in_table]
-    for b in _build_blocks(rest):
+    for b in _build_blocks(rest, origin):
         label = _label_block(b, regions, page_h, body_h, page_no)
         text = "\n".join(s.text for s in b.segments)
         elements.append(

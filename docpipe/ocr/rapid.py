@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -11,14 +13,18 @@ from PIL import Image
 from docpipe.document import BBox, Word
 
 # Measured on bench/eval_docs.py scans (make eval-parse): the default "min side 736" upscales
-# small images (a line strip became 20k px wide, seconds per strip) and batched recognition
-# garbles some lines of dense paragraphs (CER 0.10-0.16 on clean pages, 0.001 with batch 1).
+# small images (a line strip became 20k px wide, seconds per strip), and the 0/180 text-line
+# classifier flips good lines of dense paragraphs into garbage (CER 0.10-0.16 on clean pages,
+# 0.002 without it). Whole-page turns are found before OCR by ocr/orientation.py instead.
 DET_REC_PARAMS: dict[str, object] = {
     "Global.log_level": "error",
+    "Global.use_cls": False,
     "Det.limit_type": "max",
     "Det.limit_side_len": 1280,
-    "Rec.rec_batch_num": 1,
 }
+MIN_SHORT_SIDE = 864  # small images enlarged so: the phone receipts read best (samples, eval)
+UPSCALE_TO = 1280  # ...but never past the detector's long-side limit
+GAP_SPLIT = 0.8  # a gap wider than this many median character widths is a space
 
 
 class RapidOcrEngine:
@@ -42,20 +48,63 @@ class RapidOcrEngine:
 
     def recognize(self, image: Image.Image) -> list[Word]:
         self.warm_up()
-        result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True)
+        # Small pages (phone receipts) read better enlarged to the detector's size; a strip
+        # only as far as its long side allows, never to thousands of pixels per line.
+        scale = min(MIN_SHORT_SIDE / max(1, min(image.size)), UPSCALE_TO / max(image.size))
+        if scale > 1.05:
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        else:
+            scale = 1.0
+        words = self._read(image)
+        if scale == 1.0:
+            return words
+        return [w.model_copy(update={"bbox": w.bbox.scaled(1 / scale)}) for w in words]
+
+    def _read(self, image: Image.Image) -> list[Word]:
+        result = self._engine(
+            np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True, return_single_char_box=True
+        )
         words: list[Word] = []
         if result.txts is None:
             return words
-        word_lines = getattr(result, "word_results", None) or ()
+        char_lines = getattr(result, "word_results", None) or ()
         for i, line_text in enumerate(result.txts):
-            line_words = word_lines[i] if i < len(word_lines) else ()
-            if line_words:
-                for text, score, quad in line_words:
-                    if text.strip():
-                        words.append(Word(text=text, bbox=_quad_box(quad), confidence=float(score)))
-            else:
+            chars = char_lines[i] if i < len(char_lines) else ()
+            if chars and len(chars) == sum(1 for ch in line_text if not ch.isspace()):
+                words.extend(words_from_chars(line_text, chars))
+            elif line_text.strip():
                 words.append(Word(text=line_text, bbox=_quad_box(result.boxes[i]), confidence=float(result.scores[i])))
         return words
+
+
+def words_from_chars(line_text: str, chars: Sequence[tuple[str, float, Any]]) -> list[Word]:
+    """Words of one recognized line: split where the model put a space, and also where two
+    characters stand wider apart than a character is wide (the model drops some spaces)."""
+    boxes = [_quad_box(q) for _, _, q in chars]
+    width = median(b.width for b in boxes) if boxes else 0.0
+    spaced = set()  # indices of characters that follow a space in the model's text
+    k = 0
+    for pos, ch in enumerate(line_text):
+        if ch.isspace():
+            continue
+        if pos > 0 and line_text[pos - 1].isspace():
+            spaced.add(k)
+        k += 1
+    groups: list[list[int]] = []
+    for j in range(len(chars)):
+        gap = boxes[j].x0 - boxes[j - 1].x1 if j else 0.0
+        if not groups or j in spaced or gap > GAP_SPLIT * width:
+            groups.append([j])
+        else:
+            groups[-1].append(j)
+    return [
+        Word(
+            text="".join(chars[j][0] for j in g),
+            bbox=BBox.union_all([boxes[j] for j in g]),
+            confidence=float(min(chars[j][1] for j in g)),
+        )
+        for g in groups
+    ]
 
 
 def _quad_box(quad: Any) -> BBox:
