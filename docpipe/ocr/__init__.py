@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from docpipe.ocr.base import MissingEngineError, OcrEngine
+from docpipe.ocr.paddle import PaddleOcrEngine
 from docpipe.ocr.rapid import RapidOcrEngine
+from docpipe.ocr.tesseract import TesseractEngine
 
 OCR_ENGINES: dict[str, Callable[[], OcrEngine]] = {
     "rapidocr": RapidOcrEngine,
+    "tesseract": TesseractEngine,
+    "paddleocr": PaddleOcrEngine,
 }
 
 
