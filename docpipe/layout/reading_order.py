@@ -48,3 +48,21 @@ def reading_order(boxes: list[BBox]) -> list[int]:
         order.append(nxt)
         done.add(nxt)
     return order
+
+
+SEPARATOR_LABELS = frozenset({"title", "section_header"})
+
+
+def order_elements(boxes: list[BBox], labels: list[str]) -> list[int]:
+    """Reading order of a page's elements. A heading with nothing beside it (no other box
+    shares its height band) is a separator between column runs even when its text is short:
+    it is widened to the content's full width before ordering, so the columns above it are
+    read before it and the columns below after it."""
+    if not boxes:
+        return []
+    left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    widened = []
+    for i, (b, label) in enumerate(zip(boxes, labels, strict=True)):
+        alone = not any(j != i and o.y_overlap(b) > 0 for j, o in enumerate(boxes))
+        widened.append(BBox(x0=left, y0=b.y0, x1=right, y1=b.y1) if label in SEPARATOR_LABELS and alone else b)
+    return reading_order(widened)
