@@ -140,7 +140,9 @@ class AssembleStage:
 
     def __call__(self, ctx: PageContext) -> PageContext:
         w, h = ctx.upright_size
-        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin)
+        # Vector rules sit on the stored page; they fit the words only when those came from it.
+        rules = ctx.source.rules if ctx.origin == "text_layer" else None
+        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin, rules)
         return ctx
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from docpipe.document import BBox, Element, Label, Line, Origin, Provenance
 from docpipe.layout.base import Region
 from docpipe.layout.lines import Segment, TextLine, group_lines, median_line_height
+from docpipe.ruled_tables import find_ruled_tables
 from docpipe.tables import build_table, find_tables
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
@@ -132,12 +133,35 @@ def assemble_page(
     page_w: float,
     page_h: float,
     origin: Origin,
+    rules: list[tuple[float, float, float, float]] | None = None,  # stroked lines, points
 ) -> list[Element]:
     """Elements of one page, unordered; ids are set later by the document stage."""
     del page_w
+    elements: list[Element] = []
+    for rt in find_ruled_tables(rules or [], words, page_no):
+        taken = {id(w) for w in rt.words}
+        words = [w for w in words if id(w) not in taken]
+        elements.append(
+            Element(
+                id="",
+                label="table",
+                text="\n".join(" | ".join(r) for r in rt.table.grid()),
+                prov=[Provenance(page=page_no, bbox=rt.bbox)],
+                confidence=min(w.confidence for w in rt.words),
+                origin=origin,
+                lines=[
+                    Line(
+                        text=" ".join(s.text for s in ln.segments),
+                        bbox=ln.bbox,
+                        words=[w for s in ln.segments for w in s.words],
+                    )
+                    for ln in group_lines(rt.words)
+                ],
+                table=rt.table,
+            )
+        )
     lines = group_lines(words)
     body_h = median_line_height(lines)
-    elements: list[Element] = []
     spans = find_tables(lines)
     in_table: set[int] = set()
     for span in spans:

@@ -12,7 +12,7 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.load.errors import LoadError
 from docpipe.load.source import SourcePage
-from docpipe.load.visibility import char_hidden, image_coverage
+from docpipe.load.visibility import char_hidden, image_coverage, ruling_lines
 
 
 def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
@@ -43,6 +43,7 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             rotation=page.get_rotation(),
             hidden_words=hidden,
             image_coverage=image_coverage(page, float(width), float(height)),
+            rules=ruling_lines(page, float(height)),
         )
 
 

@@ -31,3 +31,23 @@ def image_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
         h = max(0.0, min(y1, height) - max(y0, 0.0))
         area += w * h
     return min(1.0, area / max(width * height, 1e-6))
+
+
+RULE_THICKNESS = 2.5  # points: thinner than this is a rule, not a shape
+
+
+def ruling_lines(page: pdfium.PdfPage, height: float) -> list[tuple[float, float, float, float]]:
+    """Stroked straight lines of the page as thin boxes (points, top-left origin): the rules
+    of ruled tables. A stroked rectangle gives its four edges; filled shapes give none."""
+    out: list[tuple[float, float, float, float]] = []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
+        fill, stroke = ctypes.c_int(), ctypes.c_int()
+        if not pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke) or not stroke.value:
+            continue
+        x0, y0, x1, y1 = obj.get_bounds()
+        top, bottom = height - y1, height - y0
+        if y1 - y0 <= RULE_THICKNESS or x1 - x0 <= RULE_THICKNESS:
+            out.append((x0, top, x1, bottom))
+        elif pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:  # a rectangle: its edges
+            out += [(x0, top, x1, top), (x0, bottom, x1, bottom), (x0, top, x0, bottom), (x1, top, x1, bottom)]
+    return out
