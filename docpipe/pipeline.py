@@ -26,7 +26,7 @@ from docpipe.document import (
 )
 from docpipe.layout import Region, get_layout_model
 from docpipe.layout.blocks import assemble_page
-from docpipe.layout.reading_order import order_elements
+from docpipe.layout.reading_order import attach_captions, order_elements
 from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
 from docpipe.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
@@ -150,7 +150,8 @@ class ReadingOrderStage:
     name = "reading_order"
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        order = order_elements([e.bbox for e in ctx.elements], [e.label for e in ctx.elements])
+        boxes, labels = [e.bbox for e in ctx.elements], [e.label for e in ctx.elements]
+        order = attach_captions(boxes, labels, order_elements(boxes, labels))
         ctx.elements = [ctx.elements[i] for i in order]
         return ctx
 

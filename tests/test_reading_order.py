@@ -74,3 +74,23 @@ def test_heading_inside_one_column_stays_in_that_column() -> None:
     names = list(boxes)
     order = order_elements([v[0] for v in boxes.values()], [v[1] for v in boxes.values()])
     assert [names[i] for i in order] == ["L1", "h", "L2", "R1"]
+
+
+def test_captions_follow_the_figure_or_table_they_label() -> None:
+    from docpipe.layout.reading_order import attach_captions, order_elements
+
+    boxes = {
+        "fig": (b(320, 100, 560, 250), "figure"),
+        "figcap": (b(320, 256, 520, 268), "caption"),  # under the figure, right column
+        "L1": (b(50, 100, 290, 300), "text"),
+        "tabcap": (b(50, 320, 300, 332), "caption"),  # over the table
+        "table": (b(50, 338, 560, 450), "table"),
+        "R2": (b(320, 280, 560, 300), "text"),
+    }
+    names = list(boxes)
+    bx, labels = [v[0] for v in boxes.values()], [v[1] for v in boxes.values()]
+    order = attach_captions(bx, labels, order_elements(bx, labels))
+    got = [names[i] for i in order]
+    assert got.index("figcap") == got.index("fig") + 1
+    assert got.index("tabcap") == got.index("table") - 1
+    assert got.index("L1") < got.index("fig")  # left column first, as before

@@ -18,6 +18,7 @@ from docpipe.tables import build_table, find_tables
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
 _MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
+_CAPTION = re.compile(r"^(figure|fig\.|table|tab\.|chart|exhibit)\s*\d+[a-z]?\s*[.:\-\u2013]", re.I)
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
 
@@ -113,8 +114,8 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
         and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
     ):
         return "page_header"
-    if region == "caption":
-        return region
+    if region == "caption" or (n_lines <= 3 and _CAPTION.match(text)):
+        return "caption"
     if n_lines <= 3 and b.line_height >= 1.6 * body_h:
         return "title" if page_no == 1 and box.y0 < 0.4 * page_h else "section_header"
     if n_lines <= 2 and (b.line_height >= 1.15 * body_h or region == "section_header"):
