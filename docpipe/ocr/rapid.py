@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from statistics import median
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,6 @@ DET_REC_PARAMS: dict[str, object] = {
 }
 MIN_SHORT_SIDE = 864  # small images enlarged so: the phone receipts read best (samples, eval)
 UPSCALE_TO = 1280  # ...but never past the detector's long-side limit
-GAP_SPLIT = 0.8  # a gap wider than this many median character widths is a space
 
 
 class RapidOcrEngine:
@@ -61,50 +58,20 @@ class RapidOcrEngine:
         return [w.model_copy(update={"bbox": w.bbox.scaled(1 / scale)}) for w in words]
 
     def _read(self, image: Image.Image) -> list[Word]:
-        result = self._engine(
-            np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True, return_single_char_box=True
-        )
+        result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True)
         words: list[Word] = []
         if result.txts is None:
             return words
-        char_lines = getattr(result, "word_results", None) or ()
+        word_lines = getattr(result, "word_results", None) or ()
         for i, line_text in enumerate(result.txts):
-            chars = char_lines[i] if i < len(char_lines) else ()
-            if chars and len(chars) == sum(1 for ch in line_text if not ch.isspace()):
-                words.extend(words_from_chars(line_text, chars))
+            line_words = word_lines[i] if i < len(word_lines) else ()
+            if line_words:
+                for text, score, quad in line_words:
+                    if text.strip():
+                        words.append(Word(text=text, bbox=_quad_box(quad), confidence=float(score)))
             elif line_text.strip():
                 words.append(Word(text=line_text, bbox=_quad_box(result.boxes[i]), confidence=float(result.scores[i])))
         return words
-
-
-def words_from_chars(line_text: str, chars: Sequence[tuple[str, float, Any]]) -> list[Word]:
-    """Words of one recognized line: split where the model put a space, and also where two
-    characters stand wider apart than a character is wide (the model drops some spaces)."""
-    boxes = [_quad_box(q) for _, _, q in chars]
-    width = median(b.width for b in boxes) if boxes else 0.0
-    spaced = set()  # indices of characters that follow a space in the model's text
-    k = 0
-    for pos, ch in enumerate(line_text):
-        if ch.isspace():
-            continue
-        if pos > 0 and line_text[pos - 1].isspace():
-            spaced.add(k)
-        k += 1
-    groups: list[list[int]] = []
-    for j in range(len(chars)):
-        gap = boxes[j].x0 - boxes[j - 1].x1 if j else 0.0
-        if not groups or j in spaced or gap > GAP_SPLIT * width:
-            groups.append([j])
-        else:
-            groups[-1].append(j)
-    return [
-        Word(
-            text="".join(chars[j][0] for j in g),
-            bbox=BBox.union_all([boxes[j] for j in g]),
-            confidence=float(min(chars[j][1] for j in g)),
-        )
-        for g in groups
-    ]
 
 
 def _quad_box(quad: Any) -> BBox:
