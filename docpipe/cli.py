@@ -27,6 +27,10 @@ HomeOpt = Annotated[
     typer.Option("--home", help="Where the store and index live (default: $DOCPIPE_HOME or ./.docpipe)."),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", envvar="DOCPIPE_PDF_PASSWORD", help="Password for encrypted PDFs.", show_default=False),
+]
 
 
 def _quiet_libraries() -> None:
@@ -42,11 +46,11 @@ def _quiet_libraries() -> None:
     quiet_third_party(logging.ERROR)
 
 
-def _app(home: Path | None) -> Docpipe:
+def _app(home: Path | None, **overrides: object) -> Docpipe:
     from docpipe.app import Docpipe
     from docpipe.config import Settings
 
-    return Docpipe(Settings.load(home))
+    return Docpipe(Settings.load(home, **overrides))
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -58,15 +62,16 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
     home: HomeOpt = None,
+    password: PasswordOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parse, chunk, embed and index documents. Unchanged files are skipped by content hash."""
     _quiet_libraries()
     from tqdm import tqdm
 
-    from docpipe.ingest import FileOutcome, IngestLockedError, discover
+    from docpipe.ingest import DiskFullError, FileOutcome, IngestLockedError, discover
 
-    dp = _app(home)
+    dp = _app(home, pdf_password=password)
     files, problems = discover(paths)
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
@@ -78,26 +83,33 @@ def ingest(
         bar.update(1)
         if o.status == "failed":
             tqdm.write(f"error: {o.error}", file=sys.stderr)
+        elif o.error:  # stored, but some pages were lost
+            tqdm.write(f"warning: {o.error}", file=sys.stderr)
 
     try:
-        outcomes = dp.ingestor().ingest(files, on_done=done)
+        try:
+            outcomes = dp.ingestor().ingest(files, on_done=done)
+        finally:
+            bar.close()  # before any message, so it starts a line of its own
     except IngestLockedError as e:
         raise _fail(str(e), 3) from None
+    except DiskFullError as e:
+        raise _fail(str(e)) from None
     except Exception as e:
         if debug:
             raise
         raise _fail(f"ingest failed: {type(e).__name__}: {e}") from None
-    finally:
-        bar.close()
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
     failed = n["failed"] + len(problems)
+    partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)
     pages = sum(o.pages for o in outcomes)
     chunks = sum(o.chunks for o in outcomes)
     typer.echo(
         f"{n['ingested']} ingested ({pages} pages, {chunks} chunks), {n['skipped']} unchanged, "
-        f"{failed} failed  → {dp.home}"
+        + (f"{partial} with lost pages, " if partial else "")
+        + f"{failed} failed  → {dp.home}"
     )
-    if failed:
+    if failed or partial:
         raise typer.Exit(1)
 
 
@@ -153,7 +165,7 @@ def ask(
             raise
         raise _fail(f"{type(e).__name__}: {e}") from None
     if as_json:
-        typer.echo(json.dumps(answer.model_dump(exclude={"latency_s", "mode"}), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
         return
     if not streamed:
         typer.echo(answer.answer)
@@ -170,6 +182,7 @@ def extract(
     out: Annotated[Path, typer.Option("--out", help="Folder for <name>.json files and results.jsonl.")] = Path(
         "results"
     ),
+    password: PasswordOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Extract structured JSON from each document, with page and box for every field."""
@@ -189,7 +202,7 @@ def extract(
         typer.echo(f"error: {p.error}", err=True)
     if not files:
         raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
-    dp = _app(None)
+    dp = _app(None, pdf_password=password)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr)
 
     def done(record: ExtractionRecord) -> None:
@@ -400,6 +413,36 @@ def llm_check(home: HomeOpt = None) -> None:
         raise _fail(str(e)) from None
     where = dp.settings.llm_base_url or "embedded (in-process)"
     typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the HTTP API (/api, docs at /docs) and the web viewer (/) with FastAPI + uvicorn."""
+    _quiet_libraries()
+    from docpipe.config import Settings
+
+    try:
+        import uvicorn
+
+        from docpipe.server.app import create_app
+        from docpipe.server.security import check_bind
+    except ImportError as e:
+        raise _fail(f"{e.name} is missing: pip install 'docpipe[server]'") from None
+    settings = Settings.load(home)
+    try:
+        check_bind(host, settings.api_token)
+    except ValueError as e:
+        raise _fail(str(e), 2) from None
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"docpipe serving {settings.home} at http://{shown}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if debug else "warning")
 
 
 def main() -> None:

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     max_pages: int = 2000
     max_file_mb: int = 200
     max_image_pixels: int = 200_000_000
+    api_token: str | None = Field(
+        default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"
+    )
+    page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
+    pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
     @classmethod
     def load(cls, home: Path | None = None, **overrides: Any) -> Settings:

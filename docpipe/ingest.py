@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
+import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,8 +21,9 @@ from docpipe.index.chunking import chunk_document
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
-from docpipe.load import SUPPORTED_SUFFIXES, file_sha256
-from docpipe.pipeline import Converter
+from docpipe.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
+from docpipe.paths import shown
+from docpipe.pipeline import DocumentConverter
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,17 @@ class FileOutcome:
 
 class IngestLockedError(RuntimeError):
     pass
+
+
+class DiskFullError(RuntimeError):
+    """The home's disk (or the process's file size limit) is full; what was committed stays."""
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    if isinstance(e, sqlite3.OperationalError):
+        # SQLITE_FULL, or SQLITE_IOERR when the WAL write itself is refused (ENOSPC, EFBIG)
+        return "full" in str(e) or "disk I/O error" in str(e)
+    return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
@@ -51,7 +67,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
         elif p.exists():
             found.append(p)
         else:
-            problems.append(FileOutcome(str(p), "failed", f"{p}: no such file or folder"))
+            problems.append(FileOutcome(shown(p), "failed", f"{shown(p)}: no such file or folder"))
     unique: list[Path] = []
     for f in found:
         key = f.resolve()
@@ -76,7 +92,7 @@ def ingest_lock(home: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, home: Path, converter: Converter, embedder: Embedder, chunk_tokens: int = 200) -> None:
+    def __init__(self, home: Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200) -> None:
         self.home = home
         self.converter = converter
         self.embedder = embedder
@@ -100,25 +116,34 @@ class Ingestor:
                         on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
+            except Exception as e:
+                if _is_disk_full(e):
+                    raise DiskFullError(f"cannot write to {self.home}: disk full or failing ({e})") from e
+                raise
             finally:
-                store.close()
+                with contextlib.suppress(sqlite3.Error):  # closing checkpoints the WAL: may not fit either
+                    store.close()
         return outcomes
 
     def _one(self, store: Store, path: Path) -> FileOutcome:
         t0 = time.perf_counter()
-        key = str(path.resolve())
+        label = shown(path)
+        key = shown(path.resolve())
         try:
             digest = file_sha256(path)
-        except OSError as e:
-            return FileOutcome(str(path), "failed", f"{path}: cannot read file ({e.strerror or e})")
+        except (LoadError, OSError) as e:
+            error = str(e) if isinstance(e, LoadError) else f"{label}: cannot read file ({e.strerror or e})"
+            # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
+            store.put_failure("unreadable:" + hashlib.sha256(key.encode()).hexdigest(), key, shown(path.name), error)
+            return FileOutcome(label, "failed", error)
         if store.has_ok_document(digest):
-            return FileOutcome(str(path), "skipped")
+            return FileOutcome(label, "skipped")
         result = self.converter.convert(path)
         doc = result.document
         if doc is None or result.status.value == "failure" or not any(e.text.strip() for e in doc.body):
-            error = "; ".join(result.errors) or f"{path}: no text found"
-            store.put_failure(digest, key, path.name, error)
-            return FileOutcome(str(path), "failed", error, seconds=time.perf_counter() - t0)
+            error = "; ".join(result.errors) or f"{label}: no text found"
+            store.put_failure(digest, key, shown(path.name), error)
+            return FileOutcome(label, "failed", error, seconds=time.perf_counter() - t0)
         budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
         chunks = chunk_document(doc, budget, self.embedder.count_tokens)
         hashes = [c.content_hash for c in chunks]
@@ -130,9 +155,9 @@ class Ingestor:
             if chunks
             else (np.zeros((0, self.embedder.dim), dtype=np.float32))
         )
-        store.put_document(doc, key, chunks, vectors, self.embedder.name)
+        store.put_document(doc, key, chunks, vectors, self.embedder.name, "; ".join(result.errors) or None)
         return FileOutcome(
-            str(path),
+            label,
             "ingested",
             "; ".join(result.errors) or None,
             len(doc.pages),

@@ -13,7 +13,7 @@ from pathlib import Path
 from docpipe.extract import extract_document
 from docpipe.extract.record import ExtractionRecord
 from docpipe.extract.schemas import Schema
-from docpipe.pipeline import Converter
+from docpipe.pipeline import DocumentConverter
 
 
 def output_names(files: list[Path]) -> dict[Path, str]:
@@ -24,7 +24,7 @@ def output_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.stem if stems[f.stem] == 1 else f.name) + ".json" for f in files}
 
 
-def extract_file(path: Path, schema: Schema, converter: Converter) -> ExtractionRecord:
+def extract_file(path: Path, schema: Schema, converter: DocumentConverter) -> ExtractionRecord:
     try:
         result = converter.convert(path)
     except Exception as e:  # a crash in one file is that file's error, not the batch's
@@ -56,7 +56,7 @@ def run_extraction(
     files: list[Path],
     schema: Schema,
     out_dir: Path,
-    converter: Converter,
+    converter: DocumentConverter,
     on_done: Callable[[ExtractionRecord], None] | None = None,
 ) -> list[ExtractionRecord]:
     out_dir.mkdir(parents=True, exist_ok=True)

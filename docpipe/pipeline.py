@@ -7,6 +7,7 @@ added, replaced or timed without touching the others. Engines come by name from 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +32,7 @@ from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
 from docpipe.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.ocr.orientation import OrientationDetector
+from docpipe.paths import shown
 from docpipe.tables import join_tables, same_columns
 from docpipe.textlayer import choose_text, layer_matches_image
 
@@ -253,6 +255,14 @@ def _continues(prev: Element, nxt: Element) -> bool:
     )
 
 
+class DocumentConverter(Protocol):
+    """The converter role: Converter in this process, IsolatedConverter in a child process."""
+
+    def warm_up(self) -> None: ...
+
+    def convert(self, path: Path) -> ConversionResult: ...
+
+
 class Converter:
     """File in, ConversionResult out. Construct cheaply; models load in warm_up()."""
 
@@ -272,8 +282,25 @@ class Converter:
                 if engine is not None:
                     engine.warm_up()
 
-    def convert(self, path: Path) -> ConversionResult:
+    def _convert_page(self, sp: SourcePage, timings: dict[str, float]) -> PageContext:
+        ctx = PageContext(source=sp)
+        for stage in self.stages:
+            t0 = time.perf_counter()
+            ctx = stage(ctx)
+            timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - t0
+        ctx.image = None  # keep memory flat across long documents
+        return ctx
+
+    def convert(
+        self,
+        path: Path,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        """skip_pages: pages left out (already known to hang or crash); on_page(n) before each page."""
         timings: dict[str, float] = {}
+        label = shown(path)
         try:
             src = open_source(
                 path,
@@ -283,27 +310,37 @@ class Converter:
                 password=self.options.password,
             )
         except LoadError as e:
-            return ConversionResult(source=str(path), status=ConversionStatus.FAILURE, errors=[str(e)])
+            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[str(e)])
         pages: list[PageContext] = []
         errors: list[str] = []
         with src:
-            try:
-                for sp in src.pages():
-                    ctx = PageContext(source=sp)
-                    for stage in self.stages:
-                        t0 = time.perf_counter()
-                        ctx = stage(ctx)
-                        timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - t0
-                    ctx.image = None  # keep memory flat across long documents
-                    pages.append(ctx)
-            except LoadError as e:
-                errors.append(str(e))
-            except Exception as e:  # a broken page must not take the batch down
-                errors.append(f"{path}: page {len(pages) + 1} failed ({type(e).__name__}: {e})")
+            pages_iter = src.pages()
+            while True:
+                try:
+                    sp = next(pages_iter)
+                except StopIteration:
+                    break
+                except LoadError as e:  # the file itself is broken from here on
+                    errors.append(str(e))
+                    break
+                except Exception as e:  # a reader bug or damage it did not expect: keep what we have
+                    errors.append(f"{label}: reading stopped after page {len(pages)} ({type(e).__name__}: {e})")
+                    break
+                if sp.error is not None:
+                    errors.append(f"{label}: page {sp.number} {sp.error}")
+                    continue
+                if sp.number in skip_pages:
+                    continue
+                if on_page is not None:
+                    on_page(sp.number)
+                try:
+                    pages.append(self._convert_page(sp, timings))
+                except Exception as e:  # a broken page costs that page, not the document
+                    errors.append(f"{label}: page {sp.number} failed ({type(e).__name__}: {e})")
         if not pages:
-            return ConversionResult(source=str(path), status=ConversionStatus.FAILURE, errors=errors, timings=timings)
-        doc = finish_document(pages, doc_id=src.sha256, name=path.name, source=str(path), mime=src.mime)
+            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=errors, timings=timings)
+        doc = finish_document(pages, doc_id=src.sha256, name=shown(path.name), source=label, mime=src.mime)
         status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
         if status is ConversionStatus.SUCCESS and not any(e.text.strip() for e in doc.body):
-            errors.append(f"{path}: no text found on any page")
-        return ConversionResult(source=str(path), status=status, document=doc, errors=errors, timings=timings)
+            errors.append(f"{label}: no text found on any page")
+        return ConversionResult(source=label, status=status, document=doc, errors=errors, timings=timings)

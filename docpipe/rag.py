@@ -43,6 +43,10 @@ class Answer(BaseModel):
     mode: str
     latency_s: float = 0.0
 
+    def contract(self) -> dict[str, object]:
+        """The JSON of `docpipe ask --json` and of the server's /api/ask (DESIGN.md)."""
+        return self.model_dump(exclude={"latency_s", "mode"})
+
 
 _FIGURE = re.compile(r"\d[\d.,:/\-]*\d|\d")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,25 @@ def test_every_question_is_logged_with_its_chunks_and_model(injected_home: Path)
     assert last["question"] == "What is the invoice number of the ACME invoice?"
     assert "INV-2024-0117" in last["answer"] and last["grounded"] is True
     assert last["model"] == "extractive" and last["chunk_ids"] and last["latency_s"] >= 0
+
+
+@pytest.mark.parametrize("mode", ["extractive", "llm"])
+def test_a_document_filter_keeps_other_documents_out_of_the_prompt(injected_home: Path, mode: str) -> None:
+    """Asked about ACME while restricted to the notes, nothing of the invoice may reach the model."""
+    q = "What is the total due on the ACME invoice?"
+    out = json.loads(
+        run_cli("ask", q, "--json", "--mode", mode, "--document", "notes.pdf", home=injected_home, check=True).stdout
+    )
+    assert {c["document"] for c in out["citations"]} <= {"notes.pdf"}  # the small LLM may cite nothing
+    assert "926.64" not in out["answer"]
+    [last] = json.loads(run_cli("log", "--json", "-n", "1", home=injected_home, check=True).stdout)
+    con = sqlite3.connect(injected_home / "store.db")
+    docs = {
+        row[0]
+        for cid in last["chunk_ids"]
+        for row in con.execute(
+            "SELECT d.name FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?", (cid,)
+        )
+    }
+    con.close()
+    assert docs == {"notes.pdf"}, f"the prompt held chunks of {docs}"

@@ -180,14 +180,21 @@ class Store:
                 self.db.execute(f"PRAGMA user_version={i}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        # SQLite ends a transaction itself on some errors (SQLITE_FULL): ROLLBACK would then fail
+        # and hide the real error.
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     # -- documents -------------------------------------------------------------------------
 
     def has_ok_document(self, sha256: str) -> bool:
-        row = self.db.execute("SELECT status FROM documents WHERE sha256=?", (sha256,)).fetchone()
-        return row is not None and row[0] == "ok"
+        """Stored whole: a document stored with page errors is converted again on the next run."""
+        row = self.db.execute("SELECT status, error FROM documents WHERE sha256=?", (sha256,)).fetchone()
+        return row is not None and row[0] == "ok" and row[1] is None
 
     def cached_vectors(self, hashes: list[str], model: str) -> dict[str, np.ndarray]:
         """Embeddings already computed for identical chunk text with the same model."""
@@ -202,7 +209,9 @@ class Store:
                 out[h] = np.frombuffer(row[0], dtype=np.float32)
         return out
 
-    def put_document(self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str) -> int:
+    def put_document(
+        self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str, error: str | None = None
+    ) -> int:
         """Replace whatever this path or content held before with the new document, atomically."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -216,7 +225,7 @@ class Store:
                     doc.name,
                     doc.mime,
                     "ok",
-                    None,
+                    error,
                     len(doc.pages),
                     zlib.compress(doc.model_dump_json().encode()),
                     time.time(),
@@ -244,7 +253,7 @@ class Store:
             self.db.execute("COMMIT")
             return doc_row
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def put_failure(self, sha256: str, path: str, name: str, error: str) -> None:
@@ -262,7 +271,7 @@ class Store:
                 )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def remove(self, key: str) -> list[str]:
@@ -277,7 +286,7 @@ class Store:
                 self.db.executemany("DELETE FROM documents WHERE id=?", [(r[0],) for r in rows])
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return [r[1] for r in rows]
 
@@ -428,7 +437,7 @@ class Store:
             )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def iter_embeddings(self, model: str) -> Iterator[tuple[int, np.ndarray]]:

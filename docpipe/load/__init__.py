@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +13,25 @@ from docpipe.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.load.sniff import SUPPORTED_SUFFIXES, sniff_file
 from docpipe.load.source import Source, SourcePage
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "Source", "SourcePage", "file_sha256", "open_source"]
+__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "Source", "SourcePage", "file_sha256", "open_source", "regular_file_size"]
+
+
+def regular_file_size(path: Path) -> int:
+    """The size of a regular file, or a LoadError: a FIFO or device would block or never end."""
+    try:
+        st = path.stat()
+    except FileNotFoundError as e:
+        what = "broken symbolic link" if path.is_symlink() else "no such file"
+        raise LoadError(path, f"{what} (no such file)") from e
+    except OSError as e:
+        raise LoadError(path, f"cannot read file ({e.strerror or e})") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError(path, "not a regular file")
+    return st.st_size
 
 
 def file_sha256(path: Path) -> str:
+    regular_file_size(path)
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -31,9 +47,7 @@ def open_source(
     max_image_pixels: int = 200_000_000,
     password: str | None = None,
 ) -> Source:
-    if not path.is_file():
-        raise LoadError(path, "not a file")
-    size = path.stat().st_size
+    size = regular_file_size(path)
     if size > max_file_mb * 1024 * 1024:
         raise LoadError(path, f"file too large ({size / 2**20:.0f} MB > {max_file_mb} MB limit)")
     mime = sniff_file(path)
@@ -50,8 +64,11 @@ def open_source(
         return Source(str(path), mime, digest, n, lambda: iter_pdf_pages(pdf), pdf.close)
     img = open_image(path, max_image_pixels)
     n = count_frames(img)
+    if n > max_pages:
+        img.close()
+        raise LoadError(path, f"too many pages ({n} frames > {max_pages} limit)")
 
     def pages() -> Iterator[SourcePage]:
-        return iter_image_pages(path, img)
+        return iter_image_pages(path, img, max_image_pixels)
 
     return Source(str(path), mime, digest, n, pages, img.close)

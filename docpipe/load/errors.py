@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docpipe.paths import shown
+
 
 class LoadError(Exception):
     """A file that cannot be read as a document; str() is the one-line user message."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
-        self.path = str(path)
+        self.path = shown(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")

@@ -13,27 +13,36 @@ from docpipe.load.source import SourcePage
 DEFAULT_DPI = 72.0  # without a DPI tag one pixel is one point
 
 
+def _too_large(path: Path, max_pixels: int) -> LoadError:
+    return LoadError(path, f"image too large (over {max_pixels:,} pixels)")
+
+
 def open_image(path: Path, max_pixels: int) -> Image.Image:
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # Pillow's own bomb check only warns between 1x and 2x its global limit, and the global
+    # is shared by the whole process: our limit is checked here, on the header, before decoding.
     try:
         img = Image.open(path)
-        img.size  # noqa: B018 - forces header parsing so errors surface here
-        return img
     except Image.DecompressionBombError as e:
-        raise LoadError(path, f"image too large (over {max_pixels:,} pixels)") from e
+        raise _too_large(path, max_pixels) from e
     except (OSError, SyntaxError, ValueError) as e:
         raise LoadError(path, f"corrupt or unreadable image ({e})") from e
+    if img.width * img.height > max_pixels:
+        img.close()
+        raise _too_large(path, max_pixels)
+    return img
 
 
 def count_frames(img: Image.Image) -> int:
     return int(getattr(img, "n_frames", 1))
 
 
-def iter_image_pages(path: Path, img: Image.Image) -> Iterator[SourcePage]:
+def iter_image_pages(path: Path, img: Image.Image, max_pixels: int) -> Iterator[SourcePage]:
     for i, frame in enumerate(ImageSequence.Iterator(img)):
+        if frame.width * frame.height > max_pixels:  # TIFF frames each have their own size
+            raise _too_large(path, max_pixels)
         try:
             rgb = ImageOps.exif_transpose(frame.convert("RGB")) or frame.convert("RGB")
-        except OSError as e:
+        except (OSError, ValueError, Image.DecompressionBombError) as e:
             raise LoadError(path, f"corrupt image data on frame {i + 1} ({e})") from e
         dpi = float(frame.info.get("dpi", (DEFAULT_DPI, DEFAULT_DPI))[0] or DEFAULT_DPI)
         scale = 72.0 / dpi

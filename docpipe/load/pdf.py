@@ -14,6 +14,10 @@ from docpipe.load.errors import LoadError
 from docpipe.load.source import SourcePage
 from docpipe.load.visibility import char_hidden, image_coverage, ruling_lines
 
+# Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
+# on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
+RENDER_PIXEL_BUDGET = 40_000_000
+
 
 def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
     try:
@@ -27,24 +31,46 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
 
 def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
     for i in range(len(pdf)):
-        page = pdf[i]
+        hidden: list[Word] = []
+        try:
+            page = pdf[i]
+            page_w, page_h = (float(v) for v in page.get_size())
+            words = text_layer_words(page, page_h, hidden)
+            coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
+        except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
+            yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
+            continue
         width, height = page.get_size()
 
-        def render(dpi: int, page: pdfium.PdfPage = page) -> Image.Image:
-            return page.render(scale=dpi / 72.0).to_pil().convert("RGB")
+        def render(dpi: int, page: pdfium.PdfPage = page, area: float = width * height) -> Image.Image:
+            return page.render(scale=render_scale(dpi, area)).to_pil().convert("RGB")
 
-        hidden: list[Word] = []
         yield SourcePage(
             number=i + 1,
             width=float(width),
             height=float(height),
             render=render,
-            text_words=text_layer_words(page, float(height), hidden),
+            text_words=words,
             rotation=page.get_rotation(),
             hidden_words=hidden,
-            image_coverage=image_coverage(page, float(width), float(height)),
-            rules=ruling_lines(page, float(height)),
+            image_coverage=coverage,
+            rules=rules,
         )
+        # The consumer is done with this page when it asks for the next one: free pdfium's copy
+        # now rather than holding every page of a long document until the file closes.
+        page.close()
+
+
+def _unreadable(dpi: int) -> Image.Image:
+    raise RuntimeError("an unreadable page has no image")
+
+
+def render_scale(dpi: int, area_pt2: float) -> float:
+    """Pixels per point: the asked resolution, lowered so the page fits RENDER_PIXEL_BUDGET."""
+    scale = dpi / 72.0
+    if area_pt2 * scale * scale > RENDER_PIXEL_BUDGET:
+        scale = (RENDER_PIXEL_BUDGET / area_pt2) ** 0.5
+    return scale
 
 
 def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from docpipe.ocr.base import MissingEngineError, OcrEngine
 from docpipe.ocr.paddle import PaddleOcrEngine
@@ -17,10 +19,17 @@ OCR_ENGINES: dict[str, Callable[[], OcrEngine]] = {
 
 
 def get_ocr_engine(name: str) -> OcrEngine:
-    try:
+    """A built-in engine by name, or a third-party one as "package.module:Class"."""
+    if name in OCR_ENGINES:
         return OCR_ENGINES[name]()
-    except KeyError:
-        raise ValueError(f"unknown OCR engine {name!r}; choose from {sorted(OCR_ENGINES)}") from None
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as e:
+            raise ValueError(f"OCR engine {name!r} cannot be imported ({e})") from None
+        return cast(OcrEngine, factory())
+    raise ValueError(f"unknown OCR engine {name!r}; choose from {sorted(OCR_ENGINES)} or give module:Class")
 
 
 __all__ = ["OCR_ENGINES", "MissingEngineError", "OcrEngine", "get_ocr_engine"]

@@ -5,8 +5,13 @@ from __future__ import annotations
 from docpipe.document import Document, Element, TableData
 
 
+def _cell(text: str) -> str:
+    return " <br> ".join(ln.strip() for ln in text.splitlines()).replace("|", "\\|")
+
+
 def table_markdown(t: TableData) -> str:
-    grid = [[cell.replace("|", "\\|") for cell in row] for row in t.grid()]
+    # A pipe would start a new column and a line break a new row (found by fuzzing).
+    grid = [[_cell(cell) for cell in row] for row in t.grid()]
     if not grid:
         return ""
     header, rows = grid[0], grid[1:]

@@ -1,0 +1,1 @@
+"""HTTP API and web viewer: `docpipe serve` (needs the `server` extra)."""
