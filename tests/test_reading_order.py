@@ -44,3 +44,53 @@ def test_invoice_header_blocks_then_table_then_totals() -> None:
     names = list(boxes)
     order = [names[i] for i in reading_order(list(boxes.values()))]
     assert order == ["vendor", "meta", "table", "totals"]
+
+
+def test_short_heading_alone_between_column_runs_still_separates_them() -> None:
+    from docpipe.layout.reading_order import order_elements
+
+    boxes = {
+        "title": (b(50, 40, 560, 70), "title"),
+        "L1": (b(50, 100, 290, 200), "text"),
+        "R1": (b(320, 100, 560, 210), "text"),
+        "mid": (b(50, 230, 260, 245), "section_header"),  # left-aligned, does not cross the gutter
+        "L2": (b(50, 260, 290, 360), "text"),
+        "R2": (b(320, 260, 560, 340), "text"),
+    }
+    names = list(boxes)
+    order = order_elements([v[0] for v in boxes.values()], [v[1] for v in boxes.values()])
+    assert [names[i] for i in order] == ["title", "L1", "R1", "mid", "L2", "R2"]
+
+
+def test_heading_inside_one_column_stays_in_that_column() -> None:
+    from docpipe.layout.reading_order import order_elements
+
+    boxes = {
+        "L1": (b(50, 100, 290, 200), "text"),
+        "h": (b(50, 210, 200, 225), "section_header"),
+        "L2": (b(50, 235, 290, 360), "text"),
+        "R1": (b(320, 100, 560, 360), "text"),  # the right column runs beside the heading
+    }
+    names = list(boxes)
+    order = order_elements([v[0] for v in boxes.values()], [v[1] for v in boxes.values()])
+    assert [names[i] for i in order] == ["L1", "h", "L2", "R1"]
+
+
+def test_captions_follow_the_figure_or_table_they_label() -> None:
+    from docpipe.layout.reading_order import attach_captions, order_elements
+
+    boxes = {
+        "fig": (b(320, 100, 560, 250), "figure"),
+        "figcap": (b(320, 256, 520, 268), "caption"),  # under the figure, right column
+        "L1": (b(50, 100, 290, 300), "text"),
+        "tabcap": (b(50, 320, 300, 332), "caption"),  # over the table
+        "table": (b(50, 338, 560, 450), "table"),
+        "R2": (b(320, 280, 560, 300), "text"),
+    }
+    names = list(boxes)
+    bx, labels = [v[0] for v in boxes.values()], [v[1] for v in boxes.values()]
+    order = attach_captions(bx, labels, order_elements(bx, labels))
+    got = [names[i] for i in order]
+    assert got.index("figcap") == got.index("fig") + 1
+    assert got.index("tabcap") == got.index("table") - 1
+    assert got.index("L1") < got.index("fig")  # left column first, as before

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from docpipe.document import BBox, Element, Label, Line, Origin, Provenance
 from docpipe.layout.base import Region
 from docpipe.layout.lines import Segment, TextLine, group_lines, median_line_height
+from docpipe.ruled_tables import find_ruled_tables
 from docpipe.tables import build_table, find_tables
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
 _MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
+_CAPTION = re.compile(r"^(figure|fig\.|table|tab\.|chart|exhibit)\s*\d+[a-z]?\s*[.:\-\u2013]", re.I)
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
 
@@ -53,25 +55,39 @@ def _merge_label_values(line: TextLine, height: float) -> TextLine:
     return TextLine(out)
 
 
-def _build_blocks(lines: list[TextLine]) -> list[Block]:
+# Line heights of one paragraph agree closely in a text layer; OCR boxes vary by a quarter.
+SIMILAR_HEIGHT: dict[str, tuple[float, float]] = {"text_layer": (0.85, 1.18), "ocr": (0.75, 1.33)}
+
+
+def _between(seg: Segment, last: Segment, placed: list[Segment]) -> bool:
+    """Whether a segment already placed sits between `last` and `seg` in the same column."""
+    return any(
+        o is not last and last.bbox.y0 < o.bbox.cy < seg.bbox.y0 and o.bbox.x_overlap(seg.bbox) > 0 for o in placed
+    )
+
+
+def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Block]:
+    lo, hi = SIMILAR_HEIGHT.get(origin, SIMILAR_HEIGHT["text_layer"])
     blocks: list[Block] = []
+    placed: list[Segment] = []
     for seg in sorted((s for ln in lines for s in ln.segments), key=lambda s: (s.bbox.y0, s.bbox.x0)):
         target = None
         for b in reversed(blocks):
             last = b.segments[-1]
             gap = seg.bbox.y0 - last.bbox.y1
             h = max(last.height, seg.height)
-            similar = 0.85 < seg.height / max(last.height, 1e-6) < 1.18  # a heading is a size step up
+            similar = lo < seg.height / max(last.height, 1e-6) < hi  # a heading is a size step up
             aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
                 seg.bbox.width, last.bbox.width
             )
-            if -0.3 * h < gap < 0.8 * h and similar and aligned:
+            if -0.3 * h < gap < 0.8 * h and similar and aligned and not _between(seg, last, placed):
                 target = b
                 break
         if target is None:
             blocks.append(Block([seg]))
         else:
             target.segments.append(seg)
+        placed.append(seg)
     return blocks
 
 
@@ -98,8 +114,8 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
         and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
     ):
         return "page_header"
-    if region == "caption":
-        return region
+    if region == "caption" or (n_lines <= 3 and _CAPTION.match(text)):
+        return "caption"
     if n_lines <= 3 and b.line_height >= 1.6 * body_h:
         return "title" if page_no == 1 and box.y0 < 0.4 * page_h else "section_header"
     if n_lines <= 2 and (b.line_height >= 1.15 * body_h or region == "section_header"):
@@ -118,12 +134,35 @@ def assemble_page(
     page_w: float,
     page_h: float,
     origin: Origin,
+    rules: list[tuple[float, float, float, float]] | None = None,  # stroked lines, points
 ) -> list[Element]:
     """Elements of one page, unordered; ids are set later by the document stage."""
     del page_w
+    elements: list[Element] = []
+    for rt in find_ruled_tables(rules or [], words, page_no):
+        taken = {id(w) for w in rt.words}
+        words = [w for w in words if id(w) not in taken]
+        elements.append(
+            Element(
+                id="",
+                label="table",
+                text="\n".join(" | ".join(r) for r in rt.table.grid()),
+                prov=[Provenance(page=page_no, bbox=rt.bbox)],
+                confidence=min(w.confidence for w in rt.words),
+                origin=origin,
+                lines=[
+                    Line(
+                        text=" ".join(s.text for s in ln.segments),
+                        bbox=ln.bbox,
+                        words=[w for s in ln.segments for w in s.words],
+                    )
+                    for ln in group_lines(rt.words)
+                ],
+                table=rt.table,
+            )
+        )
     lines = group_lines(words)
     body_h = median_line_height(lines)
-    elements: list[Element] = []
     spans = find_tables(lines)
     in_table: set[int] = set()
     for span in spans:
@@ -152,7 +191,7 @@ def assemble_page(
             )
         )
     rest = [_merge_label_values(ln, body_h) for i, ln in enumerate(lines) if i not in in_table]
-    for b in _build_blocks(rest):
+    for b in _build_blocks(rest, origin):
         label = _label_block(b, regions, page_h, body_h, page_no)
         text = "\n".join(s.text for s in b.segments)
         elements.append(

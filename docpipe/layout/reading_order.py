@@ -12,6 +12,8 @@ runs where they stand, and needs no column count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from docpipe.document import BBox
 
 
@@ -47,4 +49,50 @@ def reading_order(boxes: list[BBox]) -> list[int]:
         nxt = min(ready, key=lambda i: (boxes[i].y0, boxes[i].x0))
         order.append(nxt)
         done.add(nxt)
+    return order
+
+
+SEPARATOR_LABELS = frozenset({"title", "section_header"})
+
+
+def order_elements(boxes: list[BBox], labels: Sequence[str]) -> list[int]:
+    """Reading order of a page's elements. A heading with nothing beside it (no other box
+    shares its height band) is a separator between column runs even when its text is short:
+    it is widened to the content's full width before ordering, so the columns above it are
+    read before it and the columns below after it."""
+    if not boxes:
+        return []
+    left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    widened = []
+    for i, (b, label) in enumerate(zip(boxes, labels, strict=True)):
+        alone = not any(j != i and o.y_overlap(b) > 0 for j, o in enumerate(boxes))
+        widened.append(BBox(x0=left, y0=b.y0, x1=right, y1=b.y1) if label in SEPARATOR_LABELS and alone else b)
+    return reading_order(widened)
+
+
+CAPTION_GAP = 3.0  # a caption this many of its own heights from a figure or table belongs to it
+
+
+def attach_captions(boxes: list[BBox], labels: Sequence[str], order: list[int]) -> list[int]:
+    """Move each caption next to the figure or table it labels: right after one it sits
+    under, right before one it sits over. Other elements keep their order."""
+    order = list(order)
+    for i, label in enumerate(labels):
+        if label != "caption":
+            continue
+        c = boxes[i]
+        best: tuple[float, int, bool] | None = None
+        for j, other in enumerate(labels):
+            if other not in ("figure", "table") or c.x_overlap(boxes[j]) <= 0:
+                continue
+            below = c.y0 >= boxes[j].cy  # the caption under its figure
+            gap = c.y0 - boxes[j].y1 if below else boxes[j].y0 - c.y1
+            if -2 <= gap <= CAPTION_GAP * max(c.height, 1.0) and (best is None or gap < best[0]):
+                best = (gap, j, below)
+        if best is None:
+            continue
+        _, j, below = best
+        order.remove(i)
+        k = order.index(j)
+        order.insert(k + 1 if below else k, i)
     return order

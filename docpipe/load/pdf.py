@@ -12,6 +12,7 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.load.errors import LoadError
 from docpipe.load.source import SourcePage
+from docpipe.load.visibility import char_hidden, image_coverage, ruling_lines
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -30,9 +31,12 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
 
 def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
     for i in range(len(pdf)):
+        hidden: list[Word] = []
         try:
             page = pdf[i]
-            words = text_layer_words(page, float(page.get_size()[1]))
+            page_w, page_h = (float(v) for v in page.get_size())
+            words = text_layer_words(page, page_h, hidden)
+            coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
         except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
             yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
             continue
@@ -48,6 +52,9 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             render=render,
             text_words=words,
             rotation=page.get_rotation(),
+            hidden_words=hidden,
+            image_coverage=coverage,
+            rules=rules,
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy
         # now rather than holding every page of a long document until the file closes.
@@ -66,14 +73,17 @@ def render_scale(dpi: int, area_pt2: float) -> float:
     return scale
 
 
-def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
-    """Words from the text layer, split on whitespace and on jumps between characters."""
+def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
+    """Words from the text layer, split on whitespace and on jumps between characters.
+    Words drawn invisibly, in white or off the page go to `hidden` instead."""
     textpage = page.get_textpage()
+    page_width = page.get_width()
     try:
         n = textpage.count_chars()
         words: list[Word] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
+        in_hidden = False
 
         def flush() -> None:
             if chars:
@@ -81,12 +91,13 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
                 x1 = max(b[2] for b in boxes)
                 top = max(b[3] for b in boxes)
                 bottom = min(b[1] for b in boxes)
-                words.append(
-                    Word(
-                        text="".join(chars),
-                        bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
-                    )
-                )
+                off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
+                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                if in_hidden or off_page:
+                    if hidden is not None:
+                        hidden.append(word)
+                else:
+                    words.append(word)
                 chars.clear()
                 boxes.clear()
 
@@ -98,6 +109,10 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float) -> list[Word]:
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
             left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            is_hidden = char_hidden(textpage, i)
+            if boxes and is_hidden != in_hidden:
+                flush()
+            in_hidden = is_hidden
             if boxes:
                 prev = boxes[-1]
                 size = max(prev[3] - prev[1], top - bottom, 1.0)

@@ -19,6 +19,9 @@ class SourcePage:
     render: Callable[[int], Image.Image]  # dpi -> RGB image of the page
     text_words: list[Word] = field(default_factory=list)  # from the text layer, in points
     rotation: int = 0
+    hidden_words: list[Word] = field(default_factory=list)  # invisible, white or off-page text
+    image_coverage: float = 0.0  # share of the page under images: a scan, if near 1
+    rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
     error: str | None = None  # the page could not be read; the rest of the document may be fine
 
 

@@ -7,10 +7,14 @@ from collections.abc import Callable
 from typing import cast
 
 from docpipe.ocr.base import MissingEngineError, OcrEngine
+from docpipe.ocr.paddle import PaddleOcrEngine
 from docpipe.ocr.rapid import RapidOcrEngine
+from docpipe.ocr.tesseract import TesseractEngine
 
 OCR_ENGINES: dict[str, Callable[[], OcrEngine]] = {
     "rapidocr": RapidOcrEngine,
+    "tesseract": TesseractEngine,
+    "paddleocr": PaddleOcrEngine,
 }
 
 

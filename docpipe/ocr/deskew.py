@@ -1,9 +1,10 @@
-"""Small-skew correction for scans: estimate the angle from the ink's row profile, rotate
-before OCR, and map boxes back so they stay in the original page's coordinates."""
+"""Straightening scans before OCR, and boxes back into the original page's coordinates:
+small skew (estimated from the ink's row profile) and quarter turns (see ocr/orientation.py)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -51,12 +52,21 @@ def unrotate_box(b: BBox, angle: float, width: float, height: float) -> BBox:
     return BBox.of(min(xs), min(ys), max(xs), max(ys))
 
 
-def unrotate_element(e: Element, angle: float, width: float, height: float) -> Element:
-    """Every box an element holds (provenance, lines, words, cells) mapped back."""
+def unorient_box(b: BBox, angle: int, width: float, height: float) -> BBox:
+    """The box, found on `image.rotate(angle, expand=True)` (content turned upright), on the
+    original page of `width` x `height` (any uniform unit). Exact for quarter turns."""
+    a = angle % 360
+    if a == 90:
+        return BBox.of(width - b.y1, b.x0, width - b.y0, b.x1)
+    if a == 180:
+        return BBox.of(width - b.x1, height - b.y1, width - b.x0, height - b.y0)
+    if a == 270:
+        return BBox.of(b.y0, height - b.x1, b.y1, height - b.x0)
+    return b
 
-    def m(b: BBox) -> BBox:
-        return unrotate_box(b, angle, width, height)
 
+def map_element(e: Element, m: Callable[[BBox], BBox]) -> Element:
+    """Every box an element holds (provenance, lines, words, cells) through `m`."""
     update: dict[str, object] = {
         "prov": [p.model_copy(update={"bbox": m(p.bbox)}) for p in e.prov],
         "lines": [
@@ -70,3 +80,13 @@ def unrotate_element(e: Element, angle: float, width: float, height: float) -> E
         cells = [c.model_copy(update={"bbox": m(c.bbox) if c.bbox else None}) for c in e.table.cells]
         update["table"] = e.table.model_copy(update={"cells": cells})
     return e.model_copy(update=update)
+
+
+def unrotate_element(e: Element, angle: float, width: float, height: float) -> Element:
+    """Every box an element holds mapped back from the deskewed page."""
+    return map_element(e, lambda b: unrotate_box(b, angle, width, height))
+
+
+def unorient_element(e: Element, angle: int, width: float, height: float) -> Element:
+    """Every box an element holds mapped back from the upright page to the page as stored."""
+    return map_element(e, lambda b: unorient_box(b, angle, width, height))

@@ -1,0 +1,53 @@
+"""Whether text-layer characters are drawn where a reader can see them, and how much of a
+page is covered by images (a scan under a text layer)."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+INVISIBLE_MODES = frozenset({3, 7})  # neither fill nor stroke (7 only adds a clip path)
+WHITE = 245  # fill channels at or above this on every channel: white text
+
+
+def char_hidden(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    """True for a character drawn invisibly (render mode 3/7), fully transparent or white."""
+    obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+    if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) in INVISIBLE_MODES:
+        return True
+    r, g, b, a = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+    has_fill = bool(pdfium_c.FPDFText_GetFillColor(textpage.raw, index, r, g, b, a))
+    return has_fill and (a.value == 0 or min(r.value, g.value, b.value) >= WHITE)
+
+
+def image_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
+    """Share of the page area under image objects (capped at 1)."""
+    area = 0.0
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w = max(0.0, min(x1, width) - max(x0, 0.0))
+        h = max(0.0, min(y1, height) - max(y0, 0.0))
+        area += w * h
+    return min(1.0, area / max(width * height, 1e-6))
+
+
+RULE_THICKNESS = 2.5  # points: thinner than this is a rule, not a shape
+
+
+def ruling_lines(page: pdfium.PdfPage, height: float) -> list[tuple[float, float, float, float]]:
+    """Stroked straight lines of the page as thin boxes (points, top-left origin): the rules
+    of ruled tables. A stroked rectangle gives its four edges; filled shapes give none."""
+    out: list[tuple[float, float, float, float]] = []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
+        fill, stroke = ctypes.c_int(), ctypes.c_int()
+        if not pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke) or not stroke.value:
+            continue
+        x0, y0, x1, y1 = obj.get_bounds()
+        top, bottom = height - y1, height - y0
+        if y1 - y0 <= RULE_THICKNESS or x1 - x0 <= RULE_THICKNESS:
+            out.append((x0, top, x1, bottom))
+        elif pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:  # a rectangle: its edges
+            out += [(x0, top, x1, top), (x0, bottom, x1, bottom), (x0, top, x0, bottom), (x1, top, x1, bottom)]
+    return out

@@ -1,0 +1,58 @@
+"""Scans turned 0/90/180/270 are read upright, and their boxes land on the page as stored."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw
+
+from docpipe.document import BBox
+from docpipe.evaluation import cer
+from docpipe.ocr.deskew import unorient_box
+from tests.conftest import SAMPLES
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from eval_docs import make_all
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_unorient_box_inverts_the_upright_turn_exactly(turn: int) -> None:
+    page = Image.new("L", (100, 60), 0)
+    ImageDraw.Draw(page).rectangle((10, 5, 29, 14), fill=255)  # covers [10, 5, 30, 15)
+    upright = page.rotate(turn, expand=True)
+    found = BBox.of(*upright.getbbox())  # what OCR would report on the upright image
+    assert unorient_box(found, turn, 100, 60).as_list() == [10, 5, 30, 15]
+
+
+@pytest.mark.slow
+def test_detector_names_each_quarter_turn_of_the_scanned_sample() -> None:
+    from docpipe.ocr.orientation import OrientationDetector
+
+    scan = pdfium.PdfDocument(str(SAMPLES / "scanned_invoice.pdf"))[0].render(scale=100 / 72).to_pil()
+    detector = OrientationDetector()
+    # rotate(-t) turns the content t degrees clockwise, as a misfed sheet.
+    assert [detector.detect(scan.rotate(-t, expand=True)) for t in (0, 90, 180, 270)] == [0, 90, 180, 270]
+
+
+@pytest.mark.slow
+def test_turned_scans_read_upright_with_boxes_on_the_stored_page(converter, tmp_path: Path) -> None:
+    ((path, truth),) = make_all(tmp_path, ["rotated_scans"])
+    doc = converter.convert(path).document
+    assert [p.orientation for p in doc.pages] == [90, 180, 270]
+    per_page = [truth["blocks"][4 * k : 4 * k + 4] for k in range(3)]
+    for page, blocks in zip(doc.pages, per_page, strict=True):
+        text = " ".join(e.text for e in doc.elements_on(page.number))
+        assert cer(" ".join(blocks), text) < 0.1, (page.number, text[:300])
+        for e in doc.elements_on(page.number):
+            b = e.bbox
+            assert -2 <= b.x0 < b.x1 <= page.width + 2 and -2 <= b.y0 < b.y1 <= page.height + 2
+    # The heading sits at the top of the upright page: where that top went on each stored page.
+    heads = {p: next(e for e in doc.elements_on(p) if e.text.startswith("Notice")) for p in (1, 2, 3)}
+    w1, w3 = doc.pages[0].width, doc.pages[2].width
+    h2 = doc.pages[1].height
+    assert heads[1].bbox.x0 > 0.7 * w1  # turned clockwise: the top is on the right
+    assert heads[2].bbox.y0 > 0.7 * h2  # upside down: the top is at the bottom
+    assert heads[3].bbox.x1 < 0.3 * w3  # turned counter-clockwise: the top is on the left
