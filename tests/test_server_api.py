@@ -102,6 +102,28 @@ def test_ask_answers_the_total_with_the_citation_and_the_cli_json(
 
 
 @pytest.mark.slow
+def test_ask_filters_are_those_of_the_cli(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
+    client, home, _ = served
+    total = f"{expected('invoice_acme')['data']['total']:,.2f}"
+
+    def ask(**flt: Any) -> dict[str, Any]:
+        r = client.post("/api/ask", json={"question": QUESTION, "mode": "extractive", **flt})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    for kept in ({"document": "invoice_acme.pdf"}, {"document": "%acme%"}, {"type": "pdf"}, {"since": "2000-01-01"}):
+        answer = ask(**kept)
+        assert total in answer["answer"] and answer["citations"][0]["document"] == "invoice_acme.pdf", kept
+    for excluded in ({"document": "receipt%"}, {"type": "image"}, {"since": "2999-01-01"}):
+        answer = ask(**excluded)
+        assert answer["answer"] == NOT_FOUND and answer["citations"] == [], excluded
+    cli = run_cli("ask", QUESTION, "--json", "--mode", "extractive", "--type", "image", home=home, check=True)
+    assert json.loads(cli.stdout) == ask(type="image")
+    for bad in ({"type": "docx"}, {"since": "last week"}):
+        assert client.post("/api/ask", json={"question": QUESTION, **bad}).status_code == 422, bad
+
+
+@pytest.mark.slow
 def test_ask_streams_ndjson_ending_with_the_answer(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
     client, _, _ = served
     with client.stream("POST", "/api/ask", json={"question": QUESTION, "stream": True}) as r:
