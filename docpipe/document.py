@@ -212,6 +212,15 @@ class Document(BaseModel):
     def text(self) -> str:
         return "\n\n".join(e.text for e in self.body)
 
+    def header(self) -> Document:
+        """This document without pages or elements: what is known before the first page."""
+        return self.model_copy(update={"pages": [], "body": [], "furniture": []})
+
+    def extend(self, part: DocumentPart) -> None:
+        self.pages.extend(part.pages)
+        self.body.extend(part.body)
+        self.furniture.extend(part.furniture)
+
     def elements_on(self, page: int) -> list[Element]:
         return [e for e in self.body if any(p.page == page for p in e.prov)]
 
@@ -222,11 +231,21 @@ class Document(BaseModel):
         return to_layoutparser(self)
 
 
+class DocumentPart(BaseModel):
+    """A run of finished pages, as a long document is streamed: its pages and the elements
+    that end on them. A Document is its header followed by its parts, concatenated."""
+
+    pages: list[Page] = Field(default_factory=list)
+    body: list[Element] = Field(default_factory=list)
+    furniture: list[Element] = Field(default_factory=list)
+
+
 class ConversionResult(BaseModel):
     """What converting one file gives: the document (if any), status, errors and timings."""
 
     source: str
     status: ConversionStatus
     document: Document | None = None
+    pages: int = Field(default=0, description="pages converted (those lost to errors not counted)")
     errors: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)

@@ -17,13 +17,18 @@ from typing import Literal
 
 import numpy as np
 
-from docpipe.index.chunking import chunk_document
+from docpipe.document import ConversionStatus
+from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
 from docpipe.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.paths import shown
 from docpipe.pipeline import DocumentConverter
+from docpipe.spool import FrameWriter, iter_frames, read_header, read_parts
+
+SPOOL_DIR = "spool"  # in the home: a document on its way from the converter to the store
+EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,9 @@ class Ingestor:
         outcomes: list[FileOutcome] = []
         with ingest_lock(self.home):
             store = Store(self.home / "store.db")
+            # Spools left by a killed ingest: we hold the lock, so none is in use.
+            for stale in (self.home / SPOOL_DIR).glob("*"):
+                stale.unlink(missing_ok=True)
             try:
                 _, _, models = store.embedding_state()
                 if models and models != {self.embedder.name}:  # refuse before mixing two models' vectors
@@ -138,29 +146,59 @@ class Ingestor:
             return FileOutcome(label, "failed", error)
         if store.has_ok_document(digest):
             return FileOutcome(label, "skipped")
-        result = self.converter.convert(path)
-        doc = result.document
-        if doc is None or result.status.value == "failure" or not any(e.text.strip() for e in doc.body):
-            error = "; ".join(result.errors) or f"{label}: no text found"
-            store.put_failure(digest, key, shown(path.name), error)
-            return FileOutcome(label, "failed", error, seconds=time.perf_counter() - t0)
-        budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
-        chunks = chunk_document(doc, budget, self.embedder.count_tokens)
-        hashes = [c.content_hash for c in chunks]
-        cached = store.cached_vectors(hashes, self.embedder.name)
-        todo = [c.text for c in chunks if c.content_hash not in cached]
-        fresh = iter(self.embedder.embed(todo))
-        vectors = (
-            np.vstack([cached[h] if h in cached else next(fresh) for h in hashes])
-            if chunks
-            else (np.zeros((0, self.embedder.dim), dtype=np.float32))
+        spools = self.home / SPOOL_DIR
+        spools.mkdir(exist_ok=True)
+        doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
+        try:
+            return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)
+        finally:
+            doc_spool.unlink(missing_ok=True)
+            chunk_spool.unlink(missing_ok=True)
+
+    def _convert_and_store(
+        self, store: Store, path: Path, key: str, digest: str, doc_spool: Path, chunk_spool: Path, t0: float
+    ) -> FileOutcome:
+        """Convert into a spool, chunk and embed it part by part into a second spool, then store
+        both in one short transaction: memory stays flat however long the document."""
+        label = shown(path)
+        result = self.converter.convert_to(path, doc_spool)
+        error = "; ".join(result.errors) or None
+        has_text = False
+        n_chunks = 0
+        if result.status is not ConversionStatus.FAILURE:
+            header = read_header(doc_spool)
+            budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
+            chunker = Chunker(header.name, budget, self.embedder.count_tokens)
+            with FrameWriter(chunk_spool) as out:
+                pending: list[Chunk] = []
+                for part in read_parts(doc_spool):
+                    has_text = has_text or any(e.text.strip() for e in part.body)
+                    pending += chunker.feed(part.body)
+                    while len(pending) >= EMBED_BATCH:
+                        n_chunks += self._embed_into(store, pending[:EMBED_BATCH], out)
+                        del pending[:EMBED_BATCH]
+                n_chunks += self._embed_into(store, pending + chunker.finish(), out)
+        if not has_text:
+            failure = error or f"{label}: no text found"
+            store.put_failure(digest, key, shown(path.name), failure)
+            return FileOutcome(label, "failed", failure, seconds=time.perf_counter() - t0)
+        store.put_document_stream(
+            read_header(doc_spool), key, read_parts(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
         )
-        store.put_document(doc, key, chunks, vectors, self.embedder.name, "; ".join(result.errors) or None)
-        return FileOutcome(
-            label,
-            "ingested",
-            "; ".join(result.errors) or None,
-            len(doc.pages),
-            len(chunks),
-            time.perf_counter() - t0,
-        )
+        return FileOutcome(label, "ingested", error, result.pages, n_chunks, time.perf_counter() - t0)
+
+    def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
+        """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""
+        cached = store.cached_vectors([c.content_hash for c in chunks], self.embedder.name)
+        fresh = iter(self.embedder.embed([c.text for c in chunks if c.content_hash not in cached]))
+        for c in chunks:
+            vec = cached[c.content_hash] if c.content_hash in cached else next(fresh)
+            out.write(c.model_dump_json().encode())
+            out.write(np.asarray(vec, dtype=np.float32).tobytes())
+        return len(chunks)
+
+
+def _read_chunks(path: Path) -> Iterator[tuple[Chunk, np.ndarray]]:
+    frames = iter_frames(path)
+    for data in frames:
+        yield Chunk.model_validate_json(data), np.frombuffer(next(frames), dtype=np.float32)

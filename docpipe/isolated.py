@@ -4,6 +4,9 @@ PDF and image decoders, OCR and layout run native code on bytes from strangers: 
 forever or take the process down with a signal. The child reports each page before starting it;
 if no report comes within the page timeout, or the child dies, the parent kills it, starts a fresh
 one and converts the document again without that page. The rest of the batch never notices.
+
+The child writes the document into a spool file (docpipe.spool) page by page; only small
+messages cross the pipe, and neither process holds a long document whole.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import ctypes
 import multiprocessing as mp
 import signal
+import tempfile
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -19,6 +23,7 @@ from pathlib import Path
 from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.paths import shown
 from docpipe.pipeline import Converter, ConvertOptions
+from docpipe.spool import read_document
 
 MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
 
@@ -38,8 +43,12 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     try:
         conn.send(("ready", None))
         while (job := conn.recv()) is not None:
-            path, skip = job
-            result = converter.convert(path, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+            path, spool, skip = job
+            try:
+                result = converter.convert_to(path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+            except OSError as e:  # writing the spool failed (a full disk): the parent's error, not a page's
+                conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
+                continue
             conn.send(("done", result))
     except (EOFError, OSError):  # the parent is gone
         return
@@ -93,13 +102,21 @@ class IsolatedConverter:
         self.close()
 
     def convert(self, path: Path) -> ConversionResult:
+        with tempfile.TemporaryDirectory(prefix="docpipe-") as tmp:
+            spool = Path(tmp) / "document.spool"
+            result = self.convert_to(path, spool)
+            if result.status is not ConversionStatus.FAILURE:
+                result.document = read_document(spool)
+            return result
+
+    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
         label = shown(path)
         skip: set[int] = set()
         abandoned: list[str] = []
         while True:
             self.warm_up()
             assert self._conn is not None and self._proc is not None
-            self._conn.send((path, frozenset(skip)))
+            self._conn.send((path, spool, frozenset(skip)))
             page = 0
             while True:
                 try:
@@ -117,6 +134,8 @@ class IsolatedConverter:
                 if kind == "page":
                     page = payload
                     continue
+                if kind == "oserror":
+                    raise OSError(*payload)
                 result: ConversionResult = payload
                 if abandoned:
                     result.errors = abandoned + result.errors

@@ -15,16 +15,8 @@ from typing import Protocol
 from PIL import Image
 from pydantic import BaseModel
 
-from docpipe.document import (
-    FURNITURE_LABELS,
-    ConversionResult,
-    ConversionStatus,
-    Document,
-    Element,
-    Origin,
-    Page,
-    Word,
-)
+from docpipe.document import ConversionResult, ConversionStatus, Document, Element, Origin, Page, Word
+from docpipe.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
 from docpipe.layout import Region, get_layout_model
 from docpipe.layout.blocks import assemble_page
 from docpipe.layout.reading_order import attach_captions, order_elements
@@ -33,7 +25,7 @@ from docpipe.ocr import get_ocr_engine
 from docpipe.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.ocr.orientation import OrientationDetector
 from docpipe.paths import shown
-from docpipe.tables import join_tables, same_columns
+from docpipe.spool import DocumentSpool
 from docpipe.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
@@ -173,85 +165,16 @@ class UnskewStage:
         return ctx
 
 
-def finish_document(pages: list[PageContext], *, doc_id: str, name: str, source: str, mime: str) -> Document:
-    """Split furniture from body, join tables that continue across pages, number elements."""
-    _mark_repeated_furniture(pages)
-    body: list[Element] = []
-    furniture: list[Element] = []
-    for ctx in pages:
-        page_body = [e for e in ctx.elements if e.label not in FURNITURE_LABELS]
-        furniture.extend(e for e in ctx.elements if e.label in FURNITURE_LABELS)
-        if body and page_body and _continues(body[-1], page_body[0]):
-            prev, nxt = body[-1], page_body.pop(0)
-            assert prev.table is not None and nxt.table is not None
-            table = join_tables(prev.table, nxt.table)
-            body[-1] = prev.model_copy(
-                update={
-                    "table": table,
-                    "text": "\n".join(" | ".join(r) for r in table.grid()),
-                    "prov": prev.prov + nxt.prov,
-                    "lines": prev.lines + nxt.lines,
-                    "confidence": min(prev.confidence, nxt.confidence),
-                }
-            )
-        body.extend(page_body)
-    titles = [e for e in body if e.label == "title"]
-    for e in titles[1:]:  # one title per document; later big text is a heading
-        e.label = "section_header"
-    for i, e in enumerate(body):
-        e.id = f"e{i}"
-    for i, e in enumerate(furniture):
-        e.id = f"f{i}"
-    return Document(
-        id=doc_id,
-        name=name,
-        source=source,
-        mime=mime,
-        pages=[
-            Page(
-                number=c.source.number,
-                width=c.source.width,
-                height=c.source.height,
-                origin=c.origin,
-                rotation=c.source.rotation,
-                text_decision=c.decision,
-                orientation=c.orientation,
-                skew=c.skew,
-            )
-            for c in pages
-        ],
-        body=body,
-        furniture=furniture,
-    )
-
-
-def _mark_repeated_furniture(pages: list[PageContext]) -> None:
-    """Short text repeated near the same edge of several pages is a running header/footer."""
-    if len(pages) < 2:
-        return
-    seen: dict[tuple[str, bool], int] = {}
-    key_of: dict[int, tuple[str, bool]] = {}
-    for ctx in pages:
-        h = ctx.source.height
-        for e in ctx.elements:
-            top, bottom = e.bbox.y1 < 0.12 * h, e.bbox.y0 > 0.88 * h
-            if (top or bottom) and len(e.lines) <= 2 and e.label != "table":
-                key = ("".join(ch for ch in e.text.lower() if not ch.isdigit()), top)
-                key_of[id(e)] = key
-                seen[key] = seen.get(key, 0) + 1
-    for ctx in pages:
-        for e in ctx.elements:
-            found = key_of.get(id(e))
-            if found is not None and seen[found] >= 2:
-                e.label = "page_header" if found[1] else "page_footer"
-
-
-def _continues(prev: Element, nxt: Element) -> bool:
-    return (
-        prev.table is not None
-        and nxt.table is not None
-        and nxt.page == prev.prov[-1].page + 1
-        and same_columns(prev.table, nxt.table)
+def _page_of(ctx: PageContext) -> Page:
+    return Page(
+        number=ctx.source.number,
+        width=ctx.source.width,
+        height=ctx.source.height,
+        origin=ctx.origin,
+        rotation=ctx.source.rotation,
+        text_decision=ctx.decision,
+        orientation=ctx.orientation,
+        skew=ctx.skew,
     )
 
 
@@ -260,7 +183,13 @@ class DocumentConverter(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def convert(self, path: Path) -> ConversionResult: ...
+    def convert(self, path: Path) -> ConversionResult:
+        """The whole Document in memory (result.document)."""
+        ...
+
+    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
+        """The Document streamed into a spool file page by page (docpipe.spool); result.document is None."""
+        ...
 
 
 class Converter:
@@ -298,7 +227,42 @@ class Converter:
         skip_pages: frozenset[int] = frozenset(),
         on_page: Callable[[int], None] | None = None,
     ) -> ConversionResult:
-        """skip_pages: pages left out (already known to hang or crash); on_page(n) before each page."""
+        builder = DocumentBuilder()
+        result = self.convert_into(path, builder, skip_pages=skip_pages, on_page=on_page)
+        if result.status is not ConversionStatus.FAILURE:
+            result.document = builder.document
+        return result
+
+    def convert_to(
+        self,
+        path: Path,
+        spool: Path,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        sink = DocumentSpool(spool)
+        try:
+            result = self.convert_into(path, sink, skip_pages=skip_pages, on_page=on_page)
+        except BaseException:
+            sink.abandon()
+            raise
+        sink.close()
+        return result
+
+    def convert_into(
+        self,
+        path: Path,
+        sink: DocumentSink,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        """Pages go to `sink` in parts as they are finished, so memory does not grow with the page count.
+
+        skip_pages: pages left out (already known to hang or crash); on_page(n) before each page.
+        Errors raised by the sink (a full disk) are not a page's fault: they propagate.
+        """
         timings: dict[str, float] = {}
         label = shown(path)
         try:
@@ -311,9 +275,11 @@ class Converter:
             )
         except LoadError as e:
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[str(e)])
-        pages: list[PageContext] = []
         errors: list[str] = []
+        finisher = DocumentFinisher()
+        converted = 0
         with src:
+            sink.begin(Document(id=src.sha256, name=shown(path.name), source=label, mime=src.mime, pages=[], body=[]))
             pages_iter = src.pages()
             while True:
                 try:
@@ -324,7 +290,7 @@ class Converter:
                     errors.append(str(e))
                     break
                 except Exception as e:  # a reader bug or damage it did not expect: keep what we have
-                    errors.append(f"{label}: reading stopped after page {len(pages)} ({type(e).__name__}: {e})")
+                    errors.append(f"{label}: reading stopped after page {converted} ({type(e).__name__}: {e})")
                     break
                 if sp.error is not None:
                     errors.append(f"{label}: page {sp.number} {sp.error}")
@@ -334,13 +300,18 @@ class Converter:
                 if on_page is not None:
                     on_page(sp.number)
                 try:
-                    pages.append(self._convert_page(sp, timings))
+                    ctx = self._convert_page(sp, timings)
                 except Exception as e:  # a broken page costs that page, not the document
                     errors.append(f"{label}: page {sp.number} failed ({type(e).__name__}: {e})")
-        if not pages:
+                    continue
+                converted += 1
+                for part in finisher.add_page(_page_of(ctx), ctx.elements):
+                    sink.add(part)
+            for part in finisher.close():
+                sink.add(part)
+        if not converted:
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=errors, timings=timings)
-        doc = finish_document(pages, doc_id=src.sha256, name=shown(path.name), source=label, mime=src.mime)
         status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
-        if status is ConversionStatus.SUCCESS and not any(e.text.strip() for e in doc.body):
+        if status is ConversionStatus.SUCCESS and not finisher.has_text:
             errors.append(f"{label}: no text found on any page")
-        return ConversionResult(source=label, status=status, document=doc, errors=errors, timings=timings)
+        return ConversionResult(source=label, status=status, errors=errors, timings=timings, pages=converted)

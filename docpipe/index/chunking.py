@@ -134,44 +134,84 @@ def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) ->
     return pieces
 
 
+TITLE_LOOKAHEAD = 3  # parts (pages) in which to find the document's title before chunks are cut
+
+
+class Chunker:
+    """Chunks as a document streams in: feed() each part's body elements in order, then finish().
+
+    Every chunk names its document and the document's title (an invoice's vendor, a report's
+    name): "the total on the Nordlicht invoice" must match the total's chunk, not only the
+    first. So elements wait until the title is seen, or TITLE_LOOKAHEAD parts went by without one.
+    """
+
+    def __init__(self, name: str, budget: int = 200, count: TokenCounter = approx_tokens) -> None:
+        self.name = name
+        self.budget = budget
+        self.count = count
+        self._waiting: list[Element] | None = []  # None once the title question is settled
+        self._parts_seen = 0
+        self._title: str | None = None
+        self._heading: str | None = None
+        self._buf: list[_Piece] = []
+        self._seq = 0
+
+    def feed(self, elements: list[Element]) -> list[Chunk]:
+        if self._waiting is None:
+            return self._chunk(elements)
+        self._waiting.extend(elements)
+        self._parts_seen += 1
+        if self._parts_seen < TITLE_LOOKAHEAD and not any(e.label == "title" for e in self._waiting):
+            return []
+        return self._settle()
+
+    def finish(self) -> list[Chunk]:
+        return (self._settle() if self._waiting is not None else []) + self._flush()
+
+    def _settle(self) -> list[Chunk]:
+        waiting, self._waiting = self._waiting or [], None
+        title = next((e for e in waiting if e.label == "title"), None)
+        self._title = title.text.replace("\n", " ") if title is not None else None
+        return self._chunk(waiting)
+
+    def _prefix(self) -> str:
+        context = self.name + (f" — {self._title}" if self._title else "")
+        h = self._heading
+        return context + (f" — {h}" if h and h != self._title else "")
+
+    def _flush(self) -> list[Chunk]:
+        if not self._buf:
+            return []
+        buf, self._buf = self._buf, []
+        chunk = Chunk(
+            seq=self._seq,
+            text=self._prefix() + "\n" + "\n".join(p.text for p in buf),
+            html="\n".join(p.html for p in buf),
+            heading=self._heading,
+            spans=[s for p in buf for s in p.spans],
+        )
+        self._seq += 1
+        return [chunk]
+
+    def _chunk(self, elements: list[Element]) -> list[Chunk]:
+        out: list[Chunk] = []
+        count = self.count
+        for e in elements:
+            if e.label in ("title", "section_header"):
+                out += self._flush()
+                self._heading = e.text.replace("\n", " ")
+            room = self.budget - count(self._prefix())
+            if e.label == "table" and e.table is not None:
+                pieces = _table_pieces(e, e.table, room, count)
+            else:
+                pieces = _text_pieces(e, room, count)
+            for piece in pieces:
+                if self._buf and count("\n".join([*(p.text for p in self._buf), piece.text])) > room:
+                    out += self._flush()
+                self._buf.append(piece)
+        return out
+
+
 def chunk_document(doc: Document, budget: int = 200, count: TokenCounter = approx_tokens) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    heading: str | None = None
-    buf: list[_Piece] = []
-
-    # Every chunk names its document and the document's title (an invoice's vendor, a report's
-    # name): "the total on the Nordlicht invoice" must match the total's chunk, not only the first.
-    title = next((e.text.replace("\n", " ") for e in doc.body if e.label == "title"), None)
-    context = doc.name + (f" — {title}" if title else "")
-
-    def prefix() -> str:
-        return context + (f" — {heading}" if heading and heading != title else "")
-
-    def flush() -> None:
-        if buf:
-            chunks.append(
-                Chunk(
-                    seq=len(chunks),
-                    text=prefix() + "\n" + "\n".join(p.text for p in buf),
-                    html="\n".join(p.html for p in buf),
-                    heading=heading,
-                    spans=[s for p in buf for s in p.spans],
-                )
-            )
-            buf.clear()
-
-    for e in doc.body:
-        if e.label in ("title", "section_header"):
-            flush()
-            heading = e.text.replace("\n", " ")
-        room = budget - count(prefix())
-        if e.label == "table" and e.table is not None:
-            pieces = _table_pieces(e, e.table, room, count)
-        else:
-            pieces = _text_pieces(e, room, count)
-        for piece in pieces:
-            if buf and count("\n".join([*(p.text for p in buf), piece.text])) > room:
-                flush()
-            buf.append(piece)
-    flush()
-    return chunks
+    chunker = Chunker(doc.name, budget, count)
+    return chunker.feed(doc.body) + chunker.finish()

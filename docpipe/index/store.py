@@ -11,14 +11,14 @@ import json
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from docpipe.document import Document
+from docpipe.document import Document, DocumentPart
 from docpipe.index.chunking import Chunk, ChunkSpan
 from docpipe.text import STOPWORDS, fts_tokens
 
@@ -79,6 +79,17 @@ MIGRATIONS: list[str] = [
         latency_s REAL NOT NULL,
         prompt_tokens INTEGER NOT NULL DEFAULT 0,
         completion_tokens INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+    # A document's JSON as its header (documents.doc_json) then parts of a few pages each, so a
+    # long document is written and read without holding it whole. Rows from before this
+    # migration keep the whole document in doc_json and have no parts: both read the same way.
+    """
+    CREATE TABLE document_parts (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        part BLOB NOT NULL,
+        PRIMARY KEY (document_id, seq)
     );
     """,
 ]
@@ -213,26 +224,47 @@ class Store:
         self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str, error: str | None = None
     ) -> int:
         """Replace whatever this path or content held before with the new document, atomically."""
+        part = DocumentPart(pages=doc.pages, body=doc.body, furniture=doc.furniture)
+        return self.put_document_stream(doc.header(), path, [part], zip(chunks, vectors, strict=True), model, error)
+
+    def put_document_stream(
+        self,
+        header: Document,
+        path: str,
+        parts: Iterable[DocumentPart],
+        chunks: Iterable[tuple[Chunk, np.ndarray]],
+        model: str,
+        error: str | None = None,
+    ) -> int:
+        """put_document for a document read part by part (from spools): one transaction all the same."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute("DELETE FROM documents WHERE path=? OR sha256=?", (path, doc.id))
+            self.db.execute("DELETE FROM documents WHERE path=? OR sha256=?", (path, header.id))
             cur = self.db.execute(
                 "INSERT INTO documents(sha256, path, name, mime, status, error, n_pages, doc_json, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    doc.id,
+                    header.id,
                     path,
-                    doc.name,
-                    doc.mime,
+                    header.name,
+                    header.mime,
                     "ok",
                     error,
-                    len(doc.pages),
-                    zlib.compress(doc.model_dump_json().encode()),
+                    len(header.pages),
+                    zlib.compress(header.model_dump_json().encode()),
                     time.time(),
                 ),
             )
             doc_row = int(cur.lastrowid or 0)
-            for chunk, vec in zip(chunks, vectors, strict=True):
+            n_pages = len(header.pages)
+            for seq, part in enumerate(parts):
+                n_pages += len(part.pages)
+                self.db.execute(
+                    "INSERT INTO document_parts(document_id, seq, part) VALUES (?,?,?)",
+                    (doc_row, seq, zlib.compress(part.model_dump_json().encode())),
+                )
+            self.db.execute("UPDATE documents SET n_pages=? WHERE id=?", (n_pages, doc_row))
+            for chunk, vec in chunks:
                 c = self.db.execute(
                     "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash)"
                     " VALUES (?,?,?,?,?,?,?)",
@@ -354,12 +386,23 @@ class Store:
         ).fetchall()
         return [DocumentRow(*r) for r in rows]
 
-    def get_document(self, sha256_or_name: str) -> Document | None:
+    def _get_document(self, sha256_or_name: str) -> Document | None:
         row = self.db.execute(
-            "SELECT doc_json FROM documents WHERE (sha256=? OR name=? OR path=?) AND doc_json IS NOT NULL",
+            "SELECT id, doc_json FROM documents WHERE (sha256=? OR name=? OR path=?) AND doc_json IS NOT NULL",
             (sha256_or_name, sha256_or_name, sha256_or_name),
         ).fetchone()
-        return Document.model_validate_json(zlib.decompress(row[0])) if row else None
+        if row is None:
+            return None
+        doc = Document.model_validate_json(zlib.decompress(row[1]))
+        for (part,) in self.db.execute("SELECT part FROM document_parts WHERE document_id=? ORDER BY seq", (row[0],)):
+            doc.extend(DocumentPart.model_validate_json(zlib.decompress(part)))
+        return doc
+
+    def get_document(self, sha256_or_name: str) -> Document | None:
+        if self.db.in_transaction:
+            return self._get_document(sha256_or_name)
+        with self.snapshot():  # the header and its parts from the same commit
+            return self._get_document(sha256_or_name)
 
     # -- chunks ----------------------------------------------------------------------------
 
