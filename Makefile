@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench samples clean eval eval-extract eval-parse
+.PHONY: install vllm browser peers demo test lint bench bench-memory samples clean eval eval-extract eval-parse
 
 install: $(STAMP)
 
@@ -81,7 +81,12 @@ lint: install
 # generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
 bench: install peers
 	$(PY) bench/run.py
+	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
+
+# RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
+bench-memory: install
+	$(PY) bench/memory.py --pages 100,1000
 
 # Field-level precision/recall/F1 of `docpipe extract` on a generated set (receipts and invoices,
 # 5 locales, scans) plus the samples, and documents/s for 1 worker, all cores and Ray local.

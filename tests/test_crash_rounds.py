@@ -94,6 +94,7 @@ def test_kill_9_at_random_moments_never_leaves_a_partial_document(tmp_path: Path
     assert any(0 < n_stored < n_files for n_stored, n_files in progress), f"no kill landed mid-ingest: {progress}"
     final = run_cli("ingest", str(docs), home=home)
     assert final.returncode == 0, final.stderr
+    assert not list((home / "spool").glob("*"))  # spools of killed runs are gone
     stored = _check_store(home)
     assert sorted(stored) == sorted(str(f.resolve()) for f in files)
     # Same content, same chunks, whichever run (or killed run) stored it.

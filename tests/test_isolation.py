@@ -83,3 +83,16 @@ def test_cli_ingest_keeps_the_good_pages_warns_and_retries_next_time(scan_with_b
     # Not skipped as unchanged: a document with lost pages is converted again on the next run.
     proc2 = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert "0 unchanged" in proc2.stdout and "page 2 abandoned" in proc2.stderr
+
+
+@pytest.mark.slow
+def test_a_spool_the_child_cannot_write_is_the_callers_error_and_the_child_lives_on(tmp_path: Path) -> None:
+    conv = IsolatedConverter(ConvertOptions(), PAGE_TIMEOUT)
+    try:
+        with pytest.raises(FileNotFoundError):  # as a full disk would: the ingest's error, not a page's
+            conv.convert_to(ROOT / "samples" / "invoice_acme.pdf", tmp_path / "gone" / "doc.spool")
+        result = conv.convert(ROOT / "samples" / "invoice_multipage.pdf")
+        assert result.status is ConversionStatus.SUCCESS and result.pages == 2
+        assert result.document is not None and [p.number for p in result.document.pages] == [1, 2]
+    finally:
+        conv.close()
