@@ -84,7 +84,7 @@ def test_text_at_the_edge_of_pages_far_apart_is_body() -> None:
     pages = [(_page(n), [_el("Summary", n, 20)] if n in (1, 40) else [_el(f"Text {n}", n, 300)]) for n in range(1, 41)]
     parts, _ = _stream(pages, window=4)
     assert not any(p.furniture for p in parts)  # 39 pages apart: not a running header
-    short, _ = _stream(pages[:5] + [(_page(6), [_el("Summary", 6, 20)])], window=10)
+    short, _ = _stream([*pages[:5], (_page(6), [_el("Summary", 6, 20)])], window=10)
     assert sum(len(p.furniture) for p in short) == 2  # a short document: the whole of it is the window
 
 
