@@ -62,14 +62,21 @@ def to_html(doc: Document, *, include_furniture: bool = True) -> str:
         f'<html><head><meta charset="utf-8"><title>{escape(doc.name)}</title>'
         f'<meta name="docpipe-schema" content="{doc.schema_version}"></head><body>',
     ]
+    # Grouped once, not filtered per page: a 5,000-page document would otherwise take minutes.
+    body_on: dict[int, list[Element]] = {}
+    for e in doc.body:
+        body_on.setdefault(e.page, []).append(e)
+    furniture_on: dict[int, list[Element]] = {}
+    for f in doc.furniture if include_furniture else []:
+        furniture_on.setdefault(f.page, []).append(f)
     for page in doc.pages:
         parts.append(
             f'<section class="page" data-page="{page.number}" '
             f'data-size="{page.width:g} {page.height:g}" data-origin="{page.origin}">'
         )
-        furniture = [f for f in doc.furniture if f.page == page.number] if include_furniture else []
+        furniture = furniture_on.get(page.number, [])
         parts.extend(element_html(f) for f in furniture if f.label == "page_header")
-        parts.extend(element_html(e) for e in doc.body if e.page == page.number)
+        parts.extend(element_html(e) for e in body_on.get(page.number, []))
         parts.extend(element_html(f) for f in furniture if f.label == "page_footer")
         parts.append("</section>")
     parts.append("</body></html>")
