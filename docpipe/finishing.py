@@ -36,7 +36,7 @@ class DocumentBuilder:
         self.document: Document | None = None
 
     def begin(self, header: Document) -> None:
-        self.document = header.model_copy(deep=True)
+        self.document = header
 
     def add(self, part: DocumentPart) -> None:
         assert self.document is not None

@@ -25,7 +25,7 @@ from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
 from docpipe.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.paths import shown
 from docpipe.pipeline import DocumentConverter
-from docpipe.spool import FrameWriter, iter_frames, read_header, read_parts
+from docpipe.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
 
 SPOOL_DIR = "spool"  # in the home: a document on its way from the converter to the store
 EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
@@ -108,6 +108,7 @@ class Ingestor:
         with ingest_lock(self.home):
             store = Store(self.home / "store.db")
             # Spools left by a killed ingest: we hold the lock, so none is in use.
+            (self.home / SPOOL_DIR).mkdir(exist_ok=True)
             for stale in (self.home / SPOOL_DIR).glob("*"):
                 stale.unlink(missing_ok=True)
             try:
@@ -147,7 +148,6 @@ class Ingestor:
         if store.has_ok_document(digest):
             return FileOutcome(label, "skipped")
         spools = self.home / SPOOL_DIR
-        spools.mkdir(exist_ok=True)
         doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
         try:
             return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)
@@ -183,7 +183,7 @@ class Ingestor:
             store.put_failure(digest, key, shown(path.name), failure)
             return FileOutcome(label, "failed", failure, seconds=time.perf_counter() - t0)
         store.put_document_stream(
-            read_header(doc_spool), key, read_parts(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
+            header, key, result.pages, read_part_json(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
         )
         return FileOutcome(label, "ingested", error, result.pages, n_chunks, time.perf_counter() - t0)
 

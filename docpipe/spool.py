@@ -99,10 +99,15 @@ def read_header(path: Path) -> Document:
     return Document.model_validate_json(next(iter_frames(path)))
 
 
-def read_parts(path: Path) -> Iterator[DocumentPart]:
+def read_part_json(path: Path) -> Iterator[bytes]:
+    """Each part's JSON as written: for a reader that stores it as it is."""
     frames = iter_frames(path)
     next(frames)  # the header
-    for data in frames:
+    yield from frames
+
+
+def read_parts(path: Path) -> Iterator[DocumentPart]:
+    for data in read_part_json(path):
         yield DocumentPart.model_validate_json(data)
 
 

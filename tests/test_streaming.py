@@ -133,7 +133,8 @@ def test_store_keeps_a_document_as_parts_and_reads_old_whole_rows(tmp_path: Path
     chunks = chunk_document(doc)
     parts = [DocumentPart(pages=[p], body=[e for e in doc.body if e.page == p.number]) for p in doc.pages]
     vecs = np.ones((len(chunks), 4), dtype=np.float32)
-    store.put_document_stream(doc.header(), "/a/long.pdf", parts, zip(chunks, vecs, strict=True), "m")
+    parts_json = [p.model_dump_json().encode() for p in parts]
+    store.put_document_stream(doc.header(), "/a/long.pdf", 6, parts_json, zip(chunks, vecs, strict=True), "m")
     assert store.get_document(doc.id) == doc
     assert [(r.n_pages, r.n_chunks) for r in store.documents()] == [(6, len(chunks))]
     # A row written before parts existed: the whole document in doc_json.

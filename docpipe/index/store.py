@@ -224,19 +224,24 @@ class Store:
         self, doc: Document, path: str, chunks: list[Chunk], vectors: np.ndarray, model: str, error: str | None = None
     ) -> int:
         """Replace whatever this path or content held before with the new document, atomically."""
-        part = DocumentPart(pages=doc.pages, body=doc.body, furniture=doc.furniture)
-        return self.put_document_stream(doc.header(), path, [part], zip(chunks, vectors, strict=True), model, error)
+        part = DocumentPart(pages=doc.pages, body=doc.body, furniture=doc.furniture).model_dump_json().encode()
+        chunk_vectors = zip(chunks, vectors, strict=True)
+        return self.put_document_stream(doc.header(), path, len(doc.pages), [part], chunk_vectors, model, error)
 
     def put_document_stream(
         self,
         header: Document,
         path: str,
-        parts: Iterable[DocumentPart],
+        n_pages: int,
+        parts_json: Iterable[bytes],
         chunks: Iterable[tuple[Chunk, np.ndarray]],
         model: str,
         error: str | None = None,
     ) -> int:
-        """put_document for a document read part by part (from spools): one transaction all the same."""
+        """put_document for a document read part by part (from spools): one transaction all the same.
+
+        parts_json: each DocumentPart's JSON, stored as given (a spool's frames need no re-parsing).
+        """
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("DELETE FROM documents WHERE path=? OR sha256=?", (path, header.id))
@@ -250,20 +255,17 @@ class Store:
                     header.mime,
                     "ok",
                     error,
-                    len(header.pages),
+                    n_pages,
                     zlib.compress(header.model_dump_json().encode()),
                     time.time(),
                 ),
             )
             doc_row = int(cur.lastrowid or 0)
-            n_pages = len(header.pages)
-            for seq, part in enumerate(parts):
-                n_pages += len(part.pages)
+            for seq, part in enumerate(parts_json):
                 self.db.execute(
                     "INSERT INTO document_parts(document_id, seq, part) VALUES (?,?,?)",
-                    (doc_row, seq, zlib.compress(part.model_dump_json().encode())),
+                    (doc_row, seq, zlib.compress(part)),
                 )
-            self.db.execute("UPDATE documents SET n_pages=? WHERE id=?", (n_pages, doc_row))
             for chunk, vec in chunks:
                 c = self.db.execute(
                     "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash)"
