@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from docpipe.app import Docpipe
+from docpipe.api import Docpipe
 from docpipe.config import Settings
-from docpipe.pipeline import Converter
+from docpipe.parse.converter import Converter
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

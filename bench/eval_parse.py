@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_docs import make_all  # noqa: E402
 
 from docpipe.document import TableData  # noqa: E402
-from docpipe.evaluation import body_text, cer, reading_order_scores, tables_score  # noqa: E402
-from docpipe.pipeline import Converter, ConvertOptions  # noqa: E402
+from docpipe.measure.scores import body_text, cer, reading_order_scores, tables_score  # noqa: E402
+from docpipe.parse.converter import Converter, ConvertOptions  # noqa: E402
 
 OUT_JSON = ROOT / "bench" / "eval_parse.json"
 OUT_MD = ROOT / "bench" / "eval_parse.md"

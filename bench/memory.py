@@ -52,8 +52,8 @@ def one_run(pages: int) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     from docpipe.document import ConversionResult
     from docpipe.index.embed import Embedder
-    from docpipe.ingest import Ingestor
-    from docpipe.pipeline import Converter, ConvertOptions
+    from docpipe.index.ingest import Ingestor
+    from docpipe.parse.converter import Converter, ConvertOptions
 
     marks = sorted({p for p in (1, 10, 20, 100, 200, 500, pages // 2, pages) if p <= pages})
     samples: dict[int, float] = {}

@@ -55,7 +55,7 @@ def main() -> None:
     import pypdfium2 as pdfium
     from rapidocr import RapidOCR
 
-    from docpipe.pipeline import Converter
+    from docpipe.parse.converter import Converter
 
     conv = Converter()
     conv.warm_up()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 if TYPE_CHECKING:
-    from docpipe.app import Docpipe
+    from docpipe.answer.ask import Mode
+    from docpipe.api import Docpipe
     from docpipe.jobs import Engine, Method
-    from docpipe.rag import Mode
 
 app = typer.Typer(
     help="Private document AI: parse, index, ask and extract from PDFs and scans, all on your machine.",
@@ -41,13 +41,13 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import logging
 
-    from docpipe.logs import quiet_third_party
+    from docpipe.runtime import quiet_third_party
 
     quiet_third_party(logging.ERROR)
 
 
 def _app(home: Path | None, **overrides: object) -> Docpipe:
-    from docpipe.app import Docpipe
+    from docpipe.api import Docpipe
     from docpipe.config import Settings
 
     return Docpipe(Settings.load(home, **overrides))
@@ -69,7 +69,7 @@ def ingest(
     _quiet_libraries()
     from tqdm import tqdm
 
-    from docpipe.ingest import DiskFullError, FileOutcome, IngestLockedError, discover
+    from docpipe.index.ingest import DiskFullError, FileOutcome, IngestLockedError, discover
 
     dp = _app(home, pdf_password=password)
     files, problems = discover(paths)
@@ -206,7 +206,7 @@ def extract(
 
     from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
-    from docpipe.ingest import discover
+    from docpipe.index.ingest import discover
     from docpipe.jobs import Done, JobConfig, JobLockedError, run_extraction
     from docpipe.jobs.local import default_workers
 
@@ -292,7 +292,7 @@ def parse(
     for err in result.errors:
         typer.echo(f"warning: {err}", err=True)
     if overlay is not None:
-        from docpipe.overlay import write_overlays
+        from docpipe.serialize.overlay import write_overlays
 
         for path in write_overlays(file, result.document, overlay):
             typer.echo(f"wrote {path}", err=True)
@@ -352,7 +352,7 @@ def remove(
     home: HomeOpt = None,
 ) -> None:
     """Remove documents (and their chunks and vectors) from the store and the index."""
-    from docpipe.ingest import IngestLockedError
+    from docpipe.index.ingest import IngestLockedError
 
     dp = _app(home)
     if not (dp.home / "store.db").exists():
@@ -375,9 +375,9 @@ def bench(
 ) -> None:
     """Measure conversion speed (pages/s) and peak memory on your own documents."""
     _quiet_libraries()
-    from docpipe.benchmark import measure
-    from docpipe.ingest import discover
-    from docpipe.pipeline import Converter
+    from docpipe.index.ingest import discover
+    from docpipe.measure.bench import measure
+    from docpipe.parse.converter import Converter
 
     files, problems = discover(paths)
     for p in problems:
@@ -412,7 +412,7 @@ def index_rebuild(
 ) -> None:
     """Rebuild the FAISS index from the vectors kept in SQLite (no re-embedding)."""
     _quiet_libraries()
-    from docpipe.ingest import IngestLockedError
+    from docpipe.index.ingest import IngestLockedError
 
     dp = _app(home)
     if not (dp.home / "store.db").exists():

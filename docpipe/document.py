@@ -226,7 +226,7 @@ class Document(BaseModel):
 
     def to_layoutparser(self) -> list[Any]:
         """One layoutparser `Layout` per page (needs the optional layoutparser package)."""
-        from docpipe.layoutparser_export import to_layoutparser
+        from docpipe.serialize.layoutparser import to_layoutparser
 
         return to_layoutparser(self)
 

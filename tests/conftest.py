@@ -35,7 +35,7 @@ def expected(stem: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def converter():  # type: ignore[no-untyped-def]
-    from docpipe.pipeline import Converter
+    from docpipe.parse.converter import Converter
 
     c = Converter()
     c.warm_up()
@@ -70,7 +70,7 @@ def unseen_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of documents docpipe has never seen: a text invoice PDF and a PNG scan of one."""
     folder = tmp_path_factory.mktemp("unseen")
     shutil.copy(SAMPLES / "invoice_acme.pdf", folder / "acme.pdf")
-    from docpipe.load.pdf import open_pdf
+    from docpipe.parse.load.pdf import open_pdf
 
     pdf = open_pdf(SAMPLES / "scanned_invoice.pdf")
     pdf[0].render(scale=200 / 72).to_pil().save(folder / "blue_harbor_scan.png", dpi=(200, 200))

@@ -13,7 +13,7 @@ import time
 from PIL import Image
 
 from docpipe.document import Word
-from docpipe.ocr.rapid import RapidOcrEngine
+from docpipe.parse.ocr.rapid import RapidOcrEngine
 
 
 def _marked(image: Image.Image) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from docpipe.evaluation import cer
+from docpipe.measure.scores import cer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from eval_docs import make_all

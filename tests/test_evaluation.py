@@ -1,11 +1,11 @@
-"""The parse-quality metrics (docpipe.evaluation) on hand-made cases with known answers."""
+"""The parse-quality metrics (docpipe.measure.scores) on hand-made cases with known answers."""
 
 from __future__ import annotations
 
 import pytest
 
 from docpipe.document import TableCell, TableData
-from docpipe.evaluation import adjacency_relations, cer, kendall_tau, reading_order_scores, table_f1, tables_score
+from docpipe.measure.scores import adjacency_relations, cer, kendall_tau, reading_order_scores, table_f1, tables_score
 
 
 def test_cer_counts_edits_over_the_truth_length_and_ignores_spacing() -> None:

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from docpipe.document import BBox, Document, Element, Page, Provenance, TableCell, TableData
-from docpipe.load import LoadError, open_source
-from docpipe.load.sniff import sniff_mime
-from docpipe.paths import shown
+from docpipe.errors import shown
+from docpipe.parse.load import LoadError, open_source
+from docpipe.parse.load.sniff import sniff_mime
 from docpipe.serialize import to_json
 from docpipe.serialize.html import to_html
 from docpipe.serialize.markdown import table_markdown

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from docpipe.load import LoadError, open_source
-from docpipe.load.pdf import RENDER_PIXEL_BUDGET, render_scale
-from docpipe.paths import shown
+from docpipe.errors import shown
+from docpipe.parse.load import LoadError, open_source
+from docpipe.parse.load.pdf import RENDER_PIXEL_BUDGET, render_scale
 from tests.conftest import SAMPLES, run_cli
 from tests.hostile_corpus import NON_UTF8, PASSWORD, build
 

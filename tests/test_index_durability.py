@@ -143,7 +143,7 @@ def test_corrupt_index_file_is_rebuilt_not_trusted(tmp_path: Path, unseen_docs: 
 
 
 def test_readers_see_whole_documents_while_an_ingest_writes(tmp_path: Path) -> None:
-    from docpipe.app import Docpipe
+    from docpipe.api import Docpipe
     from docpipe.config import Settings
 
     _variants(tmp_path / "docs", 9)

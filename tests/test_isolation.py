@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docpipe.document import ConversionStatus
-from docpipe.isolated import IsolatedConverter
-from docpipe.pipeline import ConvertOptions
+from docpipe.parse.converter import ConvertOptions
+from docpipe.parse.isolated import IsolatedConverter
 from tests.conftest import DOCPIPE, ROOT, run_cli
 
 PAGE_TIMEOUT = 40.0  # far above a page's OCR time on a busy 2-core machine, far below "forever"

@@ -34,7 +34,7 @@ def test_resume_drops_a_torn_line_and_error_records_and_restores_lost_manifest_l
         f = tmp_path / f"doc{i}.pdf"
         f.write_bytes(b"%%PDF-1.4 doc %d" % i)
         docs.append(f)
-    from docpipe.load import file_sha256
+    from docpipe.parse.load import file_sha256
 
     # doc0 done with its manifest line; doc1 done but killed before its manifest line;
     # doc2 failed; then a write torn by the kill.

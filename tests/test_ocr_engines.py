@@ -7,8 +7,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from docpipe.ocr import OCR_ENGINES, MissingEngineError, get_ocr_engine
-from docpipe.ocr.tesseract import parse_tsv
+from docpipe.parse.ocr import OCR_ENGINES, MissingEngineError, get_ocr_engine
+from docpipe.parse.ocr.tesseract import parse_tsv
 from tests.conftest import SAMPLES, expected
 
 
@@ -59,7 +59,7 @@ def test_tesseract_reads_the_scanned_invoice_with_word_boxes() -> None:
 
 @pytest.mark.slow
 def test_converter_with_tesseract_extracts_the_same_invoice_facts() -> None:
-    from docpipe.pipeline import Converter, ConvertOptions
+    from docpipe.parse.converter import Converter, ConvertOptions
 
     doc = Converter(ConvertOptions(ocr_engine="tesseract")).convert(SAMPLES / "scanned_invoice.pdf").document
     assert doc is not None and [p.origin for p in doc.pages] == ["ocr"]

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from docpipe.document import BBox
-from docpipe.evaluation import cer
-from docpipe.ocr.deskew import unorient_box
+from docpipe.measure.scores import cer
+from docpipe.parse.ocr.deskew import unorient_box
 from tests.conftest import SAMPLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -29,7 +29,7 @@ def test_unorient_box_inverts_the_upright_turn_exactly(turn: int) -> None:
 
 @pytest.mark.slow
 def test_detector_names_each_quarter_turn_of_the_scanned_sample() -> None:
-    from docpipe.ocr.orientation import OrientationDetector
+    from docpipe.parse.ocr.orientation import OrientationDetector
 
     scan = pdfium.PdfDocument(str(SAMPLES / "scanned_invoice.pdf"))[0].render(scale=100 / 72).to_pil()
     detector = OrientationDetector()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docpipe.overlay import COLORS, draw_page, overlay_paths
+from docpipe.serialize.overlay import COLORS, draw_page, overlay_paths
 from tests.conftest import SAMPLES, run_cli
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,5 @@
 from docpipe.document import BBox
-from docpipe.layout.reading_order import reading_order
+from docpipe.parse.layout.reading_order import reading_order
 
 
 def b(x0: float, y0: float, x1: float, y1: float) -> BBox:
@@ -47,7 +47,7 @@ def test_invoice_header_blocks_then_table_then_totals() -> None:
 
 
 def test_short_heading_alone_between_column_runs_still_separates_them() -> None:
-    from docpipe.layout.reading_order import order_elements
+    from docpipe.parse.layout.reading_order import order_elements
 
     boxes = {
         "title": (b(50, 40, 560, 70), "title"),
@@ -63,7 +63,7 @@ def test_short_heading_alone_between_column_runs_still_separates_them() -> None:
 
 
 def test_heading_inside_one_column_stays_in_that_column() -> None:
-    from docpipe.layout.reading_order import order_elements
+    from docpipe.parse.layout.reading_order import order_elements
 
     boxes = {
         "L1": (b(50, 100, 290, 200), "text"),
@@ -77,7 +77,7 @@ def test_heading_inside_one_column_stays_in_that_column() -> None:
 
 
 def test_captions_follow_the_figure_or_table_they_label() -> None:
-    from docpipe.layout.reading_order import attach_captions, order_elements
+    from docpipe.parse.layout.reading_order import attach_captions, order_elements
 
     boxes = {
         "fig": (b(320, 100, 560, 250), "figure"),

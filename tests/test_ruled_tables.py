@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from docpipe.document import BBox, TableData, Word
-from docpipe.evaluation import table_f1
-from docpipe.ruled_tables import find_ruled_tables
+from docpipe.measure.scores import table_f1
+from docpipe.parse.tables.ruled import find_ruled_tables
 from docpipe.serialize.html import table_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from docpipe.answer.ask import NOT_FOUND
 from docpipe.config import Settings
-from docpipe.rag import NOT_FOUND
 from docpipe.server.app import create_app
 from docpipe.server.security import BadName, check_bind, display_name
 from tests.conftest import DOCPIPE, SAMPLES, expected, run_cli

@@ -100,7 +100,7 @@ def test_readers_rebuild_in_memory_and_leave_the_file_alone(tmp_path: Path) -> N
 def test_faiss_backend_choice_without_a_gpu() -> None:
     import types
 
-    from docpipe.devices import choose_faiss_backend
+    from docpipe.runtime import choose_faiss_backend
 
     assert choose_faiss_backend(types.SimpleNamespace()) == "cpu"  # faiss-cpu: no get_num_gpus
     no_gpu = types.SimpleNamespace(get_num_gpus=lambda: 0, StandardGpuResources=object)
@@ -116,7 +116,7 @@ def test_faiss_backend_choice_without_a_gpu() -> None:
 def test_another_embedding_model_is_refused_then_reembedded(tmp_path: Path) -> None:
     import pytest
 
-    from docpipe.app import Docpipe
+    from docpipe.api import Docpipe
     from docpipe.config import Settings
     from docpipe.index.vectors import EmbeddingModelMismatch
 

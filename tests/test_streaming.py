@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from docpipe.document import BBox, Document, DocumentPart, Element, Line, Page, Provenance, TableCell, TableData
-from docpipe.finishing import DocumentFinisher
 from docpipe.index.chunking import Chunker, chunk_document
 from docpipe.index.store import Store
-from docpipe.spool import DocumentSpool, SpoolError, read_document
+from docpipe.parse.finishing import DocumentFinisher
+from docpipe.parse.spool import DocumentSpool, SpoolError, read_document
 
 W, H = 612.0, 792.0
 

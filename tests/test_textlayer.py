@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from docpipe.document import BBox, Word
-from docpipe.load import SourcePage
-from docpipe.textlayer import choose_text, garbage_reason
+from docpipe.parse.load import SourcePage
+from docpipe.parse.textlayer import choose_text, garbage_reason
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from eval_docs import make_all

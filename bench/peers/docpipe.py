@@ -7,7 +7,7 @@ from typing import Any
 
 from docpipe.document import Document
 from docpipe.extract import extract_document, load_schema
-from docpipe.pipeline import Converter
+from docpipe.parse.converter import Converter
 
 PACKAGES = ["docpipe", "rapidocr", "rapid-layout", "onnxruntime", "pypdfium2"]
 _conv = Converter()

@@ -43,7 +43,7 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
             from sentence_transformers import SentenceTransformer
 
-            from docpipe.devices import torch_device
+            from docpipe.runtime import torch_device
 
             _LOADED[path] = SentenceTransformer(path, device=torch_device())
         self._model = _LOADED[path]

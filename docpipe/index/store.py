@@ -20,7 +20,7 @@ import numpy as np
 
 from docpipe.document import Document, DocumentPart
 from docpipe.index.chunking import Chunk, ChunkSpan
-from docpipe.text import STOPWORDS, fts_tokens
+from docpipe.index.terms import STOPWORDS, fts_tokens
 
 MIGRATIONS: list[str] = [
     """

@@ -15,8 +15,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from docpipe.devices import choose_faiss_backend
 from docpipe.index.store import Store
+from docpipe.runtime import choose_faiss_backend
 
 HNSW_FROM = 200_000  # exact flat search stays under ~30 ms per query below this on 2 CPU cores
 HNSW_M = 32

@@ -15,7 +15,7 @@ from typing import Literal
 
 from docpipe.jobs.results import JobLockedError, ResultsLog, write_atomic
 from docpipe.jobs.worker import Done, JobConfig, Method, Task, error_record, extract_file
-from docpipe.load import file_sha256
+from docpipe.parse.load import file_sha256
 
 Engine = Literal["local", "ray"]
 Format = Literal["json", "csv"]

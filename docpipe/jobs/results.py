@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from docpipe.load import file_sha256
+from docpipe.parse.load import file_sha256
 
 RESULTS = "results.jsonl"
 MANIFEST = "manifest.jsonl"

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from docpipe.config import Settings
-from docpipe.extract.record import ExtractionRecord
+from docpipe.extract.file import error_record, extract_file
 from docpipe.extract.schemas import Schema
 
 if TYPE_CHECKING:
     from docpipe.llm.base import Generator
-    from docpipe.pipeline import DocumentConverter
+    from docpipe.parse.converter import DocumentConverter
 
 Method = Literal["auto", "rules", "llm"]
 
@@ -52,7 +52,7 @@ class Worker:
     """One per process: the converter warmed once, then a document at a time."""
 
     def __init__(self, config: JobConfig) -> None:
-        from docpipe.app import Docpipe
+        from docpipe.api import Docpipe
 
         self.config = config
         app = Docpipe(config.settings)
@@ -66,31 +66,6 @@ class Worker:
         except Exception as e:  # the record is the report: one line naming the file
             record = error_record(task.path, self.config.schema, f"{task.path}: {type(e).__name__}: {e}")
         return Done(task, record.to_json(), record.status == "ok")
-
-
-def error_record(source: str, schema: Schema, message: str) -> ExtractionRecord:
-    return ExtractionRecord(
-        source=source, schema=schema.name, status="error", data={}, provenance={}, errors=[message.splitlines()[0]]
-    )
-
-
-def extract_file(
-    path: Path, schema: Schema, converter: DocumentConverter, generator: Generator | None = None
-) -> ExtractionRecord:
-    from docpipe.extract import extract_document
-
-    try:
-        result = converter.convert(path)
-    except Exception as e:  # a crash in one file is that file's error, not the batch's
-        return error_record(str(path), schema, f"{path}: {type(e).__name__}: {e}")
-    if result.document is None:
-        return error_record(str(path), schema, "; ".join(result.errors) or f"{path}: conversion failed")
-    record = extract_document(
-        result.document, schema, source=str(path), generator=generator, llm_first=generator is not None
-    )
-    if result.errors:
-        record.errors = [*result.errors, *record.errors]
-    return record
 
 
 _WORKER: Worker | None = None

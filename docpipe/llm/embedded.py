@@ -56,7 +56,7 @@ class EmbeddedSmolLM:
                 import torch
                 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-                from docpipe.logs import quiet_third_party
+                from docpipe.runtime import quiet_third_party
 
                 quiet_third_party()
                 cached = self.cache_dir / MODEL_NAME if self.cache_dir else None

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from docpipe.load import LoadError
+from docpipe.parse.load import LoadError
 from docpipe.server.render import NoSuchPage, png_bytes, render_page
 from docpipe.server.state import ID_LEN, DocumentDetail, DocumentInfo, ServerState, server_state
 from docpipe.server.uploads import check_document, file_upload, receive_form

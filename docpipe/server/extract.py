@@ -14,9 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from docpipe.extract import extract_document
+from docpipe.extract.file import extract_file
 from docpipe.extract.record import ExtractionRecord
 from docpipe.extract.schemas import BUILTIN, Schema
-from docpipe.jobs import extract_file
 from docpipe.server.state import ServerState, server_state
 from docpipe.server.uploads import check_document, receive_form
 

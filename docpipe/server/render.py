@@ -7,9 +7,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from docpipe.load import open_source
-from docpipe.load.pdf import open_pdf, render_scale
-from docpipe.load.sniff import sniff_file
+from docpipe.parse.load import open_source
+from docpipe.parse.load.pdf import open_pdf, render_scale
+from docpipe.parse.load.sniff import sniff_file
 
 
 class NoSuchPage(LookupError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from pydantic import BaseModel
 
-from docpipe.app import Docpipe
+from docpipe.api import Docpipe
 from docpipe.config import Settings
 from docpipe.index.store import DocumentRow
 from docpipe.server.worker import IngestWorker, Job, Status

@@ -18,8 +18,8 @@ from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from docpipe.config import Settings
-from docpipe.load import LoadError, open_source
-from docpipe.load.sniff import sniff_mime
+from docpipe.parse.load import LoadError, open_source
+from docpipe.parse.load.sniff import sniff_mime
 from docpipe.server.security import BadName, display_name
 
 MAX_FILES = 20

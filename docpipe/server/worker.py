@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from docpipe.app import Docpipe
-from docpipe.ingest import IngestLockedError
+from docpipe.api import Docpipe
+from docpipe.index.ingest import IngestLockedError
 
 logger = logging.getLogger("docpipe.server")
 Status = Literal["queued", "ingesting", "ok", "error"]

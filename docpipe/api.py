@@ -1,0 +1,137 @@
+"""The library's front door: one object per home that wires settings to components.
+
+The CLI and the server call this; nothing here prints or parses arguments. Components are
+built on first use so `docpipe ls` never loads a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+
+from docpipe.answer.ask import Answer, Asker, Mode
+from docpipe.config import Settings
+from docpipe.index.embed import Embedder
+from docpipe.index.ingest import Ingestor
+from docpipe.index.search import Retriever
+from docpipe.index.store import SearchFilter, Store
+from docpipe.index.vectors import VectorIndex
+from docpipe.llm.base import Generator
+from docpipe.parse.converter import Converter, ConvertOptions, DocumentConverter
+from docpipe.parse.isolated import IsolatedConverter
+
+
+class Docpipe:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    @cached_property
+    def convert_options(self) -> ConvertOptions:
+        s = self.settings
+        return ConvertOptions(
+            ocr_engine=s.ocr_engine,
+            layout_model=s.layout_model,
+            dpi=s.render_dpi,
+            max_pages=s.max_pages,
+            max_file_mb=s.max_file_mb,
+            max_image_pixels=s.max_image_pixels,
+            password=s.pdf_password,
+        )
+
+    @cached_property
+    def converter(self) -> DocumentConverter:
+        """In a child process when a page timeout is set (the default), else in this one."""
+        s, options = self.settings, self.convert_options
+        if s.page_timeout_s > 0:
+            return IsolatedConverter(options, s.page_timeout_s)
+        return Converter(options)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.settings.embed_model, self.settings.embed_batch_size)
+
+    def store(self) -> Store:
+        return Store(self.home / "store.db")
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens)
+
+    def generator(self) -> Generator:
+        from docpipe.llm import make_generator
+
+        s = self.settings
+        kind = "openai" if s.llm_base_url else "embedded"
+        return make_generator(
+            kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, cache_dir=s.cache_dir
+        )
+
+    def fallback_generator(self) -> Generator:
+        from docpipe.llm import make_generator
+
+        s = self.settings
+        return make_generator(
+            "openai", base_url=s.llm_fallback_base_url, model=s.llm_fallback_model, api_key=s.llm_fallback_api_key
+        )
+
+    def retriever(self, store: Store) -> Retriever:
+        vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+        vectors.load(store)  # read-only: a stale file is rebuilt in memory, never written here
+        return Retriever(store, self.embedder, vectors)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "auto",
+        flt: SearchFilter | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        store = self.store()
+        try:
+            asker = Asker(
+                self.retriever(store),
+                self.generator,  # a factory: the LLM loads only if the question needs it
+                fallback=self.fallback_generator if self.settings.llm_fallback_base_url else None,
+                log=store.log_ask,
+                answer_tokens=self.settings.llm_max_tokens,
+            )
+            return asker.ask(question, k=k, mode=mode, flt=flt, on_token=on_token)
+        finally:
+            store.close()
+
+    def rebuild_index(self, reembed: bool = False) -> tuple[int, str]:
+        """Rebuild the FAISS file from the store's vectors (re-embedding every chunk with the
+        configured model first when asked), under the ingest lock."""
+        from docpipe.index.ingest import ingest_lock
+
+        with ingest_lock(self.home):
+            store = self.store()
+            try:
+                if reembed:
+                    ids, texts = zip(*store.iter_chunk_texts(), strict=True) if store.embedding_state()[0] else ((), ())
+                    vecs = self.embedder.embed(list(texts), progress=True)
+                    store.replace_embeddings(list(zip(ids, vecs, strict=True)), self.embedder.name)
+                vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+                vectors.rebuild(store)
+                return int(vectors.index.ntotal), vectors.kind
+            finally:
+                store.close()
+
+    def remove(self, keys: list[str]) -> list[str]:
+        from docpipe.index.ingest import ingest_lock
+
+        with ingest_lock(self.home):
+            store = self.store()
+            try:
+                removed = [p for key in keys for p in store.remove(key)]
+                if removed:
+                    VectorIndex(self.home, self.embedder.name, self.embedder.dim).rebuild(store)
+                return removed
+            finally:
+                store.close()

@@ -1,0 +1,204 @@
+"""Ingest files into a home: convert, chunk, embed, store; one transaction per document."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from docpipe.document import ConversionStatus
+from docpipe.errors import shown
+from docpipe.index.chunking import Chunk, Chunker
+from docpipe.index.embed import Embedder
+from docpipe.index.store import Store
+from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
+from docpipe.parse.converter import DocumentConverter
+from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
+from docpipe.parse.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
+
+SPOOL_DIR = "spool"  # in the home: a document on its way from the converter to the store
+EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Literal["ingested", "skipped", "failed"]
+    error: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+class IngestLockedError(RuntimeError):
+    pass
+
+
+class DiskFullError(RuntimeError):
+    """The home's disk (or the process's file size limit) is full; what was committed stays."""
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    if isinstance(e, sqlite3.OperationalError):
+        # SQLITE_FULL, or SQLITE_IOERR when the WAL write itself is refused (ENOSPC, EFBIG)
+        return "full" in str(e) or "disk I/O error" in str(e)
+    return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
+    """Files named directly, and supported files found in folders (symlink loops skipped)."""
+    found: list[Path] = []
+    problems: list[FileOutcome] = []
+    seen: set[Path] = set()
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if not name.startswith(".") and f.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append(f)
+        elif p.exists():
+            found.append(p)
+        else:
+            problems.append(FileOutcome(shown(p), "failed", f"{shown(p)}: no such file or folder"))
+    unique: list[Path] = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, problems
+
+
+@contextmanager
+def ingest_lock(home: Path) -> Iterator[None]:
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "ingest.lock").open("a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestLockedError(f"another docpipe ingest is writing to {home}; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    def __init__(self, home: Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200) -> None:
+        self.home = home
+        self.converter = converter
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+
+    def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
+        outcomes: list[FileOutcome] = []
+        with ingest_lock(self.home):
+            store = Store(self.home / "store.db")
+            # Spools left by a killed ingest: we hold the lock, so none is in use.
+            (self.home / SPOOL_DIR).mkdir(exist_ok=True)
+            for stale in (self.home / SPOOL_DIR).glob("*"):
+                stale.unlink(missing_ok=True)
+            try:
+                _, _, models = store.embedding_state()
+                if models and models != {self.embedder.name}:  # refuse before mixing two models' vectors
+                    raise EmbeddingModelMismatch(
+                        f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
+                        "run `docpipe index rebuild --reembed` first"
+                    )
+                for f in files:
+                    outcome = self._one(store, f)
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
+                vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
+                vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
+            except Exception as e:
+                if _is_disk_full(e):
+                    raise DiskFullError(f"cannot write to {self.home}: disk full or failing ({e})") from e
+                raise
+            finally:
+                with contextlib.suppress(sqlite3.Error):  # closing checkpoints the WAL: may not fit either
+                    store.close()
+        return outcomes
+
+    def _one(self, store: Store, path: Path) -> FileOutcome:
+        t0 = time.perf_counter()
+        label = shown(path)
+        key = shown(path.resolve())
+        try:
+            digest = file_sha256(path)
+        except (LoadError, OSError) as e:
+            error = str(e) if isinstance(e, LoadError) else f"{label}: cannot read file ({e.strerror or e})"
+            # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
+            store.put_failure("unreadable:" + hashlib.sha256(key.encode()).hexdigest(), key, shown(path.name), error)
+            return FileOutcome(label, "failed", error)
+        if store.has_ok_document(digest):
+            return FileOutcome(label, "skipped")
+        spools = self.home / SPOOL_DIR
+        doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
+        try:
+            return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)
+        finally:
+            doc_spool.unlink(missing_ok=True)
+            chunk_spool.unlink(missing_ok=True)
+
+    def _convert_and_store(
+        self, store: Store, path: Path, key: str, digest: str, doc_spool: Path, chunk_spool: Path, t0: float
+    ) -> FileOutcome:
+        """Convert into a spool, chunk and embed it part by part into a second spool, then store
+        both in one short transaction: memory stays flat however long the document."""
+        label = shown(path)
+        result = self.converter.convert_to(path, doc_spool)
+        error = "; ".join(result.errors) or None
+        has_text = False
+        n_chunks = 0
+        if result.status is not ConversionStatus.FAILURE:
+            header = read_header(doc_spool)
+            budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
+            chunker = Chunker(header.name, budget, self.embedder.count_tokens)
+            with FrameWriter(chunk_spool) as out:
+                pending: list[Chunk] = []
+                for part in read_parts(doc_spool):
+                    has_text = has_text or any(e.text.strip() for e in part.body)
+                    pending += chunker.feed(part.body)
+                    while len(pending) >= EMBED_BATCH:
+                        n_chunks += self._embed_into(store, pending[:EMBED_BATCH], out)
+                        del pending[:EMBED_BATCH]
+                n_chunks += self._embed_into(store, pending + chunker.finish(), out)
+        if not has_text:
+            failure = error or f"{label}: no text found"
+            store.put_failure(digest, key, shown(path.name), failure)
+            return FileOutcome(label, "failed", failure, seconds=time.perf_counter() - t0)
+        store.put_document_stream(
+            header, key, result.pages, read_part_json(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
+        )
+        return FileOutcome(label, "ingested", error, result.pages, n_chunks, time.perf_counter() - t0)
+
+    def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
+        """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""
+        cached = store.cached_vectors([c.content_hash for c in chunks], self.embedder.name)
+        fresh = iter(self.embedder.embed([c.text for c in chunks if c.content_hash not in cached]))
+        for c in chunks:
+            vec = cached[c.content_hash] if c.content_hash in cached else next(fresh)
+            out.write(c.model_dump_json().encode())
+            out.write(np.asarray(vec, dtype=np.float32).tobytes())
+        return len(chunks)
+
+
+def _read_chunks(path: Path) -> Iterator[tuple[Chunk, np.ndarray]]:
+    frames = iter_frames(path)
+    for data in frames:
+        yield Chunk.model_validate_json(data), np.frombuffer(next(frames), dtype=np.float32)

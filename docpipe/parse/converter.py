@@ -1,0 +1,167 @@
+"""Convert a file into a Document: the page stages (stages.py) on each page as it is read,
+then the document stages (finishing.py) over the stream of pages, into a sink."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from docpipe.document import ConversionResult, ConversionStatus, Document
+from docpipe.errors import shown
+from docpipe.parse.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
+from docpipe.parse.load import LoadError, SourcePage, open_source
+from docpipe.parse.spool import DocumentSpool
+from docpipe.parse.stages import (
+    AssembleStage,
+    ConvertOptions,
+    LayoutStage,
+    PageContext,
+    PageStage,
+    ReadingOrderStage,
+    TextStage,
+    UnskewStage,
+    page_of,
+)
+
+__all__ = ["ConvertOptions", "Converter", "DocumentConverter"]
+
+
+class DocumentConverter(Protocol):
+    """The converter role: Converter in this process, IsolatedConverter in a child process."""
+
+    def warm_up(self) -> None: ...
+
+    def convert(self, path: Path) -> ConversionResult:
+        """The whole Document in memory (result.document)."""
+        ...
+
+    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
+        """The Document streamed into a spool file page by page (docpipe.parse.spool); result.document is None."""
+        ...
+
+
+class Converter:
+    """File in, ConversionResult out. Construct cheaply; models load in warm_up()."""
+
+    def __init__(self, options: ConvertOptions | None = None) -> None:
+        self.options = options or ConvertOptions()
+        self.stages: list[PageStage] = [
+            TextStage(self.options),
+            LayoutStage(self.options),
+            AssembleStage(),
+            ReadingOrderStage(),
+            UnskewStage(),
+        ]
+
+    def warm_up(self) -> None:
+        for stage in self.stages:
+            for engine in (getattr(stage, "ocr", None), getattr(stage, "model", None)):
+                if engine is not None:
+                    engine.warm_up()
+
+    def _convert_page(self, sp: SourcePage, timings: dict[str, float]) -> PageContext:
+        ctx = PageContext(source=sp)
+        for stage in self.stages:
+            t0 = time.perf_counter()
+            ctx = stage(ctx)
+            timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - t0
+        ctx.image = None  # keep memory flat across long documents
+        return ctx
+
+    def convert(
+        self,
+        path: Path,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        builder = DocumentBuilder()
+        result = self.convert_into(path, builder, skip_pages=skip_pages, on_page=on_page)
+        if result.status is not ConversionStatus.FAILURE:
+            result.document = builder.document
+        return result
+
+    def convert_to(
+        self,
+        path: Path,
+        spool: Path,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        sink = DocumentSpool(spool)
+        try:
+            result = self.convert_into(path, sink, skip_pages=skip_pages, on_page=on_page)
+        except BaseException:
+            sink.abandon()
+            raise
+        sink.close()
+        return result
+
+    def convert_into(
+        self,
+        path: Path,
+        sink: DocumentSink,
+        *,
+        skip_pages: frozenset[int] = frozenset(),
+        on_page: Callable[[int], None] | None = None,
+    ) -> ConversionResult:
+        """Pages go to `sink` in parts as they are finished, so memory does not grow with the page count.
+
+        skip_pages: pages left out (already known to hang or crash); on_page(n) before each page.
+        Errors raised by the sink (a full disk) are not a page's fault: they propagate.
+        """
+        timings: dict[str, float] = {}
+        label = shown(path)
+        try:
+            src = open_source(
+                path,
+                max_pages=self.options.max_pages,
+                max_file_mb=self.options.max_file_mb,
+                max_image_pixels=self.options.max_image_pixels,
+                password=self.options.password,
+            )
+        except LoadError as e:
+            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[str(e)])
+        errors: list[str] = []
+        finisher = DocumentFinisher()
+        converted = 0
+        with src:
+            sink.begin(Document(id=src.sha256, name=shown(path.name), source=label, mime=src.mime, pages=[], body=[]))
+            pages_iter = src.pages()
+            while True:
+                try:
+                    sp = next(pages_iter)
+                except StopIteration:
+                    break
+                except LoadError as e:  # the file itself is broken from here on
+                    errors.append(str(e))
+                    break
+                except Exception as e:  # a reader bug or damage it did not expect: keep what we have
+                    errors.append(f"{label}: reading stopped after page {converted} ({type(e).__name__}: {e})")
+                    break
+                if sp.error is not None:
+                    errors.append(f"{label}: page {sp.number} {sp.error}")
+                    continue
+                if sp.number in skip_pages:
+                    continue
+                if on_page is not None:
+                    on_page(sp.number)
+                try:
+                    ctx = self._convert_page(sp, timings)
+                except Exception as e:  # a broken page costs that page, not the document
+                    errors.append(f"{label}: page {sp.number} failed ({type(e).__name__}: {e})")
+                    continue
+                converted += 1
+                for part in finisher.add_page(page_of(ctx), ctx.elements):
+                    sink.add(part)
+            for part in finisher.close():
+                sink.add(part)
+        if not converted:
+            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=errors, timings=timings)
+        status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
+        if status is ConversionStatus.SUCCESS and not finisher.has_text:
+            errors.append(f"{label}: no text found on any page")
+        return ConversionResult(source=label, status=status, errors=errors, timings=timings, pages=converted)

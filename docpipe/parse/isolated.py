@@ -1,0 +1,169 @@
+"""The converter in a child process, so a page that hangs or crashes native code costs that page.
+
+PDF and image decoders, OCR and layout run native code on bytes from strangers: a page can spin
+forever or take the process down with a signal. The child reports each page before starting it;
+if no report comes within the page timeout, or the child dies, the parent kills it, starts a fresh
+one and converts the document again without that page. The rest of the batch never notices.
+
+The child writes the document into a spool file (docpipe.parse.spool) page by page; only small
+messages cross the pipe, and neither process holds a long document whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import signal
+import tempfile
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from docpipe.document import ConversionResult, ConversionStatus
+from docpipe.errors import shown
+from docpipe.parse.converter import Converter, ConvertOptions
+from docpipe.parse.spool import read_document
+
+MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
+
+
+def _die_with_parent() -> None:
+    """Linux: a parent killed with -9 cannot stop its child; the kernel can (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+
+
+def _serve(conn: Connection, options: ConvertOptions) -> None:
+    """Child: warm up once, then convert whatever the parent sends until it sends None."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    converter = Converter(options)
+    converter.warm_up()
+    try:
+        conn.send(("ready", None))
+        while (job := conn.recv()) is not None:
+            path, spool, skip = job
+            try:
+                result = converter.convert_to(path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+            except OSError as e:  # writing the spool failed (a full disk): the parent's error, not a page's
+                conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
+                continue
+            conn.send(("done", result))
+    except (EOFError, OSError):  # the parent is gone
+        return
+
+
+class IsolatedConverter:
+    """Same role as Converter (warm_up, convert); the work happens in one long-lived child."""
+
+    def __init__(self, options: ConvertOptions | None = None, page_timeout_s: float = 300.0) -> None:
+        self.options = options or ConvertOptions()
+        self.page_timeout_s = page_timeout_s
+        self.startup_timeout_s = max(120.0, page_timeout_s)  # model loading on a busy machine
+        self._proc: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def warm_up(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        # spawn, not fork: the parent may hold torch/ONNX threads, which do not survive a fork.
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_serve, args=(child, self.options), daemon=True, name="docpipe-converter")
+        proc.start()
+        child.close()
+        self._proc, self._conn = proc, parent
+        if not parent.poll(self.startup_timeout_s):
+            self.close()
+            raise RuntimeError(f"the converter process did not start within {self.startup_timeout_s:.0f} s")
+        try:
+            parent.recv()
+        except EOFError:
+            code = proc.exitcode
+            self.close()
+            raise RuntimeError(f"the converter process failed to start (exit code {code})") from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError, EOFError):
+                self._conn.send(None)
+            self._conn.close()
+        if self._proc is not None:
+            self._proc.join(timeout=2)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+        self._proc = self._conn = None
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+        self.close()
+
+    def convert(self, path: Path) -> ConversionResult:
+        with tempfile.TemporaryDirectory(prefix="docpipe-") as tmp:
+            spool = Path(tmp) / "document.spool"
+            result = self.convert_to(path, spool)
+            if result.status is not ConversionStatus.FAILURE:
+                result.document = read_document(spool)
+            return result
+
+    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
+        label = shown(path)
+        skip: set[int] = set()
+        abandoned: list[str] = []
+        while True:
+            self.warm_up()
+            assert self._conn is not None and self._proc is not None
+            self._conn.send((path, spool, frozenset(skip)))
+            page = 0
+            while True:
+                try:
+                    if not self._conn.poll(self.page_timeout_s):
+                        self._kill()
+                        why = f"no result after {self.page_timeout_s:g} s"
+                        break
+                    kind, payload = self._conn.recv()
+                except (EOFError, OSError):
+                    self._proc.join(timeout=10)  # the pipe closes a moment before the exit status is known
+                    code = self._proc.exitcode
+                    self._kill()
+                    why = _died(code)
+                    break
+                if kind == "page":
+                    page = payload
+                    continue
+                if kind == "oserror":
+                    raise OSError(*payload)
+                result: ConversionResult = payload
+                if abandoned:
+                    result.errors = abandoned + result.errors
+                    if result.status is ConversionStatus.SUCCESS:
+                        result.status = ConversionStatus.PARTIAL
+                return result
+            if page == 0:  # died or hung before the first page: the file itself is the problem
+                return ConversionResult(
+                    source=label, status=ConversionStatus.FAILURE, errors=[*abandoned, f"{label}: {why} while opening"]
+                )
+            abandoned.append(f"{label}: page {page} abandoned ({why})")
+            skip.add(page)
+            if len(skip) >= MAX_ABANDONED_PAGES:
+                return ConversionResult(
+                    source=label,
+                    status=ConversionStatus.FAILURE,
+                    errors=[*abandoned, f"{label}: refused after {len(skip)} abandoned pages"],
+                )
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"the converter crashed ({signal.Signals(-exitcode).name})"
+        except ValueError:
+            pass
+    return f"the converter exited (code {exitcode})"

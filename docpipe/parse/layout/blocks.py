@@ -1,0 +1,220 @@
+"""Assemble a page's words and layout regions into labelled elements.
+
+Geometry decides what belongs together (lines, segments, blocks, tables); the layout
+model's regions and the page position decide labels. The layout model is imperfect on
+invoices and scans, so it never splits or drops text, it only names it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from docpipe.document import BBox, Element, Label, Line, Origin, Provenance
+from docpipe.parse.layout.base import Region
+from docpipe.parse.layout.lines import Segment, TextLine, group_lines, median_line_height
+from docpipe.parse.tables.columns import build_table, find_tables
+from docpipe.parse.tables.ruled import find_ruled_tables
+
+_VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
+_MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
+_CAPTION = re.compile(r"^(figure|fig\.|table|tab\.|chart|exhibit)\s*\d+[a-z]?\s*[.:\-\u2013]", re.I)
+FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
+
+
+@dataclass
+class Block:
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox.union_all([s.bbox for s in self.segments])
+
+    @property
+    def line_height(self) -> float:
+        return max(s.height for s in self.segments)
+
+
+def _merge_label_values(line: TextLine, height: float) -> TextLine:
+    """Join 'Total Due:   $1,234.56' into one segment so the pair stays together."""
+    segs = line.segments
+    out: list[Segment] = [segs[0]]
+    for s in segs[1:]:
+        prev = out[-1]
+        near = s.bbox.x0 - prev.bbox.x1 < 20 * height
+        colon_label = prev.text.rstrip().endswith(":") and len(s.words) <= 6
+        label_like = len(prev.words) <= 4 and not any(ch.isdigit() for ch in prev.text)
+        value_like = len(s.words) <= 4 and bool(_VALUE.match(s.text.strip()))
+        # Receipts: "2 x Cappuccino ........ $7.50" - an item or label, then an amount.
+        priced = len(prev.words) <= 8 and bool(_MONEY.match(s.text.strip())) and not _MONEY.match(prev.text.strip())
+        if near and (colon_label or (label_like and value_like) or priced):
+            out[-1] = Segment(prev.words + s.words)
+        else:
+            out.append(s)
+    return TextLine(out)
+
+
+# Line heights of one paragraph agree closely in a text layer; OCR boxes vary by a quarter.
+SIMILAR_HEIGHT: dict[str, tuple[float, float]] = {"text_layer": (0.85, 1.18), "ocr": (0.75, 1.33)}
+
+
+def _between(seg: Segment, last: Segment, placed: list[Segment]) -> bool:
+    """Whether a segment already placed sits between `last` and `seg` in the same column."""
+    return any(
+        o is not last and last.bbox.y0 < o.bbox.cy < seg.bbox.y0 and o.bbox.x_overlap(seg.bbox) > 0 for o in placed
+    )
+
+
+def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Block]:
+    lo, hi = SIMILAR_HEIGHT.get(origin, SIMILAR_HEIGHT["text_layer"])
+    blocks: list[Block] = []
+    placed: list[Segment] = []
+    for seg in sorted((s for ln in lines for s in ln.segments), key=lambda s: (s.bbox.y0, s.bbox.x0)):
+        target = None
+        for b in reversed(blocks):
+            last = b.segments[-1]
+            gap = seg.bbox.y0 - last.bbox.y1
+            h = max(last.height, seg.height)
+            similar = lo < seg.height / max(last.height, 1e-6) < hi  # a heading is a size step up
+            aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
+                seg.bbox.width, last.bbox.width
+            )
+            if -0.3 * h < gap < 0.8 * h and similar and aligned and not _between(seg, last, placed):
+                target = b
+                break
+        if target is None:
+            blocks.append(Block([seg]))
+        else:
+            target.segments.append(seg)
+        placed.append(seg)
+    return blocks
+
+
+def _region_label(box: BBox, regions: list[Region]) -> Label | None:
+    best: tuple[float, Label] | None = None
+    for r in regions:
+        share = box.intersection(r.bbox) / max(box.area, 1e-6)
+        if share > 0.5 and (best is None or share > best[0]):
+            best = (share, r.label)
+    return best[1] if best else None
+
+
+def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, page_no: int) -> Label:
+    box = b.bbox
+    n_lines = len(b.segments)
+    region = _region_label(box, regions)
+    text = " ".join(s.text for s in b.segments)
+    if n_lines <= 2 and box.y0 > (1 - FURNITURE_BAND) * page_h:
+        return "page_footer"
+    # Invoices start near the top edge, so a header needs more than its position.
+    if (
+        n_lines == 1
+        and box.y1 < FURNITURE_BAND * page_h
+        and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
+    ):
+        return "page_header"
+    if region == "caption" or (n_lines <= 3 and _CAPTION.match(text)):
+        return "caption"
+    if n_lines <= 3 and b.line_height >= 1.6 * body_h:
+        return "title" if page_no == 1 and box.y0 < 0.4 * page_h else "section_header"
+    if n_lines <= 2 and (b.line_height >= 1.15 * body_h or region == "section_header"):
+        return "section_header"
+    return "text"
+
+
+def _lines_of(segments: list[Segment]) -> list[Line]:
+    return [Line(text=s.text, bbox=s.bbox, words=s.words) for s in segments]
+
+
+def assemble_page(
+    words: list,  # list[Word] in points
+    regions: list[Region],  # in points
+    page_no: int,
+    page_w: float,
+    page_h: float,
+    origin: Origin,
+    rules: list[tuple[float, float, float, float]] | None = None,  # stroked lines, points
+) -> list[Element]:
+    """Elements of one page, unordered; ids are set later by the document stage."""
+    del page_w
+    elements: list[Element] = []
+    for rt in find_ruled_tables(rules or [], words, page_no):
+        taken = {id(w) for w in rt.words}
+        words = [w for w in words if id(w) not in taken]
+        elements.append(
+            Element(
+                id="",
+                label="table",
+                text="\n".join(" | ".join(r) for r in rt.table.grid()),
+                prov=[Provenance(page=page_no, bbox=rt.bbox)],
+                confidence=min(w.confidence for w in rt.words),
+                origin=origin,
+                lines=[
+                    Line(
+                        text=" ".join(s.text for s in ln.segments),
+                        bbox=ln.bbox,
+                        words=[w for s in ln.segments for w in s.words],
+                    )
+                    for ln in group_lines(rt.words)
+                ],
+                table=rt.table,
+            )
+        )
+    lines = group_lines(words)
+    body_h = median_line_height(lines)
+    spans = find_tables(lines)
+    in_table: set[int] = set()
+    for span in spans:
+        tlines = lines[span.start : span.end]
+        in_table.update(range(span.start, span.end))
+        table = build_table(tlines, span.columns, page_no)
+        segs = [s for ln in tlines for s in ln.segments]
+        box = BBox.union_all([s.bbox for s in segs])
+        elements.append(
+            Element(
+                id="",
+                label="table",
+                text="\n".join(" | ".join(r) for r in table.grid()),
+                prov=[Provenance(page=page_no, bbox=box)],
+                confidence=min(s.confidence for s in segs),
+                origin=origin,
+                lines=[
+                    Line(
+                        text=" ".join(s.text for s in ln.segments),
+                        bbox=ln.bbox,
+                        words=[w for s in ln.segments for w in s.words],
+                    )
+                    for ln in tlines
+                ],
+                table=table,
+            )
+        )
+    rest = [_merge_label_values(ln, body_h) for i, ln in enumerate(lines) if i not in in_table]
+    for b in _build_blocks(rest, origin):
+        label = _label_block(b, regions, page_h, body_h, page_no)
+        text = "\n".join(s.text for s in b.segments)
+        elements.append(
+            Element(
+                id="",
+                label=label,
+                text=text,
+                prov=[Provenance(page=page_no, bbox=b.bbox)],
+                confidence=min(s.confidence for s in b.segments),
+                origin=origin,
+                lines=_lines_of(b.segments),
+            )
+        )
+    for r in regions:  # figures carry no words but are part of the page
+        if r.label == "figure" and not any(e.bbox.intersection(r.bbox) > 0.3 * r.bbox.area for e in elements):
+            elements.append(
+                Element(
+                    id="",
+                    label="figure",
+                    text="",
+                    prov=[Provenance(page=page_no, bbox=r.bbox)],
+                    confidence=r.score,
+                    origin=origin,
+                )
+            )
+    return elements

@@ -1,0 +1,74 @@
+"""Open any supported file as a Source: sniffed by bytes, bounded by limits."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from docpipe.parse.load.errors import LoadError
+from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
+from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
+from docpipe.parse.load.sniff import SUPPORTED_SUFFIXES, sniff_file
+from docpipe.parse.load.source import Source, SourcePage
+
+__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "Source", "SourcePage", "file_sha256", "open_source", "regular_file_size"]
+
+
+def regular_file_size(path: Path) -> int:
+    """The size of a regular file, or a LoadError: a FIFO or device would block or never end."""
+    try:
+        st = path.stat()
+    except FileNotFoundError as e:
+        what = "broken symbolic link" if path.is_symlink() else "no such file"
+        raise LoadError(path, f"{what} (no such file)") from e
+    except OSError as e:
+        raise LoadError(path, f"cannot read file ({e.strerror or e})") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError(path, "not a regular file")
+    return st.st_size
+
+
+def file_sha256(path: Path) -> str:
+    regular_file_size(path)
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def open_source(
+    path: Path,
+    *,
+    max_pages: int = 2000,
+    max_file_mb: int = 200,
+    max_image_pixels: int = 200_000_000,
+    password: str | None = None,
+) -> Source:
+    size = regular_file_size(path)
+    if size > max_file_mb * 1024 * 1024:
+        raise LoadError(path, f"file too large ({size / 2**20:.0f} MB > {max_file_mb} MB limit)")
+    mime = sniff_file(path)
+    digest = file_sha256(path)
+    if mime == "application/pdf":
+        pdf = open_pdf(path, password)
+        n = len(pdf)
+        if n == 0:
+            pdf.close()
+            raise LoadError(path, "PDF has no pages")
+        if n > max_pages:
+            pdf.close()
+            raise LoadError(path, f"too many pages ({n} > {max_pages} limit)")
+        return Source(str(path), mime, digest, n, lambda: iter_pdf_pages(pdf), pdf.close)
+    img = open_image(path, max_image_pixels)
+    n = count_frames(img)
+    if n > max_pages:
+        img.close()
+        raise LoadError(path, f"too many pages ({n} frames > {max_pages} limit)")
+
+    def pages() -> Iterator[SourcePage]:
+        return iter_image_pages(path, img, max_image_pixels)
+
+    return Source(str(path), mime, digest, n, pages, img.close)

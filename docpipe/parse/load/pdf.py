@@ -1,0 +1,127 @@
+"""PDF pages through pypdfium2: rendering and the text layer as word boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from docpipe.document import BBox, Word
+from docpipe.parse.load.errors import LoadError
+from docpipe.parse.load.source import SourcePage
+from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
+
+# Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
+# on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
+RENDER_PIXEL_BUDGET = 40_000_000
+
+
+def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        if "password" in msg:
+            raise LoadError(path, "encrypted PDF (a password is required)") from e
+        raise LoadError(path, f"corrupt or unreadable PDF ({e})") from e
+
+
+def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
+    for i in range(len(pdf)):
+        hidden: list[Word] = []
+        try:
+            page = pdf[i]
+            page_w, page_h = (float(v) for v in page.get_size())
+            words = text_layer_words(page, page_h, hidden)
+            coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
+        except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
+            yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
+            continue
+        width, height = page.get_size()
+
+        def render(dpi: int, page: pdfium.PdfPage = page, area: float = width * height) -> Image.Image:
+            return page.render(scale=render_scale(dpi, area)).to_pil().convert("RGB")
+
+        yield SourcePage(
+            number=i + 1,
+            width=float(width),
+            height=float(height),
+            render=render,
+            text_words=words,
+            rotation=page.get_rotation(),
+            hidden_words=hidden,
+            image_coverage=coverage,
+            rules=rules,
+        )
+        # The consumer is done with this page when it asks for the next one: free pdfium's copy
+        # now rather than holding every page of a long document until the file closes.
+        page.close()
+
+
+def _unreadable(dpi: int) -> Image.Image:
+    raise RuntimeError("an unreadable page has no image")
+
+
+def render_scale(dpi: int, area_pt2: float) -> float:
+    """Pixels per point: the asked resolution, lowered so the page fits RENDER_PIXEL_BUDGET."""
+    scale = dpi / 72.0
+    if area_pt2 * scale * scale > RENDER_PIXEL_BUDGET:
+        scale = (RENDER_PIXEL_BUDGET / area_pt2) ** 0.5
+    return scale
+
+
+def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
+    """Words from the text layer, split on whitespace and on jumps between characters.
+    Words drawn invisibly, in white or off the page go to `hidden` instead."""
+    textpage = page.get_textpage()
+    page_width = page.get_width()
+    try:
+        n = textpage.count_chars()
+        words: list[Word] = []
+        chars: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        in_hidden = False
+
+        def flush() -> None:
+            if chars:
+                x0 = min(b[0] for b in boxes)
+                x1 = max(b[2] for b in boxes)
+                top = max(b[3] for b in boxes)
+                bottom = min(b[1] for b in boxes)
+                off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
+                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                if in_hidden or off_page:
+                    if hidden is not None:
+                        hidden.append(word)
+                else:
+                    words.append(word)
+                chars.clear()
+                boxes.clear()
+
+        for i in range(n):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            ch = chr(code) if code else ""
+            if not ch or ch.isspace() or code in (0xFFFE, 0xFFFF):
+                flush()
+                continue
+            # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            is_hidden = char_hidden(textpage, i)
+            if boxes and is_hidden != in_hidden:
+                flush()
+            in_hidden = is_hidden
+            if boxes:
+                prev = boxes[-1]
+                size = max(prev[3] - prev[1], top - bottom, 1.0)
+                # A new line, or a gap wider than a space, starts a new word.
+                if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
+                    flush()
+            chars.append(ch)
+            boxes.append((left, bottom, right, top))
+        flush()
+        return words
+    finally:
+        textpage.close()

@@ -1,0 +1,80 @@
+"""RapidOCR: PP-OCR detection and recognition on ONNX Runtime, models shipped in the wheel."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from docpipe.document import BBox, Word
+
+# Measured on bench/eval_docs.py scans (make eval-parse): the default "min side 736" upscales
+# small images (a line strip became 20k px wide, seconds per strip), and the 0/180 text-line
+# classifier flips good lines of dense paragraphs into garbage (CER 0.10-0.16 on clean pages,
+# 0.002 without it). Whole-page turns are found before OCR by ocr/orientation.py instead.
+DET_REC_PARAMS: dict[str, object] = {
+    "Global.log_level": "error",
+    "Global.use_cls": False,
+    "Det.limit_type": "max",
+    "Det.limit_side_len": 1280,
+}
+MIN_SHORT_SIDE = 864  # small images enlarged so: the phone receipts read best (samples, eval)
+UPSCALE_TO = 1280  # ...but never past the detector's long-side limit
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+
+    def warm_up(self) -> None:
+        if self._engine is None:
+            from rapidocr import RapidOCR
+
+            from docpipe.runtime import info_silenced
+
+            # Two cores here: more intra-op threads than cores only adds contention.
+            threads = int(os.environ.get("DOCPIPE_OCR_THREADS") or 0) or max(1, min(4, os.cpu_count() or 1))
+            with info_silenced():
+                self._engine = RapidOCR(
+                    params={**DET_REC_PARAMS, "EngineConfig.onnxruntime.intra_op_num_threads": threads}
+                )
+
+    def recognize(self, image: Image.Image) -> list[Word]:
+        self.warm_up()
+        # Small pages (phone receipts) read better enlarged to the detector's size; a strip
+        # only as far as its long side allows, never to thousands of pixels per line.
+        scale = min(MIN_SHORT_SIDE / max(1, min(image.size)), UPSCALE_TO / max(image.size))
+        if scale > 1.05:
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        else:
+            scale = 1.0
+        words = self._read(image)
+        if scale == 1.0:
+            return words
+        return [w.model_copy(update={"bbox": w.bbox.scaled(1 / scale)}) for w in words]
+
+    def _read(self, image: Image.Image) -> list[Word]:
+        result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True)
+        words: list[Word] = []
+        if result.txts is None:
+            return words
+        word_lines = getattr(result, "word_results", None) or ()
+        for i, line_text in enumerate(result.txts):
+            line_words = word_lines[i] if i < len(word_lines) else ()
+            if line_words:
+                for text, score, quad in line_words:
+                    if text.strip():
+                        words.append(Word(text=text, bbox=_quad_box(quad), confidence=float(score)))
+            elif line_text.strip():
+                words.append(Word(text=line_text, bbox=_quad_box(result.boxes[i]), confidence=float(result.scores[i])))
+        return words
+
+
+def _quad_box(quad: Any) -> BBox:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return BBox.of(min(xs), min(ys), max(xs), max(ys))

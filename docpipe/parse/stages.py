@@ -1,0 +1,171 @@
+"""The page stages. Every one has the same signature, `(PageContext) -> PageContext`, so a
+stage is added, replaced or timed without touching the others; engines come by name from
+the options, and models load in `warm_up()`, never in `__init__`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+from pydantic import BaseModel
+
+from docpipe.document import Element, Origin, Page, Word
+from docpipe.parse.layout import Region, get_layout_model
+from docpipe.parse.layout.blocks import assemble_page
+from docpipe.parse.layout.reading_order import attach_captions, order_elements
+from docpipe.parse.load import SourcePage
+from docpipe.parse.ocr import get_ocr_engine
+from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.parse.ocr.orientation import OrientationDetector
+from docpipe.parse.textlayer import choose_text, layer_matches_image
+
+MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
+
+
+class ConvertOptions(BaseModel):
+    ocr_engine: str = "rapidocr"
+    layout_model: str = "rapid_layout"
+    dpi: int = 200
+    force_ocr: bool = False
+    detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
+    max_pages: int = 2000
+    max_file_mb: int = 200
+    max_image_pixels: int = 200_000_000
+    password: str | None = None
+
+
+@dataclass
+class PageContext:
+    source: SourcePage
+    image: Image.Image | None = None
+    words: list[Word] = field(default_factory=list)  # points
+    origin: Origin = "text_layer"
+    regions: list[Region] = field(default_factory=list)  # points
+    elements: list[Element] = field(default_factory=list)
+    skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
+    decision: str = ""  # why the text came from the layer or from OCR
+    orientation: int = 0  # clockwise degrees the scan was turned; the image is upright from TextStage on
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def image_at(self, dpi: int) -> Image.Image:
+        if self.image is None:
+            self.image = self.source.render(dpi)
+        return self.image
+
+    @property
+    def upright_size(self) -> tuple[float, float]:
+        """Page width and height in points as the later stages see it (after a quarter turn)."""
+        w, h = self.source.width, self.source.height
+        return (h, w) if self.orientation in (90, 270) else (w, h)
+
+    @property
+    def px_per_pt(self) -> float:
+        assert self.image is not None
+        return self.image.width / self.upright_size[0]
+
+
+class PageStage(Protocol):
+    name: str
+
+    def __call__(self, ctx: PageContext) -> PageContext: ...
+
+
+class TextStage:
+    """The text layer where it is usable, OCR where it is not (docpipe.parse.textlayer decides)."""
+
+    name = "text"
+
+    def __init__(self, options: ConvertOptions) -> None:
+        self.options = options
+        self.ocr = get_ocr_engine(options.ocr_engine)
+        self.orienter = OrientationDetector(self.ocr)
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        def matches(words: list[Word]) -> float:
+            return layer_matches_image(words, ctx.image_at(self.options.dpi), ctx.px_per_pt, self.ocr)
+
+        choice = choose_text(ctx.source, matches, self.options.force_ocr)
+        ctx.decision = choice.reason
+        if not choice.ocr:
+            ctx.words, ctx.origin = choice.words, "text_layer"
+            return ctx
+        image = ctx.image_at(self.options.dpi)
+        if self.options.detect_orientation:
+            turn = self.orienter.detect(image)
+            if turn:
+                ctx.image = image = image.rotate(turn, expand=True)
+                ctx.orientation = turn
+        angle = estimate_skew(image)
+        if abs(angle) >= MIN_SKEW:
+            # Later stages work on the straightened page; UnskewStage maps boxes back.
+            ctx.image = image = rotate(image, angle)
+            ctx.skew = angle
+        f = 1.0 / ctx.px_per_pt
+        ctx.words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        ctx.origin = "ocr"
+        return ctx
+
+
+class LayoutStage:
+    name = "layout"
+
+    def __init__(self, options: ConvertOptions) -> None:
+        self.options = options
+        self.model = get_layout_model(options.layout_model)
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        image = ctx.image_at(self.options.dpi)
+        f = 1.0 / ctx.px_per_pt
+        ctx.regions = [Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)]
+        return ctx
+
+
+class AssembleStage:
+    name = "assemble"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        w, h = ctx.upright_size
+        # Vector rules sit on the stored page; they fit the words only when those came from it.
+        rules = ctx.source.rules if ctx.origin == "text_layer" else None
+        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin, rules)
+        return ctx
+
+
+class ReadingOrderStage:
+    name = "reading_order"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        boxes, labels = [e.bbox for e in ctx.elements], [e.label for e in ctx.elements]
+        order = attach_captions(boxes, labels, order_elements(boxes, labels))
+        ctx.elements = [ctx.elements[i] for i in order]
+        return ctx
+
+
+class UnskewStage:
+    """Boxes back into the original page's coordinates after a deskewed or turned OCR pass."""
+
+    name = "unskew"
+
+    def __call__(self, ctx: PageContext) -> PageContext:
+        if ctx.skew:
+            w, h = ctx.upright_size
+            ctx.elements = [unrotate_element(e, ctx.skew, w, h) for e in ctx.elements]
+        if ctx.orientation:
+            w, h = ctx.source.width, ctx.source.height
+            ctx.elements = [unorient_element(e, ctx.orientation, w, h) for e in ctx.elements]
+        return ctx
+
+
+def page_of(ctx: PageContext) -> Page:
+    return Page(
+        number=ctx.source.number,
+        width=ctx.source.width,
+        height=ctx.source.height,
+        origin=ctx.origin,
+        rotation=ctx.source.rotation,
+        text_decision=ctx.decision,
+        orientation=ctx.orientation,
+        skew=ctx.skew,
+    )

@@ -1,0 +1,74 @@
+"""The process around the pipeline: which accelerator to use and how many threads, decided at
+run time by pure functions (so CPU-only tests cover them), and third-party chatter (model
+loading banners) kept off the user's terminal."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def torch_device() -> str:
+    return "cuda" if cuda_available() else "cpu"
+
+
+def faiss_gpu_count(faiss_module: object) -> int:
+    """GPUs faiss can use: 0 for faiss-cpu builds (no get_num_gpus) or machines without CUDA."""
+    get = getattr(faiss_module, "get_num_gpus", None)
+    try:
+        return int(get()) if get is not None else 0
+    except RuntimeError:
+        return 0
+
+
+def choose_faiss_backend(faiss_module: object, prefer_gpu: bool = True) -> str:
+    return (
+        "gpu"
+        if prefer_gpu and faiss_gpu_count(faiss_module) > 0 and hasattr(faiss_module, "StandardGpuResources")
+        else "cpu"
+    )
+
+
+def default_threads(limit: int = 4) -> int:
+    """Intra-op threads for one model: the cores, capped (more threads than cores only contend)."""
+    return max(1, min(limit, os.cpu_count() or 1))
+
+
+NOISY = ("RapidOCR", "rapid_layout", "rapidocr", "transformers", "sentence_transformers", "faiss")
+
+
+def quiet_third_party(level: int = logging.ERROR) -> None:
+    for name in NOISY:
+        logging.getLogger(name).setLevel(level)
+    # Some libraries configure child loggers with their own level; catch those too.
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in NOISY:
+            logger.setLevel(level)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+@contextmanager
+def info_silenced() -> Iterator[None]:
+    """Drop INFO and below while a chatty library builds its models."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
