@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
 
 from docpipe.answer.ask import Answer, Asker, Mode
-from docpipe.config import Settings
+from docpipe.config import Home, Settings
 from docpipe.index.embed import Embedder
 from docpipe.index.ingest import Ingestor
 from docpipe.index.search import Retriever
@@ -27,8 +26,8 @@ class Docpipe:
         self.settings = settings
 
     @property
-    def home(self) -> Path:
-        return self.settings.home
+    def home(self) -> Home:
+        return self.settings.paths
 
     @cached_property
     def convert_options(self) -> ConvertOptions:
@@ -56,7 +55,7 @@ class Docpipe:
         return Embedder(self.settings.embed_model, self.settings.embed_batch_size)
 
     def store(self) -> Store:
-        return Store(self.home / "store.db")
+        return Store(self.home.store)
 
     def ingestor(self) -> Ingestor:
         return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens)

@@ -146,7 +146,7 @@ def ask(
         raise _fail(f"--since must be a date like 2024-05-31, not {since!r}", 2) from None
     flt = SearchFilter(document=document, kind=kind, since=since_ts)
     dp = _app(home)
-    if not (dp.home / "store.db").exists():
+    if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
     try:
         on_token = None
@@ -308,7 +308,7 @@ def list_documents(
 ) -> None:
     """List ingested documents with status, pages, chunks and errors."""
     dp = _app(home)
-    if not (dp.home / "store.db").exists():
+    if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
     store = dp.store()
     rows = store.documents()
@@ -329,7 +329,7 @@ def show_log(
 ) -> None:
     """Show the questions asked, their answers, model, route, chunks used, latency and tokens."""
     dp = _app(home)
-    if not (dp.home / "store.db").exists():
+    if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
     store = dp.store()
     rows = store.asks(n)
@@ -355,7 +355,7 @@ def remove(
     from docpipe.index.ingest import IngestLockedError
 
     dp = _app(home)
-    if not (dp.home / "store.db").exists():
+    if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
     try:
         removed = dp.remove([str(Path(k).resolve()) if Path(k).exists() else k for k in keys])
@@ -415,13 +415,13 @@ def index_rebuild(
     from docpipe.index.ingest import IngestLockedError
 
     dp = _app(home)
-    if not (dp.home / "store.db").exists():
+    if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
     try:
         n, kind = dp.rebuild_index(reembed)
     except IngestLockedError as e:
         raise _fail(str(e), 3) from None
-    typer.echo(f"rebuilt {kind} index with {n} vectors in {dp.home / 'index.faiss'}")
+    typer.echo(f"rebuilt {kind} index with {n} vectors in {dp.home.vectors}")
 
 
 llm_app = typer.Typer(help="Serve and check the answering model.", no_args_is_help=True)

@@ -8,11 +8,57 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home folder and every path docpipe keeps in it: the one place that names them."""
+
+    root: Path
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    @property
+    def store(self) -> Path:
+        """SQLite: documents, chunks, embeddings, the ask log (the source of truth)."""
+        return self.root / "store.db"
+
+    @property
+    def vectors(self) -> Path:
+        """The FAISS index, derived from the store and rebuilt from it when stale."""
+        return self.root / "index.faiss"
+
+    @property
+    def vectors_manifest(self) -> Path:
+        return self.root / "index.json"
+
+    @property
+    def spool(self) -> Path:
+        """Documents on their way from the converter to the store; emptied by each ingest."""
+        return self.root / "spool"
+
+    @property
+    def ingest_lock(self) -> Path:
+        return self.root / "ingest.lock"
+
+    @property
+    def uploads(self) -> Path:
+        """Files uploaded to `docpipe serve`."""
+        return self.root / "uploads"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "docpipe.toml"
+
+    def has_store(self) -> bool:
+        return self.store.exists()
 
 
 class Settings(BaseSettings):
@@ -49,13 +95,17 @@ class Settings(BaseSettings):
     page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
     pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
+    @property
+    def paths(self) -> Home:
+        return Home(self.home)
+
     @classmethod
     def load(cls, home: Path | None = None, **overrides: Any) -> Settings:
         """Environment first, then HOME/docpipe.toml for keys the environment left unset."""
         env = cls()
         base = home if home is not None else env.home
         values: dict[str, Any] = {}
-        toml_path = base / "docpipe.toml"
+        toml_path = Home(base).settings_file
         if toml_path.is_file():
             with toml_path.open("rb") as f:
                 values.update(tomllib.load(f))

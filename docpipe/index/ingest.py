@@ -17,8 +17,9 @@ from typing import Literal
 
 import numpy as np
 
+from docpipe.config import Home
 from docpipe.document import ConversionStatus
-from docpipe.errors import shown
+from docpipe.errors import DiskFullError, LockedError, shown
 from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
@@ -27,7 +28,6 @@ from docpipe.parse.converter import DocumentConverter
 from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.parse.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
 
-SPOOL_DIR = "spool"  # in the home: a document on its way from the converter to the store
 EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
 
 
@@ -41,12 +41,8 @@ class FileOutcome:
     seconds: float = 0.0
 
 
-class IngestLockedError(RuntimeError):
-    pass
-
-
-class DiskFullError(RuntimeError):
-    """The home's disk (or the process's file size limit) is full; what was committed stays."""
+class IngestLockedError(LockedError):
+    """Another ingest (or index rebuild, or rm) is writing to this home."""
 
 
 def _is_disk_full(e: BaseException) -> bool:
@@ -83,9 +79,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
 
 
 @contextmanager
-def ingest_lock(home: Path) -> Iterator[None]:
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / "ingest.lock").open("a+") as f:
+def ingest_lock(home: Home) -> Iterator[None]:
+    home.root.mkdir(parents=True, exist_ok=True)
+    with home.ingest_lock.open("a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -97,8 +93,10 @@ def ingest_lock(home: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, home: Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200) -> None:
-        self.home = home
+    def __init__(
+        self, home: Home | Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200
+    ) -> None:
+        self.home = home if isinstance(home, Home) else Home(home)
         self.converter = converter
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
@@ -106,10 +104,10 @@ class Ingestor:
     def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
         with ingest_lock(self.home):
-            store = Store(self.home / "store.db")
+            store = Store(self.home.store)
             # Spools left by a killed ingest: we hold the lock, so none is in use.
-            (self.home / SPOOL_DIR).mkdir(exist_ok=True)
-            for stale in (self.home / SPOOL_DIR).glob("*"):
+            self.home.spool.mkdir(exist_ok=True)
+            for stale in self.home.spool.glob("*"):
                 stale.unlink(missing_ok=True)
             try:
                 _, _, models = store.embedding_state()
@@ -147,7 +145,7 @@ class Ingestor:
             return FileOutcome(label, "failed", error)
         if store.has_ok_document(digest):
             return FileOutcome(label, "skipped")
-        spools = self.home / SPOOL_DIR
+        spools = self.home.spool
         doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
         try:
             return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)

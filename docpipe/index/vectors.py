@@ -15,6 +15,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from docpipe.config import Home
+from docpipe.errors import EmbeddingModelMismatch
 from docpipe.index.store import Store
 from docpipe.runtime import choose_faiss_backend
 
@@ -35,15 +37,12 @@ def new_index(dim: int, kind: str) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-class EmbeddingModelMismatch(RuntimeError):
-    """Vectors from one model searched with another's queries would rank nonsense."""
-
-
 class VectorIndex:
-    def __init__(self, home: Path, model: str, dim: int, hnsw_from: int = HNSW_FROM) -> None:
+    def __init__(self, home: Home | Path, model: str, dim: int, hnsw_from: int = HNSW_FROM) -> None:
+        paths = home if isinstance(home, Home) else Home(home)
         self.hnsw_from = hnsw_from
-        self.path = home / "index.faiss"
-        self.manifest_path = home / "index.json"
+        self.path = paths.vectors
+        self.manifest_path = paths.vectors_manifest
         self.model = model
         self.dim = dim
         self.index: Any = None

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from docpipe.errors import LockedError
 from docpipe.parse.load import file_sha256
 
 RESULTS = "results.jsonl"
@@ -23,7 +24,7 @@ MANIFEST = "manifest.jsonl"
 LOCK = ".extract.lock"
 
 
-class JobLockedError(RuntimeError):
+class JobLockedError(LockedError):
     pass
 
 

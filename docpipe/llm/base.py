@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
+from docpipe.errors import LLMError
+
+__all__ = ["ChatMessage", "Generation", "Generator", "LLMError"]
+
 
 class ChatMessage(TypedDict):
     role: str
@@ -44,7 +48,3 @@ class Generator(Protocol):
 
     @property
     def context_window(self) -> int: ...
-
-
-class LLMError(RuntimeError):
-    """A one-line, user-facing failure of the LLM (server down, bad reply)."""

@@ -16,13 +16,10 @@ from types import TracebackType
 from typing import BinaryIO
 
 from docpipe.document import Document, DocumentPart
+from docpipe.errors import SpoolError
 
 _LEN = struct.Struct("<I")
 _END = _LEN.pack(0xFFFFFFFF)  # written by close(): a spool without it was never finished
-
-
-class SpoolError(RuntimeError):
-    pass
 
 
 class FrameWriter:

@@ -53,7 +53,7 @@ class AskResponse(BaseModel):
 
 
 def _require_store(state: ServerState) -> None:
-    if not (state.settings.home / "store.db").exists():
+    if not state.settings.paths.has_store():
         raise HTTPException(409, "nothing ingested yet: upload a document first")
 
 

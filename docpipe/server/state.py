@@ -66,7 +66,7 @@ class ServerState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings.model_copy(update={"home": settings.home.resolve()})
         self.dp = Docpipe(self.settings)
-        self.uploads = self.settings.home / "uploads"
+        self.uploads = self.settings.paths.uploads
         self.incoming = self.uploads / ".incoming"
         self.convert_lock = threading.Lock()
         self.worker = IngestWorker(self.dp, self.convert_lock)
@@ -81,7 +81,7 @@ class ServerState:
 
     def documents(self) -> list[Found]:
         rows: list[DocumentRow] = []
-        if (self.settings.home / "store.db").exists():
+        if self.settings.paths.has_store():
             store = self.dp.store()
             try:
                 rows = store.documents()

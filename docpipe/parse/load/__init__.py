@@ -7,7 +7,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from docpipe.parse.load.errors import LoadError
+from docpipe.errors import LoadError
 from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
 from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.parse.load.sniff import SUPPORTED_SUFFIXES, sniff_file

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageSequence
 
-from docpipe.parse.load.errors import LoadError
+from docpipe.errors import LoadError
 from docpipe.parse.load.source import SourcePage
 
 DEFAULT_DPI = 72.0  # without a DPI tag one pixel is one point

@@ -10,7 +10,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from docpipe.document import BBox, Word
-from docpipe.parse.load.errors import LoadError
+from docpipe.errors import LoadError
 from docpipe.parse.load.source import SourcePage
 from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
 

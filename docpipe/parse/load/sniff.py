@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docpipe.parse.load.errors import LoadError
+from docpipe.errors import LoadError
 
 _MAGIC: list[tuple[bytes, str]] = [
     (b"%PDF-", "application/pdf"),

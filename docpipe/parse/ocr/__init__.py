@@ -6,7 +6,8 @@ import importlib
 from collections.abc import Callable
 from typing import cast
 
-from docpipe.parse.ocr.base import MissingEngineError, OcrEngine
+from docpipe.errors import MissingEngineError
+from docpipe.parse.ocr.base import OcrEngine
 from docpipe.parse.ocr.paddle import PaddleOcrEngine
 from docpipe.parse.ocr.rapid import RapidOcrEngine
 from docpipe.parse.ocr.tesseract import TesseractEngine

@@ -18,7 +18,3 @@ class OcrEngine(Protocol):
     def recognize(self, image: Image.Image) -> list[Word]:
         """Words with boxes in the image's pixel coordinates."""
         ...
-
-
-class MissingEngineError(RuntimeError):
-    """An engine whose package or model files are not installed; says how to fix it."""

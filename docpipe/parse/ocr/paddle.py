@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from docpipe.document import BBox, Word
-from docpipe.parse.ocr.base import MissingEngineError
+from docpipe.errors import MissingEngineError
 
 ENV_DIR = "DOCPIPE_PADDLEOCR_DIR"
 INSTALL_HINT = (

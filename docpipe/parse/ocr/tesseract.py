@@ -15,7 +15,7 @@ import subprocess
 from PIL import Image
 
 from docpipe.document import BBox, Word
-from docpipe.parse.ocr.base import MissingEngineError
+from docpipe.errors import MissingEngineError
 
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-eng (Debian/Ubuntu)"
 
