@@ -9,7 +9,7 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -223,12 +223,6 @@ class Document(BaseModel):
 
     def elements_on(self, page: int) -> list[Element]:
         return [e for e in self.body if any(p.page == page for p in e.prov)]
-
-    def to_layoutparser(self) -> list[Any]:
-        """One layoutparser `Layout` per page (needs the optional layoutparser package)."""
-        from docpipe.serialize.layoutparser import to_layoutparser
-
-        return to_layoutparser(self)
 
 
 class DocumentPart(BaseModel):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from docpipe.serialize.layoutparser import to_layoutparser
 from docpipe.serialize.overlay import COLORS, draw_page, overlay_paths
 from tests.conftest import SAMPLES, run_cli
 
@@ -50,7 +51,7 @@ def test_cli_parse_overlay_writes_one_png_per_page(tmp_path: Path) -> None:
 
 def test_layoutparser_layout_per_page_in_reading_order(converted) -> None:
     doc = converted("invoice_multipage.pdf").document
-    layouts = doc.to_layoutparser()
+    layouts = to_layoutparser(doc)
     assert len(layouts) == 2
     first = layouts[0]
     body_p1 = doc.elements_on(1)
