@@ -9,9 +9,9 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
@@ -41,6 +41,14 @@ class BBox(BaseModel):
     y0: float
     x1: float
     y1: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        """[x0, y0, x1, y1], as boxes are written at the JSON edge and in stored chunks."""
+        if isinstance(value, list | tuple) and len(value) == 4:
+            return dict(zip(("x0", "y0", "x1", "y1"), value, strict=True))
+        return value
 
     @classmethod
     def of(cls, x0: float, y0: float, x1: float, y1: float) -> BBox:

@@ -29,6 +29,8 @@ NOT_FOUND = "I don't know: the documents do not contain the answer."
 
 
 class Citation(BaseModel):
+    """A citation at the JSON edge (the `ask --json` contract): the box as [x0, y0, x1, y1]."""
+
     document: str
     page: int
     bbox: list[float]
@@ -100,7 +102,7 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
 
 
 def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
-    return Citation(document=chunk.document, page=line.page, bbox=line.bbox, text=line.text)
+    return Citation(document=chunk.document, page=line.page, bbox=line.bbox.as_list(), text=line.text)
 
 
 GeneratorFactory = Callable[[], Generator]

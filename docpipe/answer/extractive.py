@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from docpipe.answer.prompt import is_injection
+from docpipe.document import BBox
 from docpipe.index.chunking import SpanLine
 from docpipe.index.store import StoredChunk
 from docpipe.index.terms import STOPWORDS
@@ -78,12 +79,7 @@ def candidate_units(lines: list[SpanLine]) -> list[SpanLine]:
         end = begin + len(sentence)
         pos = end
         covered = [ln for ln, st in zip(lines, starts, strict=True) if st < end and st + len(ln.text) + 1 > begin]
-        box = [
-            min(c.bbox[0] for c in covered),
-            min(c.bbox[1] for c in covered),
-            max(c.bbox[2] for c in covered),
-            max(c.bbox[3] for c in covered),
-        ]
+        box = BBox.union_all([c.bbox for c in covered])
         units.append(SpanLine(text=sentence, page=covered[0].page, bbox=box))
     return units
 

@@ -13,28 +13,34 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_serializer
 
-from docpipe.document import BBox, Document, Element, Line, TableData
+from docpipe.document import BBox, Document, Element, Line, Provenance, TableData
 from docpipe.serialize.html import element_html, table_html
 
 TokenCounter = Callable[[str], int]
 
 
-class SpanLine(BaseModel):
+class SpanLine(Provenance):
+    """One line of a chunk, where it sits: what a citation points at."""
+
     text: str
-    page: int
-    bbox: list[float]
+
+    @field_serializer("bbox")
+    def _compact_box(self, box: BBox) -> list[float]:  # stored with every chunk: keep it short
+        return box.as_list()
 
 
-class ChunkSpan(BaseModel):
+class ChunkSpan(Provenance):
     """One element (or the part of it) a chunk holds, with its lines."""
 
     element_id: str
-    page: int
-    bbox: list[float]
     text: str
-    lines: list[SpanLine] = []
+    lines: list[SpanLine] = Field(default_factory=list)
+
+    @field_serializer("bbox")
+    def _compact_box(self, box: BBox) -> list[float]:
+        return box.as_list()
 
 
 class Chunk(BaseModel):
@@ -67,14 +73,14 @@ def _spans_of(e: Element, lines: list[tuple[Line, int]], text: str) -> list[Chun
     for ln, page in lines:
         by_page.setdefault(page, []).append(ln)
     if not by_page:  # an element without lines (a figure): its own boxes
-        return [ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox.as_list(), text=text) for p in e.prov]
+        return [ChunkSpan(element_id=e.id, page=p.page, bbox=p.bbox, text=text) for p in e.prov]
     return [
         ChunkSpan(
             element_id=e.id,
             page=page,
-            bbox=BBox.union_all([ln.bbox for ln in lns]).as_list(),
+            bbox=BBox.union_all([ln.bbox for ln in lns]),
             text=text,
-            lines=[SpanLine(text=ln.text, page=page, bbox=ln.bbox.as_list()) for ln in lns],
+            lines=[SpanLine(text=ln.text, page=page, bbox=ln.bbox) for ln in lns],
         )
         for page, lns in by_page.items()
     ]
