@@ -28,7 +28,7 @@ def _doc(sha: str, text: str) -> Document:
 def _put(store: Store, sha: str, text: str, path: str = "/a/x.pdf") -> None:
     doc = _doc(sha, text)
     chunks = chunk_document(doc)
-    store.put_document(doc, path, chunks, np.ones((len(chunks), 4), dtype=np.float32), "m")
+    store.documents.put(doc, path, chunks, np.ones((len(chunks), 4), dtype=np.float32), "m")
 
 
 def test_migrations_set_user_version_and_are_idempotent(tmp_path: Path) -> None:
@@ -43,18 +43,18 @@ def test_changed_file_replaces_its_chunks_and_keyword_search_finds_exact_strings
     store = Store(tmp_path / "s.db")
     _put(store, "a" * 64, "Invoice INV-2024-0117 total 1,234.56")
     _put(store, "b" * 64, "Invoice INV-2024-0999 total 99.00")  # same path, new content
-    rows = store.documents()
+    rows = store.documents.rows()
     assert [(r.sha256[0], r.n_chunks) for r in rows] == [("b", 1)]
-    hits = store.keyword_search("INV-2024-0999", 5)
-    assert len(hits) == 1 and "99.00" in store.chunks(hits)[hits[0]].text
-    assert store.keyword_search("INV-2024-0117", 5) == []
+    hits = store.keyword.search("INV-2024-0999", 5)
+    assert len(hits) == 1 and "99.00" in store.documents.chunks(hits)[hits[0]].text
+    assert store.keyword.search("INV-2024-0117", 5) == []
 
 
 def test_failure_never_replaces_a_good_document(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     _put(store, "a" * 64, "good text")
-    store.put_failure("c" * 64, "/a/x.pdf", "x.pdf", "x.pdf: corrupt")
-    rows = store.documents()
+    store.documents.put_failure("c" * 64, "/a/x.pdf", "x.pdf", "x.pdf: corrupt")
+    rows = store.documents.rows()
     assert [(r.status, r.n_chunks) for r in rows] == [("ok", 1)]
 
 
@@ -128,5 +128,5 @@ def test_another_embedding_model_is_refused_then_reembedded(tmp_path: Path) -> N
     n, kind = Docpipe(Settings.load(tmp_path)).rebuild_index(reembed=True)
     assert (n, kind) == (1, "flat")
     store = Store(tmp_path / "store.db")
-    assert store.embedding_state()[2] == {"all-MiniLM-L6-v2"}
-    assert len(next(store.iter_embeddings("all-MiniLM-L6-v2"))[1]) == 384
+    assert store.embeddings.state()[2] == {"all-MiniLM-L6-v2"}
+    assert len(next(store.embeddings.each("all-MiniLM-L6-v2"))[1]) == 384
