@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from docpipe.document import Document, DocumentPart
+from docpipe.document import SCHEMA_VERSION, Document, DocumentPart
 from docpipe.errors import ConversionError, SchemaVersionError, StoreError
 from docpipe.index.chunking import Chunk, ChunkSpan
 from docpipe.index.records import DocumentRow, SearchFilter, StoredChunk
@@ -170,7 +170,8 @@ class Documents:
             ):
                 doc.extend(DocumentPart.model_validate_json(zlib.decompress(part)))
         except SchemaVersionError as e:
-            raise SchemaVersionError(f"{name} in {self.db.path}: {e}") from None
+            # Named as the user knows it: the row's file name and the store it is in.
+            raise SchemaVersionError.newer(f"{name} in {self.db.path}", e.found, SCHEMA_VERSION) from None
         except (ValidationError, zlib.error) as e:
             raise StoreError(f"{name} in {self.db.path} cannot be read ({_first_line(e)})") from None
         return doc
