@@ -96,7 +96,7 @@ def recall_at_k(home: Path, embedder: Embedder, n_docs: int, k: int = 5) -> dict
         t_embed += time.perf_counter() - t0
         n_chunks += len(chunks)
         texts += [c.text for c in chunks]
-        store.put_document(doc, f"/bench/{doc.name}", chunks, vecs, embedder.name)
+        store.documents.put(doc, f"/bench/{doc.name}", chunks, vecs, embedder.name)
         if i % 5 == 0:
             truth.append((f"What is the total due on invoice {facts['number']}?", doc.name, facts["total"]))
             truth.append((f"Which company issued invoice {facts['number']}?", doc.name, facts["vendor"]))
@@ -109,12 +109,12 @@ def recall_at_k(home: Path, embedder: Embedder, n_docs: int, k: int = 5) -> dict
     for question, name, _answer in truth:
         qvec = embedder.embed([question])[0]
         dense = [cid for cid, _ in vectors.search(qvec, 20)]
-        keyword = store.keyword_search(question, 20)
-        exact = store.phrase_search(identifiers(question), 20)
+        keyword = store.keyword.search(question, 20)
+        exact = store.keyword.phrases(identifiers(question), 20)
         fused = rrf([dense, keyword, exact], weights=[1.0, 1.0, EXACT_WEIGHT])
         ranked = {"hybrid": sorted(fused, key=lambda c: -fused[c])[:k], "dense": dense[:k], "keyword": keyword[:k]}
         for how, ids in ranked.items():
-            docs = {c.document for c in store.chunks(ids).values()}
+            docs = {c.document for c in store.documents.chunks(ids).values()}
             hits[how] += name in docs
     store.close()
     return {
@@ -135,23 +135,23 @@ def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int
     zipf /= zipf.sum()
     store = Store(home / "store.db")
     dim = embedder.dim
-    db = store.db
-    db.execute("BEGIN")
-    db.execute("INSERT INTO documents(sha256, path, name, status, n_pages, updated_at) VALUES ('x','/x','x','ok',1,0)")
-    doc_id = db.execute("SELECT id FROM documents").fetchone()[0]
     vecs = rng.standard_normal((n_chunks, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    for i in range(n_chunks):
-        text = " ".join(vocab[rng.choice(len(vocab), 60, p=zipf)]) + f" INV-{i}"
-        cur = db.execute(
-            "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash) VALUES (?,?,?,?,?,?,?)",
-            (doc_id, i, text, "", None, "[]", str(i)),
-        )
+    with store.db.write() as db:  # raw rows: one synthetic document, n_chunks chunks, no conversion
         db.execute(
-            "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
-            (cur.lastrowid, embedder.name, vecs[i].tobytes()),
+            "INSERT INTO documents(sha256, path, name, status, n_pages, updated_at) VALUES ('x','/x','x','ok',1,0)"
         )
-    db.execute("COMMIT")
+        doc_id = db.execute("SELECT id FROM documents").fetchone()[0]
+        for i in range(n_chunks):
+            text = " ".join(vocab[rng.choice(len(vocab), 60, p=zipf)]) + f" INV-{i}"
+            cur = db.execute(
+                "INSERT INTO chunks(document_id, seq, text, html, heading, spans, content_hash) VALUES (?,?,?,?,?,?,?)",
+                (doc_id, i, text, "", None, "[]", str(i)),
+            )
+            db.execute(
+                "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
+                (cur.lastrowid, embedder.name, vecs[i].tobytes()),
+            )
     t0 = time.perf_counter()
     vectors = VectorIndex(home, embedder.name, dim)
     vectors.load(store, persist=True)
@@ -162,10 +162,10 @@ def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int
     for q, qv in zip(qs, qvecs, strict=True):
         t = time.perf_counter()
         dense = [cid for cid, _ in vectors.search(qv / np.linalg.norm(qv), 20)]
-        keyword = store.keyword_search(q, 20)
-        exact = store.phrase_search(identifiers(q), 20)
+        keyword = store.keyword.search(q, 20)
+        exact = store.keyword.phrases(identifiers(q), 20)
         fused = rrf([dense, keyword, exact], weights=[1.0, 1.0, EXACT_WEIGHT])
-        store.chunks(sorted(fused, key=lambda c: -fused[c])[:5])
+        store.documents.chunks(sorted(fused, key=lambda c: -fused[c])[:5])
         times.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     for q in qs[:50]:

@@ -13,8 +13,9 @@ from docpipe.answer.ask import Answer, Asker, Mode
 from docpipe.config import Home, Settings
 from docpipe.index.embed import Embedder
 from docpipe.index.ingest import Ingestor
+from docpipe.index.records import SearchFilter
 from docpipe.index.search import Retriever
-from docpipe.index.store import SearchFilter, Store
+from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
 from docpipe.llm.base import Generator
 from docpipe.parse.converter import Converter, ConvertOptions, DocumentConverter
@@ -97,7 +98,7 @@ class Docpipe:
                 self.retriever(store),
                 self.generator,  # a factory: the LLM loads only if the question needs it
                 fallback=self.fallback_generator if self.settings.llm_fallback_base_url else None,
-                log=store.log_ask,
+                log=store.asks.add,
                 answer_tokens=self.settings.llm_max_tokens,
             )
             return asker.ask(question, k=k, mode=mode, flt=flt, on_token=on_token)
@@ -113,9 +114,10 @@ class Docpipe:
             store = self.store()
             try:
                 if reembed:
-                    ids, texts = zip(*store.iter_chunk_texts(), strict=True) if store.embedding_state()[0] else ((), ())
+                    has_vectors = store.embeddings.state()[0] > 0
+                    ids, texts = zip(*store.documents.chunk_texts(), strict=True) if has_vectors else ((), ())
                     vecs = self.embedder.embed(list(texts), progress=True)
-                    store.replace_embeddings(list(zip(ids, vecs, strict=True)), self.embedder.name)
+                    store.embeddings.replace(list(zip(ids, vecs, strict=True)), self.embedder.name)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.rebuild(store)
                 return int(vectors.index.ntotal), vectors.kind
@@ -128,7 +130,7 @@ class Docpipe:
         with ingest_lock(self.home):
             store = self.store()
             try:
-                removed = [p for key in keys for p in store.remove(key)]
+                removed = [p for key in keys for p in store.documents.remove(key)]
                 if removed:
                     VectorIndex(self.home, self.embedder.name, self.embedder.dim).rebuild(store)
                 return removed

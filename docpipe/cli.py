@@ -134,7 +134,7 @@ def ask(
     _quiet_libraries()
     from datetime import datetime
 
-    from docpipe.index.store import SearchFilter
+    from docpipe.index.records import SearchFilter
 
     if mode not in ("auto", "llm", "extractive"):
         raise _fail(f"--mode must be auto, llm or extractive, not {mode!r}", 2)
@@ -310,11 +310,10 @@ def list_documents(
     dp = _app(home)
     if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
-    store = dp.store()
-    rows = store.documents()
-    store.close()
+    with dp.store() as store:
+        rows = store.documents.rows()
     if as_json:
-        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        typer.echo(json.dumps([r.listing() for r in rows], indent=2))
         return
     for r in rows:
         extra = f"  {r.error}" if r.error else ""
@@ -331,9 +330,8 @@ def show_log(
     dp = _app(home)
     if not dp.home.has_store():
         raise _fail(f"nothing ingested in {dp.home} yet")
-    store = dp.store()
-    rows = store.asks(n)
-    store.close()
+    with dp.store() as store:
+        rows = store.asks.recent(n)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -8,10 +8,13 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from docpipe.errors import SchemaVersionError
 
 SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
@@ -205,6 +208,41 @@ class ConversionStatus(StrEnum):
     FAILURE = "failure"
 
 
+def _version(v: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in v.split("."))
+    except ValueError:
+        raise ValueError(f"schema_version {v!r} is not a version like 1.1") from None
+
+
+def _to_1_1(data: dict[str, Any]) -> dict[str, Any]:
+    """1.0 → 1.1: pages gained text_decision, orientation and skew."""
+    added = {"text_decision": "", "orientation": 0, "skew": 0.0}
+    if not isinstance(data.get("pages"), list):
+        return data  # no pages to upgrade (validation says what is wrong, if anything)
+    pages = [{**added, **p} if isinstance(p, dict) else p for p in data["pages"]]
+    return {**data, "pages": pages}  # a new dict: the caller's is left as it was
+
+
+# Each step takes a document's JSON (as a dict) from one version to the next.
+UPGRADES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {"1.0": ("1.1", _to_1_1)}
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A document's JSON as this docpipe writes it: older versions upgraded step by step, newer
+    ones refused (fields it does not know could mean anything)."""
+    found = str(data.get("schema_version", SCHEMA_VERSION))
+    if _version(found) > _version(SCHEMA_VERSION):
+        raise SchemaVersionError.newer(str(data.get("name") or "a document"), found, SCHEMA_VERSION)
+    version = found
+    while _version(version) < _version(SCHEMA_VERSION):
+        if version not in UPGRADES:
+            raise ValueError(f"document schema {found} is older than any this docpipe can upgrade")
+        version, step = UPGRADES[version]
+        data = step(data)
+    return {**data, "schema_version": SCHEMA_VERSION}
+
+
 class Document(BaseModel):
     """A converted document. `body` is in reading order; page furniture is kept apart."""
 
@@ -216,6 +254,13 @@ class Document(BaseModel):
     pages: list[Page]
     body: list[Element]
     furniture: list[Element] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_version(cls, data: Any) -> Any:
+        # Every read (store, spool, JSON file) validates, so every read passes here. SchemaVersionError
+        # is no ValueError: pydantic lets it through as it is, a one-line message rather than a report.
+        return upgrade(data) if isinstance(data, dict) else data
 
     def text(self) -> str:
         return "\n\n".join(e.text for e in self.body)

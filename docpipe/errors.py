@@ -77,6 +77,17 @@ class NothingIngestedError(StoreError):
 class SchemaVersionError(StoreError):
     """A document written by a newer docpipe than this one."""
 
+    found = ""  # the document's schema_version
+
+    @classmethod
+    def newer(cls, what: str, found: str, supported: str) -> SchemaVersionError:
+        e = cls(
+            f"{what} was written by a newer docpipe (document schema {found}, "
+            f"this docpipe reads up to {supported}): upgrade docpipe"
+        )
+        e.found = found
+        return e
+
 
 class DiskFullError(StoreError):
     """The home's disk (or the process's file size limit) is full; what was committed stays."""

@@ -159,7 +159,7 @@ def test_readers_see_whole_documents_while_an_ingest_writes(tmp_path: Path) -> N
                 hits = dp.retriever(store).search("total due invoice", k=5)
                 for h in hits:
                     # every chunk seen belongs to a document stored whole: all its chunks embedded
-                    doc_chunks = store.db.execute(
+                    doc_chunks = store.db.con.execute(
                         "SELECT COUNT(*), SUM(e.chunk_id IS NOT NULL) FROM chunks c LEFT JOIN embeddings e"
                         " ON e.chunk_id=c.id JOIN documents d ON d.id=c.document_id WHERE d.path=?",
                         (h.chunk.document_path,),

@@ -8,7 +8,7 @@ from docpipe.answer.ask import Citation, _citation
 from docpipe.answer.extractive import candidate_units
 from docpipe.document import BBox, Provenance
 from docpipe.index.chunking import ChunkSpan, SpanLine
-from docpipe.index.store import StoredChunk  # moves to index.records with the store split
+from docpipe.index.records import StoredChunk
 
 
 def test_chunk_lines_are_provenance_with_typed_boxes_stored_as_lists() -> None:

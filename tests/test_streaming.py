@@ -134,9 +134,9 @@ def test_store_keeps_a_document_as_parts_and_reads_old_whole_rows(tmp_path: Path
     parts = [DocumentPart(pages=[p], body=[e for e in doc.body if e.page == p.number]) for p in doc.pages]
     vecs = np.ones((len(chunks), 4), dtype=np.float32)
     parts_json = [p.model_dump_json().encode() for p in parts]
-    store.put_document_stream(doc.header(), "/a/long.pdf", 6, parts_json, zip(chunks, vecs, strict=True), "m")
-    assert store.get_document(doc.id) == doc
-    assert [(r.n_pages, r.n_chunks) for r in store.documents()] == [(6, len(chunks))]
+    store.documents.put_stream(doc.header(), "/a/long.pdf", 6, parts_json, zip(chunks, vecs, strict=True), "m")
+    assert store.documents.get(doc.id) == doc
+    assert [(r.n_pages, r.n_chunks) for r in store.documents.rows()] == [(6, len(chunks))]
     # A row written before parts existed: the whole document in doc_json.
     old = _long_doc(2).model_copy(update={"id": "e" * 64})
     db = sqlite3.connect(tmp_path / "s.db")
@@ -145,8 +145,8 @@ def test_store_keeps_a_document_as_parts_and_reads_old_whole_rows(tmp_path: Path
         (old.id, "/a/old.pdf", "old.pdf", "ok", 2, zlib.compress(old.model_dump_json().encode())),
     )
     db.commit()
-    assert store.get_document(old.id) == old
-    store.remove("/a/long.pdf")  # parts go with their document
+    assert store.documents.get(old.id) == old
+    store.documents.remove("/a/long.pdf")  # parts go with their document
     assert db.execute("SELECT COUNT(*) FROM document_parts").fetchone()[0] == 0
 
 

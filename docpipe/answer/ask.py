@@ -11,15 +11,14 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import build_messages, is_injection
 from docpipe.index.chunking import SpanLine
-from docpipe.index.search import Hit, Retriever
-from docpipe.index.store import AskLog, SearchFilter, StoredChunk
+from docpipe.index.records import AskLog, Hit, SearchFilter, StoredChunk
 from docpipe.llm.base import Generator
 
 logger = logging.getLogger("docpipe.ask")
@@ -106,6 +105,13 @@ def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
 
 
 GeneratorFactory = Callable[[], Generator]
+
+
+class Retriever(Protocol):
+    """What answering needs of retrieval (docpipe.index.search.Retriever is one): answering
+    stays free of the store and its SQLite."""
+
+    def search(self, query: str, k: int = 5, flt: SearchFilter | None = None) -> list[Hit]: ...
 
 
 class Asker:

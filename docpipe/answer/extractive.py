@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from docpipe.answer.prompt import is_injection
 from docpipe.document import BBox
 from docpipe.index.chunking import SpanLine
-from docpipe.index.store import StoredChunk
+from docpipe.index.records import StoredChunk
 from docpipe.index.terms import STOPWORDS
 
 _TOKEN = re.compile(r"[a-z0-9]+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from docpipe.index.store import StoredChunk
+from docpipe.index.records import StoredChunk
 from docpipe.llm.base import ChatMessage
 
 SYSTEM_PROMPT = (

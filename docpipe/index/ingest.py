@@ -110,7 +110,7 @@ class Ingestor:
             for stale in self.home.spool.glob("*"):
                 stale.unlink(missing_ok=True)
             try:
-                _, _, models = store.embedding_state()
+                _, _, models = store.embeddings.state()
                 if models and models != {self.embedder.name}:  # refuse before mixing two models' vectors
                     raise EmbeddingModelMismatch(
                         f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
@@ -141,9 +141,10 @@ class Ingestor:
         except (LoadError, OSError) as e:
             error = str(e) if isinstance(e, LoadError) else f"{label}: cannot read file ({e.strerror or e})"
             # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
-            store.put_failure("unreadable:" + hashlib.sha256(key.encode()).hexdigest(), key, shown(path.name), error)
+            unreadable = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
+            store.documents.put_failure(unreadable, key, shown(path.name), error)
             return FileOutcome(label, "failed", error)
-        if store.has_ok_document(digest):
+        if store.documents.has_ok(digest):
             return FileOutcome(label, "skipped")
         spools = self.home.spool
         doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
@@ -178,16 +179,16 @@ class Ingestor:
                 n_chunks += self._embed_into(store, pending + chunker.finish(), out)
         if not has_text:
             failure = error or f"{label}: no text found"
-            store.put_failure(digest, key, shown(path.name), failure)
+            store.documents.put_failure(digest, key, shown(path.name), failure)
             return FileOutcome(label, "failed", failure, seconds=time.perf_counter() - t0)
-        store.put_document_stream(
+        store.documents.put_stream(
             header, key, result.pages, read_part_json(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
         )
         return FileOutcome(label, "ingested", error, result.pages, n_chunks, time.perf_counter() - t0)
 
     def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
         """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""
-        cached = store.cached_vectors([c.content_hash for c in chunks], self.embedder.name)
+        cached = store.embeddings.cached([c.content_hash for c in chunks], self.embedder.name)
         fresh = iter(self.embedder.embed([c.text for c in chunks if c.content_hash not in cached]))
         for c in chunks:
             vec = cached[c.content_hash] if c.content_hash in cached else next(fresh)

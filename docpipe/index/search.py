@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from docpipe.index.embed import Embedder
-from docpipe.index.store import SearchFilter, Store, StoredChunk
+from docpipe.index.records import Hit, SearchFilter
+from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: StoredChunk
-    score: float
-    dense: float | None
 
 
 EXACT_WEIGHT = 3.0  # an identifier the user typed, found verbatim, outranks any paraphrase
@@ -54,7 +47,7 @@ class Retriever:
         if flt.empty:
             return self.vectors.search(qvec, depth)
         # Filtered: exact scores over just the allowed chunks, straight from the store.
-        ids, mat = self.store.vectors_for(self.store.filtered_chunk_ids(flt), self.embedder.name)
+        ids, mat = self.store.embeddings.for_chunks(self.store.documents.chunk_ids(flt), self.embedder.name)
         if not ids:
             return []
         scores = mat @ qvec
@@ -67,9 +60,9 @@ class Retriever:
         qvec = self.embedder.embed([query])[0]
         dense = self.dense(qvec, depth, flt)
         dense_score = dict(dense)
-        keyword = self.store.keyword_search(query, depth, flt)
-        exact = self.store.phrase_search(identifiers(query), depth, flt)
+        keyword = self.store.keyword.search(query, depth, flt)
+        exact = self.store.keyword.phrases(identifiers(query), depth, flt)
         fused = rrf([[cid for cid, _ in dense], keyword, exact], weights=[1.0, 1.0, EXACT_WEIGHT])
         top = sorted(fused, key=lambda c: -fused[c])[:k]
-        chunks = self.store.chunks(top)
+        chunks = self.store.documents.chunks(top)
         return [Hit(chunks[c], fused[c], dense_score.get(c)) for c in top if c in chunks]

@@ -62,7 +62,7 @@ class VectorIndex:
         that holds the ingest lock. Returns whether a rebuild was needed.
         """
         with store.snapshot():
-            count, top, models = store.embedding_state()
+            count, top, models = store.embeddings.state()
             if models and models != {self.model}:
                 raise EmbeddingModelMismatch(
                     f"the store holds vectors from {', '.join(sorted(models))} but the embedding model is "
@@ -82,7 +82,7 @@ class VectorIndex:
 
     def rebuild(self, store: Store) -> None:
         with store.snapshot():
-            count, top, _ = store.embedding_state()
+            count, top, _ = store.embeddings.state()
             self._build(store, count, top, persist=True)
 
     def _build(self, store: Store, count: int, top: int, persist: bool) -> None:
@@ -90,7 +90,7 @@ class VectorIndex:
         index = new_index(self.dim, self.kind)
         ids: list[int] = []
         vecs: list[np.ndarray] = []
-        for cid, vec in store.iter_embeddings(self.model):
+        for cid, vec in store.embeddings.each(self.model):
             ids.append(cid)
             vecs.append(vec)
             if len(vecs) >= 50_000:  # bounded memory while adding

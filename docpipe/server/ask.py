@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from docpipe.index.store import SearchFilter
+from docpipe.index.records import SearchFilter
 from docpipe.server.state import ServerState, server_state
 
 router = APIRouter(prefix="/api", tags=["ask"])

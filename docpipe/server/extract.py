@@ -49,11 +49,8 @@ def _by_id(state: ServerState, req: ExtractRequest) -> ExtractionRecord:
     found = state.find(req.document_id)
     if found.info.status != "ok":
         raise HTTPException(409, f"{found.info.name}: not ingested ({found.info.status})")
-    store = state.dp.store()
-    try:
-        doc = store.get_document(found.sha256)
-    finally:
-        store.close()
+    with state.dp.store() as store:
+        doc = store.documents.get(found.sha256)
     if doc is None:
         raise HTTPException(404, f"no document {req.document_id!r}")
     return extract_document(doc, resolve_schema(req.schema_), source=found.info.name)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from docpipe.api import Docpipe
 from docpipe.config import Settings
-from docpipe.index.store import DocumentRow
+from docpipe.index.records import DocumentRow
 from docpipe.server.worker import IngestWorker, Job, Status
 
 ID_LEN = 16
@@ -50,7 +50,12 @@ class Found:
 
 def _from_row(r: DocumentRow) -> Found:
     status: Status = "ok" if r.status == "ok" else "error"
-    error = r.error.replace(r.path, r.name) if r.error else None  # the server's paths stay private
+    # The server's paths stay private: structured errors are shown naming the upload; rows stored
+    # before they existed only have the one-line message, with the path replaced.
+    if r.errors:
+        error: str | None = "; ".join(e.shown_as(r.name) for e in r.errors)
+    else:
+        error = r.error.replace(r.path, r.name) if r.error else None
     info = DocumentInfo(
         id=r.sha256[:ID_LEN], name=r.name, status=status, pages=r.n_pages, chunks=r.n_chunks, error=error
     )
@@ -82,11 +87,8 @@ class ServerState:
     def documents(self) -> list[Found]:
         rows: list[DocumentRow] = []
         if self.settings.paths.has_store():
-            store = self.dp.store()
-            try:
-                rows = store.documents()
-            finally:
-                store.close()
+            with self.dp.store() as store:
+                rows = store.documents.rows()
         found = {f.info.id: f for f in map(_from_row, rows)}
         for job in list(self.worker.jobs.values()):
             # A job still running is newer than any row; a finished one matters only if no row was written.
@@ -103,11 +105,8 @@ class ServerState:
     def page_sizes(self, found: Found) -> list[PageSize]:
         if found.info.status != "ok":
             return []
-        store = self.dp.store()
-        try:
-            doc = store.get_document(found.sha256)
-        finally:
-            store.close()
+        with self.dp.store() as store:
+            doc = store.documents.get(found.sha256)
         return [PageSize(number=p.number, width=p.width, height=p.height) for p in doc.pages] if doc else []
 
 
