@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from docpipe.errors import ConversionError
+
 SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
 Label = Literal[
@@ -247,5 +249,5 @@ class ConversionResult(BaseModel):
     status: ConversionStatus
     document: Document | None = None
     pages: int = Field(default=0, description="pages converted (those lost to errors not counted)")
-    errors: list[str] = Field(default_factory=list)
+    errors: list[ConversionError] = Field(default_factory=list, description="str() of each is its one-line message")
     timings: dict[str, float] = Field(default_factory=dict)

@@ -11,12 +11,12 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Literal
 
 from pydantic import BaseModel
 
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import build_messages, is_injection
+from docpipe.answer.request import AskMode
 from docpipe.index.chunking import SpanLine
 from docpipe.index.search import Hit, Retriever
 from docpipe.index.store import AskLog, SearchFilter, StoredChunk
@@ -24,7 +24,7 @@ from docpipe.llm.base import Generator
 
 logger = logging.getLogger("docpipe.ask")
 
-Mode = Literal["auto", "llm", "extractive"]
+Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
 
 
@@ -131,7 +131,7 @@ class Asker:
         question: str,
         *,
         k: int = 5,
-        mode: Mode = "auto",
+        mode: Mode = AskMode.AUTO,
         flt: SearchFilter | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
