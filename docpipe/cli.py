@@ -75,8 +75,8 @@ def reported(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise  # typer's own ways out (Exit is a RuntimeError): not errors to report
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # the ways out of typer and click (their Exit is a RuntimeError): not errors to report
         except DocpipeError as e:
             typer.echo(f"docpipe: {e}", err=True)
             raise typer.Exit(e.exit_code) from None
