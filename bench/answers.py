@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from docpipe.answer.request import AskMode, AskRequest
 from docpipe.api import Docpipe
 from docpipe.config import Settings
 from docpipe.parse.converter import Converter
@@ -53,7 +54,7 @@ def run(
             right, cited, seconds = 0, 0, 0.0
             for question, must in qs:
                 t0 = time.perf_counter()
-                a = dp.ask(question, k=5, mode=mode)  # type: ignore[arg-type]
+                a = dp.ask(AskRequest(question=question, k=5, mode=AskMode(mode)))
                 seconds += time.perf_counter() - t0
                 ok = must.replace(",", "") in a.answer.replace(",", "")
                 right += ok

@@ -103,13 +103,13 @@ def run_engine(files: list[Path], schemas: dict[str, str], method: str, out: Pat
     """One extract job per schema over the files; records keyed by source."""
     from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
-    from docpipe.jobs import JobConfig, run_extraction
+    from docpipe.jobs import JobConfig, Method, run_extraction
 
     settings = Settings()
     records: dict[str, dict[str, Any]] = {}
     for schema in sorted(set(schemas.values())):
         group = [f for f in files if schemas[str(f)] == schema]
-        config = JobConfig(settings=settings, schema=load_schema(schema), method=method)  # type: ignore[arg-type]
+        config = JobConfig(settings=settings, schema=load_schema(schema), method=Method(method))
         run_extraction(group, config, out / method / schema, workers=workers, force=True)
         for line in (out / method / schema / "results.jsonl").read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)

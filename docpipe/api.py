@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 
-from docpipe.answer.ask import Answer, Asker, Mode
+from docpipe.answer.ask import Answer, Asker
+from docpipe.answer.request import AskRequest
 from docpipe.config import Home, Settings
+from docpipe.errors import NothingIngestedError
 from docpipe.index.embed import Embedder
 from docpipe.index.ingest import Ingestor
-from docpipe.index.records import SearchFilter
 from docpipe.index.search import Retriever
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
@@ -83,15 +84,14 @@ class Docpipe:
         vectors.load(store)  # read-only: a stale file is rebuilt in memory, never written here
         return Retriever(store, self.embedder, vectors)
 
-    def ask(
-        self,
-        question: str,
-        *,
-        k: int = 5,
-        mode: Mode = "auto",
-        flt: SearchFilter | None = None,
-        on_token: Callable[[str], None] | None = None,
-    ) -> Answer:
+    def require_store(self) -> None:
+        """NothingIngestedError unless something was ingested in this home (reading never creates one)."""
+        if not self.home.has_store():
+            raise NothingIngestedError(str(self.home))
+
+    def ask(self, request: AskRequest, *, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer `request` (validated by AskRequest, whoever built it); on_token gets the LLM's
+        words as they come."""
         store = self.store()
         try:
             asker = Asker(
@@ -101,7 +101,9 @@ class Docpipe:
                 log=store.asks.add,
                 answer_tokens=self.settings.llm_max_tokens,
             )
-            return asker.ask(question, k=k, mode=mode, flt=flt, on_token=on_token)
+            return asker.ask(
+                request.question, k=request.k, mode=request.mode, flt=request.search_filter(), on_token=on_token
+            )
         finally:
             store.close()
 

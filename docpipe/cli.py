@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
+import click
 import typer
 
+# The choices of --mode, --type, --format, --engine and --method are the library's own enums:
+# typer lists them in --help and refuses anything else (exit 2).
+from docpipe.answer.request import AskMode, DocumentKind
+from docpipe.errors import DocpipeError, UsageError
+from docpipe.jobs import Engine, Format, Method
+from docpipe.serialize import DocumentFormat
+
 if TYPE_CHECKING:
-    from docpipe.answer.ask import Mode
+    from pydantic import ValidationError
+
     from docpipe.api import Docpipe
-    from docpipe.jobs import Engine, Method
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 app = typer.Typer(
     help="Private document AI: parse, index, ask and extract from PDFs and scans, all on your machine.",
@@ -53,12 +66,38 @@ def _app(home: Path | None, **overrides: object) -> Docpipe:
     return Docpipe(Settings.load(home, **overrides))
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"docpipe: {message}", err=True)
-    return typer.Exit(code)
+def reported(command: Callable[P, R]) -> Callable[P, R]:
+    """The one error wrapper of every command: a DocpipeError becomes `docpipe: <message>` on
+    stderr and its exit_code; anything else is a bug, shown as `docpipe: <Type>: <message>`,
+    exit 1 (with --debug, its traceback instead). functools.wraps keeps the signature typer reads."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # the ways out of typer and click (their Exit is a RuntimeError): not errors to report
+        except DocpipeError as e:
+            typer.echo(f"docpipe: {e}", err=True)
+            raise typer.Exit(e.exit_code) from None
+        except Exception as e:
+            if kwargs.get("debug"):
+                raise
+            typer.echo(f"docpipe: {type(e).__name__}: {e}", err=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def _usage(e: ValidationError, options: dict[str, str]) -> UsageError:
+    """A pydantic refusal as one line naming the option the user typed."""
+    first = e.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    return UsageError(f"{options.get(field, field)}: {first['msg']}, not {first['input']!r}")
 
 
 @app.command()
+@reported
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
     home: HomeOpt = None,
@@ -69,14 +108,14 @@ def ingest(
     _quiet_libraries()
     from tqdm import tqdm
 
-    from docpipe.index.ingest import DiskFullError, FileOutcome, IngestLockedError, discover
+    from docpipe.index.ingest import FileOutcome, discover
 
     dp = _app(home, pdf_password=password)
     files, problems = discover(paths)
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files and not problems:
-        raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
     bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files)
 
     def done(o: FileOutcome) -> None:
@@ -87,18 +126,9 @@ def ingest(
             tqdm.write(f"warning: {o.error}", file=sys.stderr)
 
     try:
-        try:
-            outcomes = dp.ingestor().ingest(files, on_done=done)
-        finally:
-            bar.close()  # before any message, so it starts a line of its own
-    except IngestLockedError as e:
-        raise _fail(str(e), 3) from None
-    except DiskFullError as e:
-        raise _fail(str(e)) from None
-    except Exception as e:
-        if debug:
-            raise
-        raise _fail(f"ingest failed: {type(e).__name__}: {e}") from None
+        outcomes = dp.ingestor().ingest(files, on_done=done)
+    finally:
+        bar.close()  # before any message, so it starts a line of its own
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
     failed = n["failed"] + len(problems)
     partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)
@@ -114,17 +144,18 @@ def ingest(
 
 
 @app.command()
+@reported
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the ingested documents.")],
     k: Annotated[int, typer.Option("-k", help="Passages to retrieve.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     mode: Annotated[
-        str, typer.Option(help="auto: LLM, checked against the passages, else the best line; llm; extractive.")
-    ] = "auto",
+        AskMode, typer.Option(help="auto: LLM, checked against the passages, else the best line; llm; extractive.")
+    ] = AskMode.AUTO,
     document: Annotated[
         str | None, typer.Option(help="Only this document (file name or path; % matches anything).")
     ] = None,
-    kind: Annotated[str | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
+    kind: Annotated[DocumentKind | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
     since: Annotated[str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print the LLM's words as they come.")] = False,
     home: HomeOpt = None,
@@ -132,38 +163,28 @@ def ask(
 ) -> None:
     """Answer a question from the documents, citing document, page and box."""
     _quiet_libraries()
-    from datetime import datetime
+    from pydantic import ValidationError
 
-    from docpipe.index.records import SearchFilter
+    from docpipe.answer.request import AskRequest
 
-    if mode not in ("auto", "llm", "extractive"):
-        raise _fail(f"--mode must be auto, llm or extractive, not {mode!r}", 2)
-    if kind not in (None, "pdf", "image"):
-        raise _fail(f"--type must be pdf or image, not {kind!r}", 2)
-    try:
-        since_ts = datetime.fromisoformat(since).timestamp() if since else None
-    except ValueError:
-        raise _fail(f"--since must be a date like 2024-05-31, not {since!r}", 2) from None
-    flt = SearchFilter(document=document, kind=kind, since=since_ts)
+    try:  # the same checks as /api/ask's
+        fields = {"question": question, "k": k, "mode": mode, "stream": stream, "document": document}
+        request = AskRequest.model_validate({**fields, "type": kind, "since": since or None})
+    except ValidationError as e:
+        raise _usage(e, {"question": "QUESTION", "k": "-k", "document": "--document", "since": "--since"}) from None
     dp = _app(home)
-    if not dp.home.has_store():
-        raise _fail(f"nothing ingested in {dp.home} yet: run `docpipe ingest PATH` first")
-    try:
-        on_token = None
-        if stream and not as_json:
+    dp.require_store()
+    on_token = None
+    if stream and not as_json:
 
-            def on_token(piece: str) -> None:
-                sys.stdout.write(piece)
-                sys.stdout.flush()
+        def on_token(piece: str) -> None:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
 
-        answer = dp.ask(question, k=k, mode=cast("Mode", mode), flt=flt, on_token=on_token)
-        streamed = on_token is not None and answer.mode == "llm"
-        if streamed:
-            typer.echo("\n" + ("" if answer.grounded else "(not supported by the documents)"))
-    except Exception as e:
-        if debug:
-            raise
-        raise _fail(f"{type(e).__name__}: {e}") from None
+    answer = dp.ask(request, on_token=on_token)
+    streamed = on_token is not None and answer.mode == "llm"
+    if streamed:
+        typer.echo("\n" + ("" if answer.grounded else "(not supported by the documents)"))
     if as_json:
         typer.echo(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
         return
@@ -176,6 +197,7 @@ def ask(
 
 
 @app.command()
+@reported
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of invoices or receipts.")],
     schema: Annotated[str, typer.Option(help="invoice, receipt, a JSON Schema file or module:Class.")] = "invoice",
@@ -187,13 +209,13 @@ def extract(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every document, even those already done.")] = False,
     fmt: Annotated[
-        str, typer.Option("--format", help="json, or csv: also results.csv + line_items.csv for spreadsheets.")
-    ] = "json",
-    engine: Annotated[str, typer.Option("--engine", help="local (process pool) or ray.")] = "local",
+        Format, typer.Option("--format", help="json, or csv: also results.csv + line_items.csv for spreadsheets.")
+    ] = Format.JSON,
+    engine: Annotated[Engine, typer.Option("--engine", help="local (process pool) or ray.")] = Engine.LOCAL,
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (with --engine ray).")] = None,
     method: Annotated[
-        str, typer.Option("--method", help="auto: the served LLM when configured, else rules; rules; llm.")
-    ] = "auto",
+        Method, typer.Option("--method", help="auto: the served LLM when configured, else rules; rules; llm.")
+    ] = Method.AUTO,
     home: HomeOpt = None,
     password: PasswordOpt = None,
     debug: DebugOpt = False,
@@ -207,28 +229,22 @@ def extract(
     from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
     from docpipe.index.ingest import discover
-    from docpipe.jobs import Done, JobConfig, JobLockedError, run_extraction
+    from docpipe.jobs import Done, JobConfig, run_extraction
     from docpipe.jobs.local import default_workers
 
-    if fmt not in ("json", "csv"):
-        raise _fail(f"--format must be json or csv, not {fmt!r}", 2)
-    if engine not in ("local", "ray"):
-        raise _fail(f"--engine must be local or ray, not {engine!r}", 2)
-    if method not in ("auto", "rules", "llm"):
-        raise _fail(f"--method must be auto, rules or llm, not {method!r}", 2)
     settings = Settings.load(home, pdf_password=password)
-    if method == "llm" and not settings.llm_base_url:
-        raise _fail("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)", 2)
+    if method is Method.LLM and not settings.llm_base_url:
+        raise UsageError("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)")
     try:
         sch = load_schema(schema)
-    except ValueError as e:
-        raise _fail(str(e), 2) from None
+    except ValueError as e:  # a UsageError already, or the message of one
+        raise UsageError(str(e)) from None
     files, problems = discover(paths)
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files:
-        raise _fail("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
-    config = JobConfig(settings=settings, schema=sch, method=cast("Method", method))
+        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+    config = JobConfig(settings=settings, schema=sch, method=method)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True)
 
     def start(pending: int, skipped: int) -> None:
@@ -248,18 +264,12 @@ def extract(
             out,
             workers=workers or default_workers(),
             force=force,
-            engine=cast("Engine", engine),
+            engine=engine,
             address=address,
-            formats=("json", "csv") if fmt == "csv" else ("json",),
+            formats=(Format.JSON, Format.CSV) if fmt is Format.CSV else (Format.JSON,),
             on_start=start,
             on_done=done,
         )
-    except JobLockedError as e:
-        raise _fail(str(e), 3) from None
-    except Exception as e:
-        if debug:
-            raise
-        raise _fail(f"extract failed: {type(e).__name__}: {e}") from None
     finally:
         bar.close()
     failed = summary.failed + len(problems)
@@ -270,9 +280,10 @@ def extract(
 
 
 @app.command()
+@reported
 def parse(
     file: Annotated[Path, typer.Argument(help="A PDF or image.")],
-    fmt: Annotated[str, typer.Option("--format", help="html, markdown or json.")] = "html",
+    fmt: Annotated[DocumentFormat, typer.Option("--format", help="html, markdown or json.")] = DocumentFormat.HTML,
     overlay: Annotated[
         Path | None,
         typer.Option("--overlay", help="Write OUT.png (OUT-p2.png...) with regions, labels and reading order."),
@@ -283,12 +294,10 @@ def parse(
     _quiet_libraries()
     from docpipe.serialize import SERIALIZERS
 
-    if fmt not in SERIALIZERS:
-        raise _fail(f"--format must be one of {', '.join(SERIALIZERS)}", 2)
     dp = _app(None)
     result = dp.converter.convert(file)
     if result.document is None:
-        raise _fail("; ".join(result.errors) or f"{file}: conversion failed")
+        raise DocpipeError("; ".join(map(str, result.errors)) or f"{file}: conversion failed")
     for err in result.errors:
         typer.echo(f"warning: {err}", err=True)
     if overlay is not None:
@@ -302,14 +311,14 @@ def parse(
 
 
 @app.command("ls")
+@reported
 def list_documents(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     home: HomeOpt = None,
 ) -> None:
     """List ingested documents with status, pages, chunks and errors."""
     dp = _app(home)
-    if not dp.home.has_store():
-        raise _fail(f"nothing ingested in {dp.home} yet")
+    dp.require_store()
     with dp.store() as store:
         rows = store.documents.rows()
     if as_json:
@@ -321,6 +330,7 @@ def list_documents(
 
 
 @app.command("log")
+@reported
 def show_log(
     n: Annotated[int, typer.Option("-n", help="How many of the latest questions.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -328,8 +338,7 @@ def show_log(
 ) -> None:
     """Show the questions asked, their answers, model, route, chunks used, latency and tokens."""
     dp = _app(home)
-    if not dp.home.has_store():
-        raise _fail(f"nothing ingested in {dp.home} yet")
+    dp.require_store()
     with dp.store() as store:
         rows = store.asks.recent(n)
     if as_json:
@@ -345,27 +354,23 @@ def show_log(
 
 
 @app.command("rm")
+@reported
 def remove(
     keys: Annotated[list[str], typer.Argument(help="Paths, file names or sha256 prefixes of stored documents.")],
     home: HomeOpt = None,
 ) -> None:
     """Remove documents (and their chunks and vectors) from the store and the index."""
-    from docpipe.index.ingest import IngestLockedError
-
     dp = _app(home)
-    if not dp.home.has_store():
-        raise _fail(f"nothing ingested in {dp.home} yet")
-    try:
-        removed = dp.remove([str(Path(k).resolve()) if Path(k).exists() else k for k in keys])
-    except IngestLockedError as e:
-        raise _fail(str(e), 3) from None
+    dp.require_store()
+    removed = dp.remove([str(Path(k).resolve()) if Path(k).exists() else k for k in keys])
     for p in removed:
         typer.echo(f"removed {p}")
     if not removed:
-        raise _fail("no stored document matches " + ", ".join(keys))
+        raise DocpipeError("no stored document matches " + ", ".join(keys))
 
 
 @app.command("bench")
+@reported
 def bench(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
     repeats: Annotated[int, typer.Option("--repeats", "-n", min=1, help="Timed passes after the warm-up.")] = 3,
@@ -381,7 +386,7 @@ def bench(
     for p in problems:
         typer.echo(f"docpipe: {p.error}", err=True)
     if not files:
-        raise _fail("no PDF or image files found in " + ", ".join(str(p) for p in paths))
+        raise DocpipeError("no PDF or image files found in " + ", ".join(str(p) for p in paths))
     rep = measure(Converter(_app(None).convert_options), files, repeats)  # in-process: its RSS is ours
     if as_json:
         typer.echo(json.dumps(rep.to_dict(), indent=2))
@@ -402,6 +407,7 @@ app.add_typer(index_app, name="index")
 
 
 @index_app.command("rebuild")
+@reported
 def index_rebuild(
     reembed: Annotated[
         bool, typer.Option("--reembed", help="Embed every chunk again with the configured model first.")
@@ -410,15 +416,9 @@ def index_rebuild(
 ) -> None:
     """Rebuild the FAISS index from the vectors kept in SQLite (no re-embedding)."""
     _quiet_libraries()
-    from docpipe.index.ingest import IngestLockedError
-
     dp = _app(home)
-    if not dp.home.has_store():
-        raise _fail(f"nothing ingested in {dp.home} yet")
-    try:
-        n, kind = dp.rebuild_index(reembed)
-    except IngestLockedError as e:
-        raise _fail(str(e), 3) from None
+    dp.require_store()
+    n, kind = dp.rebuild_index(reembed)
     typer.echo(f"rebuilt {kind} index with {n} vectors in {dp.home.vectors}")
 
 
@@ -427,6 +427,7 @@ app.add_typer(llm_app, name="llm")
 
 
 @llm_app.command("serve")
+@reported
 def llm_serve(
     model: Annotated[str | None, typer.Option(help="Model id or local folder (default: the card's).")] = None,
     card: Annotated[Path | None, typer.Option(help="Serving card (default: models/solar-10.7b-instruct.toml).")] = None,
@@ -447,14 +448,14 @@ def llm_serve(
 
     path = card or CARDS / "solar-10.7b-instruct.toml"
     if not path.is_file():
-        raise _fail(f"{path}: no such serving card")
+        raise DocpipeError(f"{path}: no such serving card")
     try:
         loaded = load_card(path, variant)
         if served_name:
             loaded = loaded.model_copy(update={"served_model_name": served_name})
         cmd = vllm_command(loaded, host=host, port=port, model_override=model, python=python or sys.executable)
     except ValueError as e:
-        raise _fail(str(e), 2) from None
+        raise UsageError(str(e)) from None
     env = card_env(path, variant)
     if dry_run:
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
@@ -467,30 +468,27 @@ def llm_serve(
         models = wait_healthy(base_url)
     except TimeoutError as e:
         proc.terminate()
-        raise _fail(str(e)) from None
+        raise DocpipeError(str(e)) from None
     typer.echo(f"serving {', '.join(models)} at {base_url}\nexport DOCPIPE_LLM_BASE_URL={base_url}")
     sys.stdout.flush()
     raise typer.Exit(proc.wait())
 
 
 @llm_app.command("check")
+@reported
 def llm_check(home: HomeOpt = None) -> None:
     """Tell whether the configured LLM answers, and which model it is."""
     _quiet_libraries()
-    from docpipe.llm.base import LLMError
-
     dp = _app(home)
-    try:
-        gen = dp.generator()
-        gen.warm_up()
-        out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
-    except LLMError as e:
-        raise _fail(str(e)) from None
+    gen = dp.generator()  # an LLMError says what is wrong in one line
+    gen.warm_up()
+    out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
     where = dp.settings.llm_base_url or "embedded (in-process)"
     typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
 
 
 @app.command()
+@reported
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
         "127.0.0.1"
@@ -509,12 +507,12 @@ def serve(
         from docpipe.server.app import create_app
         from docpipe.server.security import check_bind
     except ImportError as e:
-        raise _fail(f"{e.name} is missing: pip install 'docpipe[server]'") from None
+        raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
     settings = Settings.load(home)
     try:
         check_bind(host, settings.api_token)
     except ValueError as e:
-        raise _fail(str(e), 2) from None
+        raise UsageError(str(e)) from None
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"docpipe serving {settings.home} at http://{shown}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if debug else "warning")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from docpipe.errors import SchemaVersionError
+from docpipe.errors import ConversionError, SchemaVersionError
 
 SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
 
@@ -294,5 +294,5 @@ class ConversionResult(BaseModel):
     status: ConversionStatus
     document: Document | None = None
     pages: int = Field(default=0, description="pages converted (those lost to errors not counted)")
-    errors: list[str] = Field(default_factory=list)
+    errors: list[ConversionError] = Field(default_factory=list, description="str() of each is its one-line message")
     timings: dict[str, float] = Field(default_factory=dict)

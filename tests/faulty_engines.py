@@ -33,3 +33,12 @@ class CrashOnRed(RapidOcrEngine):
         if _marked(image):
             os.kill(os.getpid(), signal.SIGSEGV)
         return super().recognize(image)
+
+
+class RaiseOnRed(RapidOcrEngine):
+    """An engine bug rather than a native crash: the page fails in the text stage, in-process."""
+
+    def recognize(self, image: Image.Image) -> list[Word]:
+        if _marked(image):
+            raise ValueError("cannot read the red square")
+        return super().recognize(image)

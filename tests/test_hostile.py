@@ -187,5 +187,5 @@ def test_a_damaged_page_object_costs_that_page(converter, tmp_path: Path) -> Non
     f.write_bytes(bytes(data))
     result = converter.convert(f)  # before the fix: PdfiumError out of the page iterator
     assert result.status.value == "failure"  # its only page is gone
-    assert any("page 1 cannot be read" in e for e in result.errors), result.errors
-    assert all(e.startswith(f"{f}: ") for e in result.errors)
+    assert any("page 1 cannot be read" in str(e) and e.page == 1 for e in result.errors), result.errors
+    assert all(str(e).startswith(f"{f}: ") and e.stage == "load" for e in result.errors)

@@ -55,14 +55,16 @@ def test_the_bad_page_is_abandoned_and_the_rest_kept(engine: str, why: str, scan
     conv, result = _convert(engine, scan_with_bad_page)
     try:
         assert result.status is ConversionStatus.PARTIAL  # type: ignore[attr-defined]
-        assert result.errors == [f"{scan_with_bad_page}: page 2 abandoned ({why})"]  # type: ignore[attr-defined]
+        [err] = result.errors  # type: ignore[attr-defined]
+        assert str(err) == f"{scan_with_bad_page}: page 2 abandoned ({why})"
+        assert (err.page, err.stage) == (2, "isolation")
         doc = result.document  # type: ignore[attr-defined]
         assert [p.number for p in doc.pages] == [1, 3]
         text = doc.text()
         assert "ALPHA-1" in text and "GAMMA-3" in text and text.index("ALPHA-1") < text.index("GAMMA-3")
         # The replacement child serves the next document as usual.
         again = conv.convert(scan_with_bad_page.with_name("missing.pdf"))
-        assert again.status is ConversionStatus.FAILURE and "no such file" in again.errors[0]
+        assert again.status is ConversionStatus.FAILURE and "no such file" in str(again.errors[0])
     finally:
         conv.close()
 

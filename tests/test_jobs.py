@@ -204,18 +204,18 @@ def test_ray_engine_gives_the_same_records_as_the_local_engine(tmp_path: Path) -
 
     from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
-    from docpipe.jobs import JobConfig, run_extraction
+    from docpipe.jobs import Engine, JobConfig, Method, run_extraction
 
     docs = tmp_path / "docs"
     files = _corpus(docs, 2)
     files.append(docs / "receipt_cafe.png")
     files[-1].write_bytes((SAMPLES / "receipt_cafe.png").read_bytes())
     all_files = [*files, docs / "broken.pdf"]
-    config = JobConfig(settings=Settings(), schema=load_schema("invoice"), method="rules")
+    config = JobConfig(settings=Settings(), schema=load_schema("invoice"), method=Method.RULES)
     local = run_extraction(all_files, config, tmp_path / "local", workers=1)
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
-        on_ray = run_extraction(all_files, config, tmp_path / "ray", workers=1, engine="ray")
+        on_ray = run_extraction(all_files, config, tmp_path / "ray", workers=1, engine=Engine.RAY)
     finally:
         ray.shutdown()
     assert (on_ray.ok, on_ray.failed) == (local.ok, local.failed) == (len(files), 1)

@@ -236,6 +236,35 @@ def test_a_document_without_text_is_listed_with_its_error(served: tuple[TestClie
     assert listed[doc["id"]]["status"] == "error" and str(home) not in listed[doc["id"]]["error"]
 
 
+def _damaged_pdf() -> bytes:
+    # The zero byte of tests/test_hostile.py: the PDF opens (so the upload is accepted), its page does not.
+    data = bytearray((SAMPLES / "invoice_acme.pdf").read_bytes())
+    data[int(0.134765625 * (len(data) - 1))] = 0
+    return bytes(data)
+
+
+@pytest.mark.slow
+def test_a_failed_upload_names_the_upload_never_the_servers_path(
+    served: tuple[TestClient, Path, dict[str, Any]],
+) -> None:
+    client, home, _ = served
+    (queued,) = client.post("/api/documents", files=[("files", ("damaged.pdf", _damaged_pdf()))]).json()
+    doc = _wait_ingested(client, queued["id"])
+    assert doc["status"] == "error" and doc["error"].startswith("damaged.pdf: page 1 cannot be read"), doc
+    assert str(home) not in doc["error"] and "uploads" not in doc["error"]
+
+
+@pytest.mark.slow
+def test_extract_of_a_corrupt_upload_names_the_upload(served: tuple[TestClient, Path, dict[str, Any]]) -> None:
+    client, home, _ = served
+    r = client.post("/api/extract", files={"file": ("scan 7.pdf", _damaged_pdf())}, data={"schema": "invoice"})
+    assert r.status_code == 200, r.text
+    rec = r.json()
+    assert rec["status"] == "error" and rec["source"] == "scan 7.pdf"
+    assert rec["errors"] and all(e.startswith("scan 7.pdf: ") for e in rec["errors"]), rec["errors"]
+    assert not any(str(home) in e or "incoming" in e for e in rec["errors"])
+
+
 # -- security ------------------------------------------------------------------------------
 
 

@@ -11,19 +11,20 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel
 
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import build_messages, is_injection
+from docpipe.answer.request import AskMode
 from docpipe.index.chunking import SpanLine
 from docpipe.index.records import AskLog, Hit, SearchFilter, StoredChunk
 from docpipe.llm.base import Generator
 
 logger = logging.getLogger("docpipe.ask")
 
-Mode = Literal["auto", "llm", "extractive"]
+Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
 
 
@@ -139,7 +140,7 @@ class Asker:
         question: str,
         *,
         k: int = 5,
-        mode: Mode = "auto",
+        mode: Mode = AskMode.AUTO,
         flt: SearchFilter | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:

@@ -25,17 +25,24 @@ def error_record(source: str, schema: Schema, message: str) -> ExtractionRecord:
 
 
 def extract_file(
-    path: Path, schema: Schema, converter: DocumentConverter, generator: Generator | None = None
+    path: Path,
+    schema: Schema,
+    converter: DocumentConverter,
+    generator: Generator | None = None,
+    *,
+    source: str | None = None,
 ) -> ExtractionRecord:
+    """source: the name every message and the record use for the file (the server passes the
+    upload's name, so its own paths never show); by default the path."""
+    label = source if source is not None else str(path)
     try:
         result = converter.convert(path)
     except Exception as e:  # a crash in one file is that file's error, not the batch's
-        return error_record(str(path), schema, f"{path}: {type(e).__name__}: {e}")
+        return error_record(label, schema, f"{label}: {type(e).__name__}: {e}")
+    shown = [str(e) if source is None else e.shown_as(source) for e in result.errors]
     if result.document is None:
-        return error_record(str(path), schema, "; ".join(result.errors) or f"{path}: conversion failed")
-    record = extract_document(
-        result.document, schema, source=str(path), generator=generator, llm_first=generator is not None
-    )
-    if result.errors:
-        record.errors = [*result.errors, *record.errors]
+        return error_record(label, schema, "; ".join(shown) or f"{label}: conversion failed")
+    llm_first = generator is not None
+    record = extract_document(result.document, schema, source=label, generator=generator, llm_first=llm_first)
+    record.errors = [*shown, *record.errors]
     return record

@@ -11,7 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from docpipe.config import Home
 from docpipe.document import ConversionStatus
-from docpipe.errors import DiskFullError, LockedError, shown
+from docpipe.errors import ConversionError, DiskFullError, LockedError, shown
 from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
@@ -35,10 +35,15 @@ EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
 class FileOutcome:
     path: str
     status: Literal["ingested", "skipped", "failed"]
-    error: str | None = None
+    errors: list[ConversionError] = field(default_factory=list)
     pages: int = 0
     chunks: int = 0
     seconds: float = 0.0
+
+    @property
+    def error(self) -> str | None:
+        """The one-line messages joined, as stored and printed; None when nothing went wrong."""
+        return "; ".join(map(str, self.errors)) or None
 
 
 class IngestLockedError(LockedError):
@@ -68,7 +73,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
         elif p.exists():
             found.append(p)
         else:
-            problems.append(FileOutcome(shown(p), "failed", f"{shown(p)}: no such file or folder"))
+            missing = ConversionError(source=shown(p), stage="load", message="no such file or folder")
+            problems.append(FileOutcome(shown(p), "failed", [missing]))
     unique: list[Path] = []
     for f in found:
         key = f.resolve()
@@ -139,11 +145,15 @@ class Ingestor:
         try:
             digest = file_sha256(path)
         except (LoadError, OSError) as e:
-            error = str(e) if isinstance(e, LoadError) else f"{label}: cannot read file ({e.strerror or e})"
+            if isinstance(e, LoadError):
+                unreadable = ConversionError(source=e.path, stage="load", message=e.reason)
+            else:
+                why = f"cannot read file ({e.strerror or e})"
+                unreadable = ConversionError(source=label, stage="load", message=why)
             # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
-            unreadable = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
-            store.documents.put_failure(unreadable, key, shown(path.name), error)
-            return FileOutcome(label, "failed", error)
+            key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
+            store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
+            return FileOutcome(label, "failed", [unreadable])
         if store.documents.has_ok(digest):
             return FileOutcome(label, "skipped")
         spools = self.home.spool
@@ -161,7 +171,7 @@ class Ingestor:
         both in one short transaction: memory stays flat however long the document."""
         label = shown(path)
         result = self.converter.convert_to(path, doc_spool)
-        error = "; ".join(result.errors) or None
+        error = "; ".join(map(str, result.errors)) or None
         has_text = False
         n_chunks = 0
         if result.status is not ConversionStatus.FAILURE:
@@ -178,13 +188,20 @@ class Ingestor:
                         del pending[:EMBED_BATCH]
                 n_chunks += self._embed_into(store, pending + chunker.finish(), out)
         if not has_text:
-            failure = error or f"{label}: no text found"
-            store.documents.put_failure(digest, key, shown(path.name), failure)
-            return FileOutcome(label, "failed", failure, seconds=time.perf_counter() - t0)
+            errors = result.errors or [ConversionError(source=label, stage="finish", message="no text found")]
+            store.documents.put_failure(digest, key, shown(path.name), "; ".join(map(str, errors)), errors)
+            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0)
         store.documents.put_stream(
-            header, key, result.pages, read_part_json(doc_spool), _read_chunks(chunk_spool), self.embedder.name, error
+            header,
+            key,
+            result.pages,
+            read_part_json(doc_spool),
+            _read_chunks(chunk_spool),
+            self.embedder.name,
+            error,
+            result.errors,
         )
-        return FileOutcome(label, "ingested", error, result.pages, n_chunks, time.perf_counter() - t0)
+        return FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
 
     def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
         """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""

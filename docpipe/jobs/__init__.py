@@ -10,18 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from docpipe.jobs.results import JobLockedError, ResultsLog, write_atomic
 from docpipe.jobs.worker import Done, JobConfig, Method, Task, error_record, extract_file
 from docpipe.parse.load import file_sha256
 
-Engine = Literal["local", "ray"]
-Format = Literal["json", "csv"]
+
+class Engine(StrEnum):
+    LOCAL = "local"  # this process or a process pool
+    RAY = "ray"
+
+
+class Format(StrEnum):
+    JSON = "json"  # always written: OUT/<name>.json + OUT/results.jsonl
+    CSV = "csv"  # also results.csv + line_items.csv, for spreadsheets
 
 __all__ = [
     "Done",
+    "Engine",
+    "Format",
     "JobConfig",
     "JobLockedError",
     "JobSummary",
@@ -52,7 +61,7 @@ def output_names(files: list[Path]) -> dict[Path, str]:
 
 
 def _engine(engine: Engine, address: str | None) -> Callable[[list[Task], JobConfig, int], Iterator[Done]]:
-    if engine == "ray":
+    if engine == Engine.RAY:  # == : a caller may pass the plain string
         from docpipe.jobs.ray_engine import ray_runner
 
         return ray_runner(address)
@@ -68,9 +77,9 @@ def run_extraction(
     *,
     workers: int = 1,
     force: bool = False,
-    engine: Engine = "local",
+    engine: Engine = Engine.LOCAL,
     address: str | None = None,
-    formats: tuple[Format, ...] = ("json",),
+    formats: tuple[Format, ...] = (Format.JSON,),
     on_start: Callable[[int, int], None] | None = None,
     on_done: Callable[[Done], None] | None = None,
 ) -> JobSummary:
@@ -100,7 +109,7 @@ def run_extraction(
         if tasks:
             for done in run(tasks, config, max(1, min(workers, len(tasks)))):  # no idle workers to warm
                 _finish(log, summary, done, by_path[done.task.path], on_done)
-        if "csv" in formats:
+        if Format.CSV in formats:
             from docpipe.jobs.csv_out import write_csv
 
             write_csv(log.records(), config.schema, out_dir)

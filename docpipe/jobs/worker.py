@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from docpipe.config import Settings
 from docpipe.extract.file import error_record, extract_file
@@ -21,18 +22,23 @@ if TYPE_CHECKING:
     from docpipe.llm.base import Generator
     from docpipe.parse.converter import DocumentConverter
 
-Method = Literal["auto", "rules", "llm"]
+
+
+class Method(StrEnum):
+    AUTO = "auto"  # the served LLM when one is configured, else rules
+    RULES = "rules"
+    LLM = "llm"
 
 
 @dataclass(frozen=True)
 class JobConfig:
     settings: Settings
     schema: Schema
-    method: Method = "auto"
+    method: Method = Method.AUTO
     threads: int = 0  # intra-op threads per worker; 0 = the library's default
 
     def uses_llm(self) -> bool:
-        return self.method == "llm" or (self.method == "auto" and bool(self.settings.llm_base_url))
+        return self.method == Method.LLM or (self.method == Method.AUTO and bool(self.settings.llm_base_url))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def measure(converter: Converter, files: list[Path], repeats: int = 3) -> BenchR
     converter.warm_up()
     first = [converter.convert(f) for f in files]
     warm = time.perf_counter() - t0
-    errors = [e for r in first for e in r.errors]
+    errors = [str(e) for r in first for e in r.errors]  # the JSON report keeps the one-line messages
     docs = [r.document for r in first if r.document is not None]
     pages = sum(len(d.pages) for d in docs)
     ocr = sum(1 for d in docs for p in d.pages if p.origin == "ocr")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from docpipe.document import ConversionResult, ConversionStatus, Document
-from docpipe.errors import shown
+from docpipe.errors import ConversionError, shown
 from docpipe.parse.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
 from docpipe.parse.load import LoadError, SourcePage, open_source
 from docpipe.parse.spool import DocumentSpool
@@ -42,6 +42,15 @@ class DocumentConverter(Protocol):
         ...
 
 
+class StageFailed(Exception):
+    """A page stage raised: which one, and what it raised (the page's ConversionError says both)."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__(stage, error)
+        self.stage = stage
+        self.error = error
+
+
 class Converter:
     """File in, ConversionResult out. Construct cheaply; models load in warm_up()."""
 
@@ -62,10 +71,14 @@ class Converter:
                     engine.warm_up()
 
     def _convert_page(self, sp: SourcePage, timings: dict[str, float]) -> PageContext:
+        """The page through every stage; a stage that raises is named in a StageFailed."""
         ctx = PageContext(source=sp)
         for stage in self.stages:
             t0 = time.perf_counter()
-            ctx = stage(ctx)
+            try:
+                ctx = stage(ctx)
+            except Exception as e:
+                raise StageFailed(stage.name, e) from e
             timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - t0
         ctx.image = None  # keep memory flat across long documents
         return ctx
@@ -124,8 +137,9 @@ class Converter:
                 password=self.options.password,
             )
         except LoadError as e:
-            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[str(e)])
-        errors: list[str] = []
+            failed = ConversionError(source=e.path, stage="load", message=e.reason)
+            return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[failed])
+        errors: list[ConversionError] = []
         finisher = DocumentFinisher()
         converted = 0
         with src:
@@ -137,13 +151,14 @@ class Converter:
                 except StopIteration:
                     break
                 except LoadError as e:  # the file itself is broken from here on
-                    errors.append(str(e))
+                    errors.append(ConversionError(source=e.path, stage="load", message=e.reason))
                     break
                 except Exception as e:  # a reader bug or damage it did not expect: keep what we have
-                    errors.append(f"{label}: reading stopped after page {converted} ({type(e).__name__}: {e})")
+                    why = f"reading stopped after page {converted} ({type(e).__name__}: {e})"
+                    errors.append(ConversionError(source=label, stage="load", message=why))
                     break
                 if sp.error is not None:
-                    errors.append(f"{label}: page {sp.number} {sp.error}")
+                    errors.append(ConversionError(source=label, page=sp.number, stage="load", message=sp.error))
                     continue
                 if sp.number in skip_pages:
                     continue
@@ -151,8 +166,9 @@ class Converter:
                     on_page(sp.number)
                 try:
                     ctx = self._convert_page(sp, timings)
-                except Exception as e:  # a broken page costs that page, not the document
-                    errors.append(f"{label}: page {sp.number} failed ({type(e).__name__}: {e})")
+                except StageFailed as e:  # a broken page costs that page, not the document
+                    why = f"failed ({type(e.error).__name__}: {e.error})"
+                    errors.append(ConversionError(source=label, page=sp.number, stage=e.stage, message=why))
                     continue
                 converted += 1
                 for part in finisher.add_page(page_of(ctx), ctx.elements):
@@ -163,5 +179,5 @@ class Converter:
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=errors, timings=timings)
         status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
         if status is ConversionStatus.SUCCESS and not finisher.has_text:
-            errors.append(f"{label}: no text found on any page")
+            errors.append(ConversionError(source=label, stage="finish", message="no text found on any page"))
         return ConversionResult(source=label, status=status, errors=errors, timings=timings, pages=converted)

@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from docpipe.document import ConversionResult, ConversionStatus
-from docpipe.errors import shown
+from docpipe.errors import ConversionError, shown
 from docpipe.parse.converter import Converter, ConvertOptions
 from docpipe.parse.spool import read_document
 
@@ -112,7 +112,7 @@ class IsolatedConverter:
     def convert_to(self, path: Path, spool: Path) -> ConversionResult:
         label = shown(path)
         skip: set[int] = set()
-        abandoned: list[str] = []
+        abandoned: list[ConversionError] = []
         while True:
             self.warm_up()
             assert self._conn is not None and self._proc is not None
@@ -143,16 +143,20 @@ class IsolatedConverter:
                         result.status = ConversionStatus.PARTIAL
                 return result
             if page == 0:  # died or hung before the first page: the file itself is the problem
-                return ConversionResult(
-                    source=label, status=ConversionStatus.FAILURE, errors=[*abandoned, f"{label}: {why} while opening"]
-                )
-            abandoned.append(f"{label}: page {page} abandoned ({why})")
+                opening = ConversionError(source=label, stage="isolation", message=f"{why} while opening")
+                return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[*abandoned, opening])
+            abandoned.append(ConversionError(source=label, page=page, stage="isolation", message=f"abandoned ({why})"))
             skip.add(page)
             if len(skip) >= MAX_ABANDONED_PAGES:
                 return ConversionResult(
                     source=label,
                     status=ConversionStatus.FAILURE,
-                    errors=[*abandoned, f"{label}: refused after {len(skip)} abandoned pages"],
+                    errors=[
+                        *abandoned,
+                        ConversionError(
+                            source=label, stage="isolation", message=f"refused after {len(skip)} abandoned pages"
+                        ),
+                    ],
                 )
 
     def __del__(self) -> None:

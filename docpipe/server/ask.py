@@ -6,36 +6,18 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from docpipe.index.records import SearchFilter
+from docpipe.answer.request import AskRequest
 from docpipe.server.state import ServerState, server_state
 
 router = APIRouter(prefix="/api", tags=["ask"])
 StateDep = Annotated[ServerState, Depends(server_state)]
-
-
-class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=4000)
-    k: int = Field(default=5, ge=1, le=50)
-    mode: Literal["auto", "llm", "extractive"] = "auto"
-    stream: bool = Field(default=False, description='NDJSON: {"token": ...} lines, then the answer object')
-    # The filters of `docpipe ask --document/--type/--since`.
-    document: str | None = Field(
-        default=None, max_length=1000, description="Only this document (file name or path; % matches anything)"
-    )
-    type: Literal["pdf", "image"] | None = Field(default=None, description="Only pdf or image documents")
-    since: date | None = Field(default=None, description="Only documents ingested on or after this date")
-
-    def search_filter(self) -> SearchFilter:
-        since = datetime.combine(self.since, datetime.min.time()).timestamp() if self.since else None
-        return SearchFilter(document=self.document, kind=self.type, since=since)
 
 
 class CitationOut(BaseModel):
@@ -63,13 +45,7 @@ def _stream(state: ServerState, req: AskRequest) -> Iterator[bytes]:
 
     def run() -> None:
         try:
-            answer = state.dp.ask(
-                req.question,
-                k=req.k,
-                mode=req.mode,
-                flt=req.search_filter(),
-                on_token=lambda t: pieces.put(("token", t)),
-            )
+            answer = state.dp.ask(req, on_token=lambda t: pieces.put(("token", t)))
             pieces.put(("done", answer.contract()))
         except Exception as e:
             pieces.put(("error", f"{type(e).__name__}: {e}"))
@@ -93,7 +69,7 @@ async def ask(req: AskRequest, state: StateDep) -> Any:
     if req.stream:
         return StreamingResponse(_stream(state, req), media_type="application/x-ndjson")
     try:
-        answer = await run_in_threadpool(state.dp.ask, req.question, k=req.k, mode=req.mode, flt=req.search_filter())
+        answer = await run_in_threadpool(state.dp.ask, req)
     except Exception as e:
         raise HTTPException(500, f"{type(e).__name__}: {e}") from None
     return answer.contract()

@@ -68,13 +68,11 @@ async def _by_upload(state: ServerState, request: Request) -> ExtractionRecord:
 
         def run() -> ExtractionRecord:
             with state.convert_lock:
-                return extract_file(rec.path, schema, state.dp.converter)
+                return extract_file(rec.path, schema, state.dp.converter, source=rec.name)
 
         record = await run_in_threadpool(run)
     finally:
         form.discard()  # extraction of an upload keeps nothing on the server
-    record.source = rec.name
-    record.errors = [e.replace(str(rec.path), rec.name) for e in record.errors]
     return record
 
 

@@ -87,4 +87,5 @@ class IngestWorker:
                 time.sleep(1.0)
         job.pages, job.chunks, job.seconds = outcome.pages, outcome.chunks, outcome.seconds
         job.status = "error" if outcome.status == "failed" else "ok"
-        job.error = outcome.error.replace(str(job.path), job.name) if outcome.error else None
+        # The messages name the upload as the client sent it, never the server's path.
+        job.error = "; ".join(e.shown_as(job.name) for e in outcome.errors) or None
