@@ -217,7 +217,7 @@ def extract(
     if method not in ("auto", "rules", "llm"):
         raise _fail(f"--method must be auto, rules or llm, not {method!r}", 2)
     settings = Settings.load(home, pdf_password=password)
-    if method == "llm" and not settings.llm_base_url:
+    if method == "llm" and settings.llm.kind == "embedded":
         raise _fail("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)", 2)
     try:
         sch = load_schema(schema)
@@ -488,7 +488,7 @@ def llm_check(home: HomeOpt = None) -> None:
         out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
     except LLMError as e:
         raise _fail(str(e)) from None
-    where = dp.settings.llm_base_url or "embedded (in-process)"
+    where = getattr(dp.settings.llm, "base_url", "") or "embedded (in-process)"
     typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
 
 

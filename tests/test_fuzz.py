@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from docpipe.document import BBox, Document, Element, Page, Provenance, TableCell, TableData
 from docpipe.errors import shown
+from docpipe.options import Limits
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_mime
 from docpipe.serialize import to_json
@@ -39,7 +40,7 @@ def _load_all(data: bytes) -> None:
         f = Path(d) / "fuzz.bin"
         f.write_bytes(data)
         try:
-            with open_source(f, max_pages=50, max_image_pixels=4_000_000) as src:
+            with open_source(f, limits=Limits(max_pages=50, max_image_pixels=4_000_000)) as src:
                 for page in src.pages():
                     if page.error is None:
                         page.render(20)

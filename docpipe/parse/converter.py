@@ -10,12 +10,12 @@ from typing import Protocol
 
 from docpipe.document import ConversionResult, ConversionStatus, Document
 from docpipe.errors import shown
+from docpipe.options import ConvertOptions
 from docpipe.parse.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
 from docpipe.parse.load import LoadError, SourcePage, open_source
 from docpipe.parse.spool import DocumentSpool
 from docpipe.parse.stages import (
     AssembleStage,
-    ConvertOptions,
     LayoutStage,
     PageContext,
     PageStage,
@@ -50,16 +50,14 @@ class Converter:
         self.stages: list[PageStage] = [
             TextStage(self.options),
             LayoutStage(self.options),
-            AssembleStage(),
+            AssembleStage(self.options),
             ReadingOrderStage(),
             UnskewStage(),
         ]
 
     def warm_up(self) -> None:
         for stage in self.stages:
-            for engine in (getattr(stage, "ocr", None), getattr(stage, "model", None)):
-                if engine is not None:
-                    engine.warm_up()
+            stage.warm_up()
 
     def _convert_page(self, sp: SourcePage, timings: dict[str, float]) -> PageContext:
         ctx = PageContext(source=sp)
@@ -116,13 +114,7 @@ class Converter:
         timings: dict[str, float] = {}
         label = shown(path)
         try:
-            src = open_source(
-                path,
-                max_pages=self.options.max_pages,
-                max_file_mb=self.options.max_file_mb,
-                max_image_pixels=self.options.max_image_pixels,
-                password=self.options.password,
-            )
+            src = open_source(path, limits=self.options.limits, password=self.options.password)
         except LoadError as e:
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[str(e)])
         errors: list[str] = []
