@@ -10,9 +10,9 @@ import pytest
 
 from docpipe.errors import UnknownEngineError
 from docpipe.llm import LLMS, LLMError
-from docpipe.options import EmbeddedLLMOptions
 from docpipe.llm.client import OpenAIClient
 from docpipe.llm.serve import CARDS, load_card, vllm_command
+from docpipe.options import EmbeddedLLMOptions
 
 SOLAR = CARDS / "solar-10.7b-instruct.toml"
 
@@ -32,7 +32,7 @@ def test_client_names_the_url_when_the_server_is_down() -> None:
 
 def test_registry_knows_both_kinds_and_refuses_others() -> None:
     assert set(LLMS.kinds()) >= {"embedded", "openai"}
-    with pytest.raises(UnknownEngineError, match="unknown generator 'gpt-magic'; choose from .*embedded, openai"):
+    with pytest.raises(UnknownEngineError, match=r"unknown generator 'gpt-magic'; choose from .*embedded, openai"):
         LLMS.create("gpt-magic")
     with pytest.raises(LLMError, match="base URL"):
         LLMS.create("openai")
