@@ -154,7 +154,7 @@ def assemble_page(
             label="table",
             text=t.table.text(),
             prov=[Provenance(page=page_no, bbox=t.bbox)],
-            confidence=min(w.confidence for w in t.words),
+            confidence=min((w.confidence for w in t.words), default=1.0),
             origin=origin,
             lines=[
                 Line(

@@ -48,8 +48,8 @@ class RapidOcrEngine:
     def recognize(self, image: Image.Image) -> list[Word]:
         self.warm_up()
         # Small pages (phone receipts) read better enlarged to the detector's size; a strip
-        # only as far as its long side allows, never to thousands of pixels per line.
-        # ...but never past the detector's long-side limit.
+        # only as far as its long side allows (the detector's limit), never to thousands of
+        # pixels per line.
         scale = min(MIN_SHORT_SIDE / max(1, min(image.size)), self.options.det_limit_side_len / max(image.size))
         if scale > 1.05:
             image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
