@@ -12,7 +12,7 @@ from docpipe.errors import UnknownEngineError
 from docpipe.llm import LLMS, LLMError
 from docpipe.llm.client import OpenAIClient
 from docpipe.llm.serve import CARDS, load_card, vllm_command
-from docpipe.options import EmbeddedLLMOptions
+from docpipe.options import EmbeddedLLMOptions, OpenAIOptions
 
 SOLAR = CARDS / "solar-10.7b-instruct.toml"
 
@@ -91,3 +91,13 @@ def test_llm_serve_dry_run_prints_the_command() -> None:
         [sys.executable, "-m", "docpipe.cli", "llm", "serve", "--dry-run"], capture_output=True, text=True, check=True
     )
     assert "vllm.entrypoints.openai.api_server" in proc.stdout and "--max-model-len 4096" in proc.stdout
+
+
+def test_each_kind_resolves_to_its_factory_even_after_its_module_is_imported() -> None:
+    import docpipe.llm.client
+    import docpipe.llm.embedded  # rebinds docpipe.llm.embedded: the factories must not share that name
+
+    assert callable(LLMS.factory("embedded")) and callable(LLMS.factory("openai"))
+    client = LLMS.create(OpenAIOptions(base_url="http://127.0.0.1:1/v1", model="m", timeout=5))
+    assert isinstance(client, docpipe.llm.client.OpenAIClient) and client.name == "m"
+    assert isinstance(LLMS.create("embedded"), docpipe.llm.embedded.EmbeddedSmolLM)

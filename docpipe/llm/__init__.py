@@ -8,13 +8,13 @@ from docpipe.options import EmbeddedLLMOptions, LLMOptions, OpenAIOptions
 from docpipe.registry import Registry
 
 
-def embedded(options: EmbeddedLLMOptions) -> Generator:
+def embedded_generator(options: EmbeddedLLMOptions) -> Generator:
     from docpipe.llm.embedded import EmbeddedSmolLM  # transformers only when this kind is made
 
     return EmbeddedSmolLM(cache_dir=options.cache_dir)
 
 
-def openai(options: OpenAIOptions) -> Generator:
+def openai_generator(options: OpenAIOptions) -> Generator:
     from docpipe.llm.client import OpenAIClient
 
     if not options.base_url:
@@ -23,7 +23,11 @@ def openai(options: OpenAIOptions) -> Generator:
 
 
 LLMS: Registry[Generator] = Registry(
-    "llm", {"embedded": "docpipe.llm:embedded", "openai": "docpipe.llm:openai"}, LLMOptions, label="generator"
+    "llm",
+    # Not "docpipe.llm:embedded": importing the submodule docpipe.llm.embedded rebinds that name.
+    {"embedded": "docpipe.llm:embedded_generator", "openai": "docpipe.llm:openai_generator"},
+    LLMOptions,
+    label="generator",
 )
 
 __all__ = ["LLMS", "ChatMessage", "Generation", "Generator", "LLMError"]
