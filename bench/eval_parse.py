@@ -142,7 +142,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="document names to run")
     ap.add_argument("--keep", type=Path, default=None, help="write the generated documents here")
     args = ap.parse_args()
-    conv = Converter(ConvertOptions(ocr_engine=args.engine))
+    conv = Converter(ConvertOptions.model_validate({"ocr": {"kind": args.engine}}))
     conv.warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)

@@ -51,8 +51,9 @@ def one_run(pages: int) -> dict[str, object]:
     """Ingest a generated `pages`-page PDF in this process, sampling RSS as it goes."""
     sys.path.insert(0, str(ROOT))
     from docpipe.document import ConversionResult
-    from docpipe.index.embed import Embedder
+    from docpipe.index.embed import SentenceTransformerEmbedder
     from docpipe.index.ingest import Ingestor
+    from docpipe.options import Limits
     from docpipe.parse.converter import Converter, ConvertOptions
 
     marks = sorted({p for p in (1, 10, 20, 100, 200, 500, pages // 2, pages) if p <= pages})
@@ -61,7 +62,7 @@ def one_run(pages: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "long.pdf"
         make_pdf(pdf, pages)
-        conv = Converter(ConvertOptions(max_pages=max(pages, 2000)))
+        conv = Converter(ConvertOptions(limits=Limits(max_pages=max(pages, 2000))))
 
         class Sampling:
             """The ingest's converter, sampling RSS before each page (conversion in-process)."""
@@ -80,7 +81,7 @@ def one_run(pages: int) -> dict[str, object]:
 
                 return conv.convert_to(path, spool, on_page=on_page)
 
-        class SamplingEmbedder(Embedder):
+        class SamplingEmbedder(SentenceTransformerEmbedder):
             def embed(self, texts, *, progress=False):  # type: ignore[no-untyped-def]
                 out = super().embed(texts, progress=progress)
                 embed_rss.append(round(rss_mb(), 1))

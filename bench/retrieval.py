@@ -14,7 +14,7 @@ import numpy as np
 
 from docpipe.document import BBox, Document, Element, Line, Page, Provenance
 from docpipe.index.chunking import chunk_document
-from docpipe.index.embed import Embedder
+from docpipe.index.embed import Embedder, SentenceTransformerEmbedder
 from docpipe.index.search import EXACT_WEIGHT, identifiers, rrf
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
@@ -184,7 +184,7 @@ def latency_at_scale(home: Path, embedder: Embedder, n_chunks: int, queries: int
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    embedder = Embedder()
+    embedder = SentenceTransformerEmbedder()
     embedder.warm_up()
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         recall = recall_at_k(Path(a), embedder, 60 if quick else 400)

@@ -13,12 +13,12 @@ from docpipe.answer.ask import Answer, Asker
 from docpipe.answer.request import AskRequest
 from docpipe.config import Home, Settings
 from docpipe.errors import NothingIngestedError
-from docpipe.index.embed import Embedder
+from docpipe.index.embed import EMBEDDERS, Embedder
 from docpipe.index.ingest import Ingestor
 from docpipe.index.search import Retriever
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
-from docpipe.llm.base import Generator
+from docpipe.llm.base import Generator, LLMError
 from docpipe.parse.converter import Converter, ConvertOptions, DocumentConverter
 from docpipe.parse.isolated import IsolatedConverter
 
@@ -33,16 +33,7 @@ class Docpipe:
 
     @cached_property
     def convert_options(self) -> ConvertOptions:
-        s = self.settings
-        return ConvertOptions(
-            ocr_engine=s.ocr_engine,
-            layout_model=s.layout_model,
-            dpi=s.render_dpi,
-            max_pages=s.max_pages,
-            max_file_mb=s.max_file_mb,
-            max_image_pixels=s.max_image_pixels,
-            password=s.pdf_password,
-        )
+        return self.settings.convert_options()
 
     @cached_property
     def converter(self) -> DocumentConverter:
@@ -54,7 +45,7 @@ class Docpipe:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return Embedder(self.settings.embed_model, self.settings.embed_batch_size)
+        return EMBEDDERS.create(self.settings.embedder)
 
     def store(self) -> Store:
         return Store(self.home.store)
@@ -63,21 +54,16 @@ class Docpipe:
         return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens)
 
     def generator(self) -> Generator:
-        from docpipe.llm import make_generator
+        from docpipe.llm import LLMS
 
-        s = self.settings
-        kind = "openai" if s.llm_base_url else "embedded"
-        return make_generator(
-            kind, base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, cache_dir=s.cache_dir
-        )
+        return LLMS.create(self.settings.llm)
 
     def fallback_generator(self) -> Generator:
-        from docpipe.llm import make_generator
+        from docpipe.llm import LLMS
 
-        s = self.settings
-        return make_generator(
-            "openai", base_url=s.llm_fallback_base_url, model=s.llm_fallback_model, api_key=s.llm_fallback_api_key
-        )
+        if self.settings.llm_fallback is None:
+            raise LLMError("no fallback generator is configured (DOCPIPE_LLM_FALLBACK_BASE_URL)")
+        return LLMS.create(self.settings.llm_fallback)
 
     def retriever(self, store: Store) -> Retriever:
         vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
@@ -97,7 +83,7 @@ class Docpipe:
             asker = Asker(
                 self.retriever(store),
                 self.generator,  # a factory: the LLM loads only if the question needs it
-                fallback=self.fallback_generator if self.settings.llm_fallback_base_url else None,
+                fallback=self.fallback_generator if self.settings.llm_fallback is not None else None,
                 log=store.asks.add,
                 answer_tokens=self.settings.llm_max_tokens,
             )

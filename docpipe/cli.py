@@ -233,7 +233,7 @@ def extract(
     from docpipe.jobs.local import default_workers
 
     settings = Settings.load(home, pdf_password=password)
-    if method is Method.LLM and not settings.llm_base_url:
+    if method is Method.LLM and settings.llm.kind == "embedded":
         raise UsageError("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)")
     try:
         sch = load_schema(schema)
@@ -483,7 +483,7 @@ def llm_check(home: HomeOpt = None) -> None:
     gen = dp.generator()  # an LLMError says what is wrong in one line
     gen.warm_up()
     out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
-    where = dp.settings.llm_base_url or "embedded (in-process)"
+    where = getattr(dp.settings.llm, "base_url", "") or "embedded (in-process)"
     typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
 
 

@@ -2,18 +2,41 @@
 
 Library code never reads this module's state implicitly: callers build a Settings and pass
 it (or the values they need) down, so two pipelines with different settings can coexist.
+This is the only module that reads docpipe's environment variables.
+
+Engines are configured by their typed options (docpipe.options), nested: DOCPIPE_OCR__KIND=tesseract,
+DOCPIPE_OCR__LANG=deu, or `[ocr] kind = "tesseract"` in docpipe.toml. The flat names documented
+before (DOCPIPE_OCR_ENGINE, DOCPIPE_LLM_BASE_URL, DOCPIPE_MAX_PAGES, ...) keep working: one
+validator folds them into the nested options; where both are given the nested form wins.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from docpipe.options import (
+    ConvertOptions,
+    EmbeddedLLMOptions,
+    EmbedderOptions,
+    GeometryTableOptions,
+    LayoutOptions,
+    Limits,
+    LLMOptions,
+    OcrOptions,
+    RapidLayoutOptions,
+    RapidOcrOptions,
+    SentenceTransformerOptions,
+    TableOptions,
+)
 
 
 @dataclass(frozen=True)
@@ -61,55 +84,179 @@ class Home:
         return self.store.exists()
 
 
+# The flat names of the README contract, each folded into the nested options by Settings.
+LEGACY_KEYS = (
+    "ocr_engine",
+    "tesseract_lang",
+    "paddleocr_dir",
+    "layout_model",
+    "embed_model",
+    "embed_batch_size",
+    "llm_base_url",
+    "llm_model",
+    "llm_api_key",
+    "llm_fallback_base_url",
+    "llm_fallback_model",
+    "llm_fallback_api_key",
+    "max_pages",
+    "max_file_mb",
+    "max_image_pixels",
+)
+_SETTINGS_FILE: ContextVar[Path | None] = ContextVar("docpipe_settings_file", default=None)
+
+
+class _LegacyEnv(PydanticBaseSettingsSource):
+    """DOCPIPE_<flat name> variables, which are not fields and so escape the env source."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        env = {k.upper(): v for k, v in os.environ.items()}
+        return {key: env[f"DOCPIPE_{key.upper()}"] for key in LEGACY_KEYS if f"DOCPIPE_{key.upper()}" in env}
+
+
+class _TomlFile(PydanticBaseSettingsSource):
+    """HOME/docpipe.toml, below the environment; only while Settings.load builds the settings."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = _SETTINGS_FILE.get()
+        if path is None or not path.is_file():
+            return {}
+        with path.open("rb") as f:
+            return tomllib.load(f)
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """data[key] as a mutable dict (it may be absent, a dict, or an options object)."""
+    value = data.get(key)
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    section = dict(value) if isinstance(value, dict) else {}
+    data[key] = section
+    return section
+
+
+def _fold_llm(data: dict[str, Any], key: str, flat: dict[str, Any]) -> None:
+    """An LLM section from llm_base_url/_model/_api_key (or llm_fallback_...): a base URL means
+    an OpenAI-compatible server, as it always did; model and key mean nothing without one."""
+    base_url = flat.pop(f"{key}_base_url", None) or None
+    model, api_key = flat.pop(f"{key}_model", None), flat.pop(f"{key}_api_key", None)
+    if base_url is None and not isinstance(data.get(key), dict | BaseModel):
+        return
+    section = _section(data, key)
+    if base_url is not None:
+        section.setdefault("base_url", base_url)
+    if section.get("base_url") and "kind" not in section:
+        section["kind"] = "openai"
+    if section.get("kind") == "openai":
+        for name, value in (("model", model), ("api_key", api_key)):
+            if value is not None:
+                section.setdefault(name, value)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOCPIPE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DOCPIPE_", extra="ignore", env_nested_delimiter="__")
 
     home: Path = Field(default=Path(".docpipe"), description="store, index and logs")
     cache_dir: Path = Field(
         default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docpipe",
         description="derived model files (e.g. the dequantized embedded LLM), shared by all homes",
     )
-    ocr_engine: str = "rapidocr"
-    layout_model: str = "rapid_layout"
+    ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
+    layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
+    tables: TableOptions = Field(default_factory=GeometryTableOptions)
+    embedder: EmbedderOptions = Field(default_factory=SentenceTransformerOptions)
+    llm: LLMOptions = Field(default_factory=EmbeddedLLMOptions, description="embedded unless a base URL is given")
+    llm_fallback: LLMOptions | None = Field(
+        default=None, description="a second generator, asked when the first gives no grounded answer"
+    )
     render_dpi: int = 200
-    embed_model: str | None = Field(
-        default=None, description="sentence-transformers model path; default: shipped MiniLM"
-    )
-    embed_batch_size: int = 32
     chunk_tokens: int = 200
-    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible URL, e.g. vLLM")
-    llm_model: str = ""
-    llm_api_key: str | None = None
     llm_max_tokens: int = 160
-    llm_fallback_base_url: str | None = Field(
-        default=None, description="second OpenAI-compatible endpoint, asked when the first gives no grounded answer"
-    )
-    llm_fallback_model: str = ""
-    llm_fallback_api_key: str | None = None
-    max_pages: int = 2000
-    max_file_mb: int = 200
-    max_image_pixels: int = 200_000_000
+    limits: Limits = Field(default_factory=Limits)
     api_token: str | None = Field(
         default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"
     )
     page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
     pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments, then the environment (nested and flat names), then docpipe.toml.
+        return init_settings, env_settings, _LegacyEnv(settings_cls), _TomlFile(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_legacy(cls, data: Any) -> Any:
+        """The flat names into the nested options (the one place that knows both)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        flat = {k: data.pop(k) for k in LEGACY_KEYS if k in data and data[k] is not None}
+        if not flat:
+            return data
+        if "ocr_engine" in flat:
+            _section(data, "ocr").setdefault("kind", flat.pop("ocr_engine"))
+        ocr_kind = _section(data, "ocr").get("kind", "rapidocr")
+        for key, kind, name in (("tesseract_lang", "tesseract", "lang"), ("paddleocr_dir", "paddleocr", "model_dir")):
+            # Engine-specific names apply to that engine only, as they always did.
+            if key in flat and ocr_kind == kind:
+                _section(data, "ocr").setdefault(name, flat[key])
+        if "layout_model" in flat:
+            _section(data, "layout").setdefault("kind", flat["layout_model"])
+        for key, name in (("embed_model", "model_path"), ("embed_batch_size", "batch_size")):
+            if key in flat:
+                _section(data, "embedder").setdefault(name, flat[key])
+        _fold_llm(data, "llm", flat)
+        _fold_llm(data, "llm_fallback", flat)
+        for key in ("max_pages", "max_file_mb", "max_image_pixels"):
+            if key in flat:
+                _section(data, "limits").setdefault(key, flat[key])
+        return data
+
+    @model_validator(mode="after")
+    def _embedded_cache(self) -> Settings:
+        """The embedded LLM keeps its derived files in the settings' cache unless told otherwise."""
+        for key in ("llm", "llm_fallback"):
+            opts = getattr(self, key)
+            if isinstance(opts, EmbeddedLLMOptions) and opts.cache_dir is None:
+                setattr(self, key, opts.model_copy(update={"cache_dir": self.cache_dir}))
+        return self
+
     @property
     def paths(self) -> Home:
         return Home(self.home)
 
+    def convert_options(self) -> ConvertOptions:
+        return ConvertOptions(
+            ocr=self.ocr,
+            layout=self.layout,
+            tables=self.tables,
+            dpi=self.render_dpi,
+            limits=self.limits,
+            password=self.pdf_password,
+        )
+
     @classmethod
     def load(cls, home: Path | None = None, **overrides: Any) -> Settings:
-        """Environment first, then HOME/docpipe.toml for keys the environment left unset."""
-        env = cls()
-        base = home if home is not None else env.home
-        values: dict[str, Any] = {}
-        toml_path = Home(base).settings_file
-        if toml_path.is_file():
-            with toml_path.open("rb") as f:
-                values.update(tomllib.load(f))
-        values.update(env.model_dump(exclude_unset=True))
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        values["home"] = base
-        return cls(**values)
+        """Arguments first, then the environment, then HOME/docpipe.toml for what those left unset."""
+        if home is None:
+            env = {k.upper(): v for k, v in os.environ.items()}
+            home = Path(env["DOCPIPE_HOME"]) if "DOCPIPE_HOME" in env else cls.model_fields["home"].default
+        home = Path(home)
+        token = _SETTINGS_FILE.set(Home(home).settings_file)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None}, home=home)
+        finally:
+            _SETTINGS_FILE.reset(token)

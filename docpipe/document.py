@@ -8,7 +8,7 @@ Bump SCHEMA_VERSION on any change that alters the JSON shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -147,6 +147,15 @@ class TableData(BaseModel):
 
     def header_rows(self) -> int:
         return 1 + max((c.row for c in self.cells if c.is_header), default=-1)
+
+    def text(self) -> str:
+        """The table as text: rows on lines, cells joined by " | " (element text, chunks, search)."""
+        return self.rows_text(self.grid())
+
+    @staticmethod
+    def rows_text(rows: Iterable[list[str]]) -> str:
+        """Some rows of a grid() as text, the way text() renders the whole table."""
+        return "\n".join(" | ".join(row) for row in rows)
 
 
 class Line(BaseModel):

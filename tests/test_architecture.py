@@ -21,6 +21,7 @@ RANKS: dict[str, int] = {
     "errors": 0,
     "runtime": 0,
     "registry": 0,
+    "options": 0,
     "config": 0,
     "document": 0,
     "parse": 1,
@@ -35,8 +36,8 @@ RANKS: dict[str, int] = {
     "server": 7,
     "cli": 8,
 }
-SHARED = {"__init__", "errors", "runtime", "registry", "config", "document"}  # the foundation every stage uses
-TOP_LEVEL_MODULES = {"__init__", "api", "cli", "config", "document", "errors", "registry", "runtime"}
+SHARED = {"__init__", "errors", "runtime", "registry", "options", "config", "document"}  # the foundation every stage uses
+TOP_LEVEL_MODULES = {"__init__", "api", "cli", "config", "document", "errors", "options", "registry", "runtime"}
 
 
 def _module_name(path: Path) -> str:

@@ -176,8 +176,11 @@ def invoices_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     ("vendor", "document", "total"),
-    [("ACME", "invoice_acme.pdf", "926.64"), ("Nordlicht", "invoice_multipage.pdf", "25.736,64"),
-     ("Blue Harbor", "scanned_invoice.pdf", "1,368.53")],
+    [
+        ("ACME", "invoice_acme.pdf", "926.64"),
+        ("Nordlicht", "invoice_multipage.pdf", "25.736,64"),
+        ("Blue Harbor", "scanned_invoice.pdf", "1,368.53"),
+    ],
 )
 def test_the_invoice_named_in_the_question_is_the_one_answered(
     invoices_home: Path, vendor: str, document: str, total: str

@@ -29,6 +29,7 @@ from docpipe.errors import (
 )
 from docpipe.index.ingest import IngestLockedError, ingest_lock
 from docpipe.jobs import JobLockedError
+from docpipe.options import EngineOptions
 from docpipe.parse.converter import Converter, ConvertOptions
 from docpipe.parse.stages import PageContext, PageStage
 from docpipe.server.app import create_app
@@ -42,6 +43,9 @@ class _FailOnPage:
 
     def __init__(self, inner: PageStage, page: int) -> None:
         self.inner, self.page, self.name = inner, page, inner.name
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
 
     def __call__(self, ctx: PageContext) -> PageContext:
         if ctx.source.number == self.page:
@@ -81,7 +85,7 @@ def test_an_ocr_engine_that_raises_fails_its_page_in_the_text_stage(tmp_path: Pa
     ImageDraw.Draw(red).rectangle((420, 677, 820, 1077), fill=(230, 20, 20))
     f = tmp_path / "two.pdf"
     good.save(f, save_all=True, append_images=[red], resolution=150)
-    result = Converter(ConvertOptions(ocr_engine="tests.faulty_engines:RaiseOnRed")).convert(f)
+    result = Converter(ConvertOptions(ocr=EngineOptions(kind="tests.faulty_engines:RaiseOnRed"))).convert(f)
     [err] = result.errors
     assert (err.page, err.stage) == (2, "text")
     assert str(err) == f"{f}: page 2 failed (ValueError: cannot read the red square)"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from docpipe.document import BBox, Document, Element, Page, Provenance, TableCell, TableData
 from docpipe.errors import shown
+from docpipe.options import Limits
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_mime
 from docpipe.serialize import to_json
@@ -39,7 +40,7 @@ def _load_all(data: bytes) -> None:
         f = Path(d) / "fuzz.bin"
         f.write_bytes(data)
         try:
-            with open_source(f, max_pages=50, max_image_pixels=4_000_000) as src:
+            with open_source(f, limits=Limits(max_pages=50, max_image_pixels=4_000_000)) as src:
                 for page in src.pages():
                     if page.error is None:
                         page.render(20)
@@ -94,11 +95,7 @@ def _element(i: int, label: str, text: str, table: TableData | None = None) -> E
 @st.composite
 def tables(draw: st.DrawFn) -> TableData:
     rows, cols = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    cells = [
-        TableCell(row=r, col=c, text=draw(texts), is_header=(r == 0))
-        for r in range(rows)
-        for c in range(cols)
-    ]
+    cells = [TableCell(row=r, col=c, text=draw(texts), is_header=(r == 0)) for r in range(rows) for c in range(cols)]
     return TableData(n_rows=rows, n_cols=cols, cells=cells)
 
 
@@ -155,10 +152,18 @@ def test_html_gives_back_exactly_the_text(items: list[tuple[str, str]]) -> None:
 
 @FUZZ
 @given(tables())
-@example(TableData(n_rows=2, n_cols=2, cells=[
-    TableCell(row=0, col=0, text="a|b", is_header=True), TableCell(row=0, col=1, text="x\ny", is_header=True),
-    TableCell(row=1, col=0, text="\\", is_header=False), TableCell(row=1, col=1, text="", is_header=False),
-]))
+@example(
+    TableData(
+        n_rows=2,
+        n_cols=2,
+        cells=[
+            TableCell(row=0, col=0, text="a|b", is_header=True),
+            TableCell(row=0, col=1, text="x\ny", is_header=True),
+            TableCell(row=1, col=0, text="\\", is_header=False),
+            TableCell(row=1, col=1, text="", is_header=False),
+        ],
+    )
+)
 def test_markdown_tables_keep_their_shape(t: TableData) -> None:
     md = table_markdown(t)
     lines = md.split("\n")

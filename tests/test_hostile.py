@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from docpipe.errors import shown
+from docpipe.options import Limits
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.pdf import RENDER_PIXEL_BUDGET, render_scale
 from tests.conftest import SAMPLES, run_cli
@@ -134,8 +135,8 @@ def test_pixel_limit_is_ours_not_pillows(tmp_path: Path) -> None:
     f = tmp_path / "big.png"
     f.write_bytes(_png(40, 40))
     with pytest.raises(LoadError, match=r"big\.png: image too large \(over 1,000 pixels\)"):
-        open_source(f, max_image_pixels=1000)
-    with open_source(f, max_image_pixels=1600) as src:
+        open_source(f, limits=Limits(max_image_pixels=1000))
+    with open_source(f, limits=Limits(max_image_pixels=1600)) as src:
         assert src.n_pages == 1
 
 
@@ -144,7 +145,7 @@ def test_tiff_with_more_frames_than_the_page_limit(tmp_path: Path) -> None:
     frames = [Image.new("L", (8, 8), i) for i in range(5)]
     frames[0].save(f, save_all=True, append_images=frames[1:])
     with pytest.raises(LoadError, match=r"too many pages \(5 frames > 4 limit\)"):
-        open_source(f, max_pages=4)
+        open_source(f, limits=Limits(max_pages=4))
 
 
 def test_giant_pages_are_rendered_within_the_pixel_budget() -> None:
@@ -176,7 +177,7 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
         out.write(b"%PDF-1.7\n")
         out.truncate(300 * 2**20)
     with pytest.raises(LoadError, match=r"huge\.pdf: file too large \(300 MB > 200 MB limit\)"):
-        open_source(f, max_file_mb=200)
+        open_source(f, limits=Limits(max_file_mb=200))
 
 
 def test_a_damaged_page_object_costs_that_page(converter, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

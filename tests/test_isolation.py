@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docpipe.document import ConversionStatus
+from docpipe.options import EngineOptions
 from docpipe.parse.converter import ConvertOptions
 from docpipe.parse.isolated import IsolatedConverter
 from tests.conftest import DOCPIPE, ROOT, run_cli
@@ -42,7 +43,7 @@ def scan_with_bad_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _convert(engine: str, path: Path) -> tuple[IsolatedConverter, object]:
-    conv = IsolatedConverter(ConvertOptions(ocr_engine=f"tests.faulty_engines:{engine}"), PAGE_TIMEOUT)
+    conv = IsolatedConverter(ConvertOptions(ocr=EngineOptions(kind=f"tests.faulty_engines:{engine}")), PAGE_TIMEOUT)
     return conv, conv.convert(path)
 
 

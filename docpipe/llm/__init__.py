@@ -1,44 +1,33 @@
-"""Generators by kind: the embedded default, or any OpenAI-compatible server."""
+"""The generator role by kind (docpipe.registry): `embedded`, the in-process default, or
+`openai`, any OpenAI-compatible server; third parties add kinds in the group `docpipe.llm`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
 from docpipe.llm.base import ChatMessage, Generation, Generator, LLMError
+from docpipe.options import EmbeddedLLMOptions, LLMOptions, OpenAIOptions
+from docpipe.registry import Registry
 
 
-def _embedded(**kw: Any) -> Generator:
-    from docpipe.llm.embedded import EmbeddedSmolLM
+def embedded_generator(options: EmbeddedLLMOptions) -> Generator:
+    from docpipe.llm.embedded import EmbeddedSmolLM  # transformers only when this kind is made
 
-    return EmbeddedSmolLM(cache_dir=kw.get("cache_dir"))
+    return EmbeddedSmolLM(cache_dir=options.cache_dir)
 
 
-def _openai(**kw: Any) -> Generator:
+def openai_generator(options: OpenAIOptions) -> Generator:
     from docpipe.llm.client import OpenAIClient
 
-    if not kw.get("base_url"):
+    if not options.base_url:
         raise LLMError("an OpenAI-compatible generator needs a base URL (DOCPIPE_LLM_BASE_URL)")
-    return OpenAIClient(kw["base_url"], kw.get("model") or "", kw.get("api_key"))
+    return OpenAIClient(options.base_url, options.model, options.api_key, timeout=options.timeout)
 
 
-GENERATORS: dict[str, Callable[..., Generator]] = {"embedded": _embedded, "openai": _openai}
+LLMS: Registry[Generator] = Registry(
+    "llm",
+    # Not "docpipe.llm:embedded": importing the submodule docpipe.llm.embedded rebinds that name.
+    {"embedded": "docpipe.llm:embedded_generator", "openai": "docpipe.llm:openai_generator"},
+    LLMOptions,
+    label="generator",
+)
 
-
-def make_generator(
-    kind: str,
-    *,
-    base_url: str | None = None,
-    model: str = "",
-    api_key: str | None = None,
-    cache_dir: Path | None = None,
-) -> Generator:
-    try:
-        factory = GENERATORS[kind]
-    except KeyError:
-        raise ValueError(f"unknown generator {kind!r}; choose from {sorted(GENERATORS)}") from None
-    return factory(base_url=base_url, model=model, api_key=api_key, cache_dir=cache_dir)
-
-
-__all__ = ["GENERATORS", "ChatMessage", "Generation", "Generator", "LLMError", "make_generator"]
+__all__ = ["LLMS", "ChatMessage", "Generation", "Generator", "LLMError"]

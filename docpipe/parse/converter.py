@@ -10,12 +10,12 @@ from typing import Protocol
 
 from docpipe.document import ConversionResult, ConversionStatus, Document
 from docpipe.errors import ConversionError, shown
+from docpipe.options import ConvertOptions
 from docpipe.parse.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
 from docpipe.parse.load import LoadError, SourcePage, open_source
 from docpipe.parse.spool import DocumentSpool
 from docpipe.parse.stages import (
     AssembleStage,
-    ConvertOptions,
     LayoutStage,
     PageContext,
     PageStage,
@@ -59,16 +59,14 @@ class Converter:
         self.stages: list[PageStage] = [
             TextStage(self.options),
             LayoutStage(self.options),
-            AssembleStage(),
+            AssembleStage(self.options),
             ReadingOrderStage(),
             UnskewStage(),
         ]
 
     def warm_up(self) -> None:
         for stage in self.stages:
-            for engine in (getattr(stage, "ocr", None), getattr(stage, "model", None)):
-                if engine is not None:
-                    engine.warm_up()
+            stage.warm_up()
 
     def _convert_page(self, sp: SourcePage, timings: dict[str, float]) -> PageContext:
         """The page through every stage; a stage that raises is named in a StageFailed."""
@@ -129,13 +127,7 @@ class Converter:
         timings: dict[str, float] = {}
         label = shown(path)
         try:
-            src = open_source(
-                path,
-                max_pages=self.options.max_pages,
-                max_file_mb=self.options.max_file_mb,
-                max_image_pixels=self.options.max_image_pixels,
-                password=self.options.password,
-            )
+            src = open_source(path, limits=self.options.limits, password=self.options.password)
         except LoadError as e:
             failed = ConversionError(source=e.path, stage="load", message=e.reason)
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[failed])

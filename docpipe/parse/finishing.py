@@ -152,7 +152,7 @@ def _joined(prev: Element, nxt: Element) -> Element:
     return prev.model_copy(
         update={
             "table": table,
-            "text": "\n".join(" | ".join(r) for r in table.grid()),
+            "text": table.text(),
             "prov": prev.prov + nxt.prov,
             "lines": prev.lines + nxt.lines,
             "confidence": min(prev.confidence, nxt.confidence),

@@ -1,6 +1,6 @@
 """The page stages. Every one has the same signature, `(PageContext) -> PageContext`, so a
-stage is added, replaced or timed without touching the others; engines come by name from
-the options, and models load in `warm_up()`, never in `__init__`.
+stage is added, replaced or timed without touching the others; engines come from the role's
+registry by the kind in their typed options, and models load in `warm_up()`, never in `__init__`.
 """
 
 from __future__ import annotations
@@ -9,31 +9,33 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from PIL import Image
-from pydantic import BaseModel
 
 from docpipe.document import Element, Origin, Page, Word
-from docpipe.parse.layout import Region, get_layout_model
+from docpipe.options import ConvertOptions
+from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.reading_order import attach_captions, order_elements
 from docpipe.parse.load import SourcePage
-from docpipe.parse.ocr import get_ocr_engine
+from docpipe.parse.ocr import OCR
 from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
+from docpipe.parse.tables import TABLES
 from docpipe.parse.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
 
 
-class ConvertOptions(BaseModel):
-    ocr_engine: str = "rapidocr"
-    layout_model: str = "rapid_layout"
-    dpi: int = 200
-    force_ocr: bool = False
-    detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
-    max_pages: int = 2000
-    max_file_mb: int = 200
-    max_image_pixels: int = 200_000_000
-    password: str | None = None
+__all__ = [
+    "AssembleStage",
+    "ConvertOptions",
+    "LayoutStage",
+    "PageContext",
+    "PageStage",
+    "ReadingOrderStage",
+    "TextStage",
+    "UnskewStage",
+    "page_of",
+]
 
 
 @dataclass
@@ -69,6 +71,9 @@ class PageContext:
 class PageStage(Protocol):
     name: str
 
+    def warm_up(self) -> None:
+        """Load the stage's models; once, before the first page."""
+
     def __call__(self, ctx: PageContext) -> PageContext: ...
 
 
@@ -79,8 +84,11 @@ class TextStage:
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
-        self.ocr = get_ocr_engine(options.ocr_engine)
+        self.ocr = OCR.create(options.ocr)
         self.orienter = OrientationDetector(self.ocr)
+
+    def warm_up(self) -> None:
+        self.ocr.warm_up()
 
     def __call__(self, ctx: PageContext) -> PageContext:
         def matches(words: list[Word]) -> float:
@@ -113,7 +121,10 @@ class LayoutStage:
 
     def __init__(self, options: ConvertOptions) -> None:
         self.options = options
-        self.model = get_layout_model(options.layout_model)
+        self.model = LAYOUT.create(options.layout)
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
 
     def __call__(self, ctx: PageContext) -> PageContext:
         image = ctx.image_at(self.options.dpi)
@@ -123,17 +134,30 @@ class LayoutStage:
 
 
 class AssembleStage:
+    """Tables (the table engine's) and text blocks from the words, labelled with the regions."""
+
     name = "assemble"
 
+    def __init__(self, options: ConvertOptions) -> None:
+        self.tables = TABLES.create(options.tables)
+
+    def warm_up(self) -> None:
+        self.tables.warm_up()
+
     def __call__(self, ctx: PageContext) -> PageContext:
-        w, h = ctx.upright_size
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
-        ctx.elements = assemble_page(ctx.words, ctx.regions, ctx.source.number, w, h, ctx.origin, rules)
+        tables = self.tables.find(ctx.words, rules, ctx.source.number)
+        ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx
 
 
-class ReadingOrderStage:
+class _NoModel:
+    def warm_up(self) -> None:
+        """Geometry only: nothing to load."""
+
+
+class ReadingOrderStage(_NoModel):
     name = "reading_order"
 
     def __call__(self, ctx: PageContext) -> PageContext:
@@ -143,7 +167,7 @@ class ReadingOrderStage:
         return ctx
 
 
-class UnskewStage:
+class UnskewStage(_NoModel):
     """Boxes back into the original page's coordinates after a deskewed or turned OCR pass."""
 
     name = "unskew"

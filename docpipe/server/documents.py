@@ -39,7 +39,7 @@ async def upload(request: Request, state: StateDep) -> list[DocumentInfo]:
     (type sniffed from its bytes, size and page limits), stored under the home and queued for
     ingestion; poll GET /api/documents/{id} for its status. Any refused file refuses the request."""
     s = state.settings
-    form = await receive_form(request, state.incoming, s.max_file_mb)
+    form = await receive_form(request, state.incoming, s.limits.max_file_mb)
     if not form.files:
         raise HTTPException(400, "no file in the upload (send multipart field `files`)")
     try:
@@ -84,7 +84,7 @@ def page_png(doc_id: str, number: int, state: StateDep, dpi: Annotated[int, Quer
     if not found.path.is_file():
         raise HTTPException(410, f"{found.info.name}: the original file is no longer on the server")
     try:
-        img = render_page(found.path, number, dpi, state.settings.max_image_pixels, state.settings.pdf_password)
+        img = render_page(found.path, number, dpi, state.settings.limits, state.settings.pdf_password)
     except NoSuchPage as e:
         raise HTTPException(404, f"{found.info.name}: no {e}") from None
     except LoadError as e:

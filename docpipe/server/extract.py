@@ -58,7 +58,7 @@ def _by_id(state: ServerState, req: ExtractRequest) -> ExtractionRecord:
 
 async def _by_upload(state: ServerState, request: Request) -> ExtractionRecord:
     s = state.settings
-    form = await receive_form(request, state.incoming, s.max_file_mb)
+    form = await receive_form(request, state.incoming, s.limits.max_file_mb)
     try:
         if len(form.files) != 1:
             raise HTTPException(400, "send exactly one file (multipart field `file`) and a `schema` field")

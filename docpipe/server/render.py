@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from docpipe.options import Limits
 from docpipe.parse.load import open_source
 from docpipe.parse.load.pdf import open_pdf, render_scale
 from docpipe.parse.load.sniff import sniff_file
@@ -16,7 +17,7 @@ class NoSuchPage(LookupError):
     pass
 
 
-def render_page(path: Path, number: int, dpi: int, max_image_pixels: int, password: str | None = None) -> Image.Image:
+def render_page(path: Path, number: int, dpi: int, limits: Limits, password: str | None = None) -> Image.Image:
     """Page `number` (1-based). PDFs are rendered at `dpi` (lower for giant pages, within the
     loader's pixel budget); an image page is returned as scanned (its pixels map to its points
     by the image's own DPI, as in the Document)."""
@@ -30,7 +31,7 @@ def render_page(path: Path, number: int, dpi: int, max_image_pixels: int, passwo
             return page.render(scale=render_scale(dpi, width * height)).to_pil().convert("RGB")
         finally:
             pdf.close()
-    with open_source(path, max_image_pixels=max_image_pixels) as src:
+    with open_source(path, limits=limits) as src:
         if not 1 <= number <= src.n_pages:
             raise NoSuchPage(f"page {number} of {src.n_pages}")
         for page in src.pages():

@@ -156,13 +156,7 @@ def check_document(rec: Received, settings: Settings) -> None:
     rec.mime = mime
     rec.name = display_name(rec.name, mime)
     try:
-        with open_source(
-            rec.path,
-            max_pages=settings.max_pages,
-            max_file_mb=settings.max_file_mb,
-            max_image_pixels=settings.max_image_pixels,
-            password=settings.pdf_password,
-        ):
+        with open_source(rec.path, limits=settings.limits, password=settings.pdf_password):
             pass
     except LoadError as e:
         raise HTTPException(422, f"{rec.name}: {e.reason}") from None

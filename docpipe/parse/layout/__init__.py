@@ -1,22 +1,13 @@
-"""Layout models by name."""
+"""The layout role: models by kind (docpipe.registry), or an entry point in `docpipe.layout`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from docpipe.options import LayoutOptions
 from docpipe.parse.layout.base import LayoutModel, Region
-from docpipe.parse.layout.rapid import RapidLayoutModel
+from docpipe.registry import Registry
 
-LAYOUT_MODELS: dict[str, Callable[[], LayoutModel]] = {
-    "rapid_layout": RapidLayoutModel,
-}
+LAYOUT: Registry[LayoutModel] = Registry(
+    "layout", {"rapid_layout": "docpipe.parse.layout.rapid:RapidLayoutModel"}, LayoutOptions, label="layout model"
+)
 
-
-def get_layout_model(name: str) -> LayoutModel:
-    try:
-        return LAYOUT_MODELS[name]()
-    except KeyError:
-        raise ValueError(f"unknown layout model {name!r}; choose from {sorted(LAYOUT_MODELS)}") from None
-
-
-__all__ = ["LAYOUT_MODELS", "LayoutModel", "Region", "get_layout_model"]
+__all__ = ["LAYOUT", "LayoutModel", "Region"]

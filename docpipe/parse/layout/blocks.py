@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from docpipe.document import BBox, Element, Label, Line, Origin, Provenance
+from docpipe.document import BBox, Element, Label, Line, Origin, Provenance, Word
 from docpipe.parse.layout.base import Region
 from docpipe.parse.layout.lines import Segment, TextLine, group_lines, median_line_height
-from docpipe.parse.tables.columns import build_table, find_tables
-from docpipe.parse.tables.ruled import find_ruled_tables
+from docpipe.parse.tables.base import FoundTable
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
 _MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
@@ -127,70 +126,53 @@ def _lines_of(segments: list[Segment]) -> list[Line]:
     return [Line(text=s.text, bbox=s.bbox, words=s.words) for s in segments]
 
 
+def _without(lines: list[TextLine], taken: set[int]) -> list[TextLine]:
+    """The lines less the words tables took (lines left empty dropped)."""
+    out: list[TextLine] = []
+    for ln in lines:
+        if not any(id(w) in taken for s in ln.segments for w in s.words):
+            out.append(ln)
+            continue
+        kept = [ws for s in ln.segments if (ws := [w for w in s.words if id(w) not in taken])]
+        if kept:
+            out.append(TextLine([Segment(ws) for ws in kept]))
+    return out
+
+
 def assemble_page(
-    words: list,  # list[Word] in points
-    regions: list[Region],  # in points
+    words: list[Word],  # points
+    regions: list[Region],  # points
+    tables: list[FoundTable],  # the table engine's, from these words
     page_no: int,
-    page_w: float,
     page_h: float,
     origin: Origin,
-    rules: list[tuple[float, float, float, float]] | None = None,  # stroked lines, points
 ) -> list[Element]:
     """Elements of one page, unordered; ids are set later by the document stage."""
-    del page_w
-    elements: list[Element] = []
-    for rt in find_ruled_tables(rules or [], words, page_no):
-        taken = {id(w) for w in rt.words}
-        words = [w for w in words if id(w) not in taken]
-        elements.append(
-            Element(
-                id="",
-                label="table",
-                text="\n".join(" | ".join(r) for r in rt.table.grid()),
-                prov=[Provenance(page=page_no, bbox=rt.bbox)],
-                confidence=min(w.confidence for w in rt.words),
-                origin=origin,
-                lines=[
-                    Line(
-                        text=" ".join(s.text for s in ln.segments),
-                        bbox=ln.bbox,
-                        words=[w for s in ln.segments for w in s.words],
-                    )
-                    for ln in group_lines(rt.words)
-                ],
-                table=rt.table,
-            )
+    elements: list[Element] = [
+        Element(
+            id="",
+            label="table",
+            text=t.table.text(),
+            prov=[Provenance(page=page_no, bbox=t.bbox)],
+            confidence=min((w.confidence for w in t.words), default=1.0),
+            origin=origin,
+            lines=[
+                Line(
+                    text=" ".join(s.text for s in ln.segments),
+                    bbox=ln.bbox,
+                    words=[w for s in ln.segments for w in s.words],
+                )
+                for ln in t.lines
+            ],
+            table=t.table,
         )
-    lines = group_lines(words)
+        for t in tables
+    ]
+    # The body line height is measured over the text lines and the tables set in body type.
+    apart = {id(w) for t in tables if not t.body_text for w in t.words}
+    lines = group_lines([w for w in words if id(w) not in apart])
     body_h = median_line_height(lines)
-    spans = find_tables(lines)
-    in_table: set[int] = set()
-    for span in spans:
-        tlines = lines[span.start : span.end]
-        in_table.update(range(span.start, span.end))
-        table = build_table(tlines, span.columns, page_no)
-        segs = [s for ln in tlines for s in ln.segments]
-        box = BBox.union_all([s.bbox for s in segs])
-        elements.append(
-            Element(
-                id="",
-                label="table",
-                text="\n".join(" | ".join(r) for r in table.grid()),
-                prov=[Provenance(page=page_no, bbox=box)],
-                confidence=min(s.confidence for s in segs),
-                origin=origin,
-                lines=[
-                    Line(
-                        text=" ".join(s.text for s in ln.segments),
-                        bbox=ln.bbox,
-                        words=[w for s in ln.segments for w in s.words],
-                    )
-                    for ln in tlines
-                ],
-                table=table,
-            )
-        )
-    rest = [_merge_label_values(ln, body_h) for i, ln in enumerate(lines) if i not in in_table]
+    rest = [_merge_label_values(ln, body_h) for ln in _without(lines, {id(w) for t in tables for w in t.words})]
     for b in _build_blocks(rest, origin):
         label = _label_block(b, regions, page_h, body_h, page_no)
         text = "\n".join(s.text for s in b.segments)

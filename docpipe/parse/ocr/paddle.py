@@ -1,13 +1,11 @@
 """PaddleOCR, only from model files the user already has (it would download them otherwise).
 
-Point DOCPIPE_PADDLEOCR_DIR at a folder holding PaddleOCR inference models: `det/` and
-`rec/` subfolders (optionally `cls/`), e.g. PP-OCRv5 exported models.
+Point DOCPIPE_PADDLEOCR_DIR (or `[ocr] model_dir`) at a folder holding PaddleOCR inference
+models: `det/` and `rec/` subfolders (optionally `cls/`), e.g. PP-OCRv5 exported models.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,20 +13,20 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import MissingEngineError
+from docpipe.options import PaddleOcrOptions
 
-ENV_DIR = "DOCPIPE_PADDLEOCR_DIR"
 INSTALL_HINT = (
-    f"OCR engine 'paddleocr' needs local models: set {ENV_DIR} to a folder with det/ and rec/ "
+    "OCR engine 'paddleocr' needs local models: set DOCPIPE_PADDLEOCR_DIR to a folder with det/ and rec/ "
     "PaddleOCR inference models, and pip install 'docpipe[paddle]'"
 )
 
 
 class PaddleOcrEngine:
     name = "paddleocr"
+    options_type = PaddleOcrOptions
 
-    def __init__(self, model_dir: Path | None = None) -> None:
-        env = os.environ.get(ENV_DIR)
-        self.model_dir = model_dir or (Path(env) if env else None)
+    def __init__(self, options: PaddleOcrOptions | None = None) -> None:
+        self.model_dir = (options or PaddleOcrOptions()).model_dir
         self._engine: Any = None
 
     def warm_up(self) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from docpipe.document import BBox, Word
+from docpipe.options import RapidOcrOptions
 
 # Measured on bench/eval_docs.py scans (make eval-parse): the default "min side 736" upscales
 # small images (a line strip became 20k px wide, seconds per strip), and the 0/180 text-line
@@ -18,36 +18,39 @@ DET_REC_PARAMS: dict[str, object] = {
     "Global.log_level": "error",
     "Global.use_cls": False,
     "Det.limit_type": "max",
-    "Det.limit_side_len": 1280,
 }
 MIN_SHORT_SIDE = 864  # small images enlarged so: the phone receipts read best (samples, eval)
-UPSCALE_TO = 1280  # ...but never past the detector's long-side limit
 
 
 class RapidOcrEngine:
     name = "rapidocr"
+    options_type = RapidOcrOptions
 
-    def __init__(self) -> None:
+    def __init__(self, options: RapidOcrOptions | None = None) -> None:
+        self.options = options or RapidOcrOptions()
         self._engine: Any = None
 
     def warm_up(self) -> None:
         if self._engine is None:
             from rapidocr import RapidOCR
 
-            from docpipe.runtime import info_silenced
+            from docpipe.runtime import default_threads, info_silenced
 
-            # Two cores here: more intra-op threads than cores only adds contention.
-            threads = int(os.environ.get("DOCPIPE_OCR_THREADS") or 0) or max(1, min(4, os.cpu_count() or 1))
+            threads = self.options.threads or default_threads()
+            params = {
+                **DET_REC_PARAMS,
+                "Det.limit_side_len": self.options.det_limit_side_len,
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            }
             with info_silenced():
-                self._engine = RapidOCR(
-                    params={**DET_REC_PARAMS, "EngineConfig.onnxruntime.intra_op_num_threads": threads}
-                )
+                self._engine = RapidOCR(params=params)
 
     def recognize(self, image: Image.Image) -> list[Word]:
         self.warm_up()
         # Small pages (phone receipts) read better enlarged to the detector's size; a strip
-        # only as far as its long side allows, never to thousands of pixels per line.
-        scale = min(MIN_SHORT_SIDE / max(1, min(image.size)), UPSCALE_TO / max(image.size))
+        # only as far as its long side allows (the detector's limit), never to thousands of
+        # pixels per line.
+        scale = min(MIN_SHORT_SIDE / max(1, min(image.size)), self.options.det_limit_side_len / max(image.size))
         if scale > 1.05:
             image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
         else:

@@ -16,16 +16,17 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import MissingEngineError
+from docpipe.options import TesseractOptions
 
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-eng (Debian/Ubuntu)"
 
 
 class TesseractEngine:
     name = "tesseract"
+    options_type = TesseractOptions
 
-    def __init__(self, lang: str | None = None, psm: int = 3) -> None:
-        self.lang = lang or os.environ.get("DOCPIPE_TESSERACT_LANG", "eng")
-        self.psm = psm
+    def __init__(self, options: TesseractOptions | None = None) -> None:
+        self.options = options or TesseractOptions()
         self._binary: str | None = None
 
     def warm_up(self) -> None:
@@ -41,7 +42,7 @@ class TesseractEngine:
         buf = io.BytesIO()
         image.convert("RGB").save(buf, format="PNG")
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        cmd = [self._binary, "stdin", "stdout", "--psm", str(self.psm), "-l", self.lang, "tsv"]
+        cmd = [self._binary, "stdin", "stdout", "--psm", str(self.options.psm), "-l", self.options.lang, "tsv"]
         proc = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, env=env, timeout=300, check=False)
         if proc.returncode != 0:
             err = proc.stderr.decode(errors="replace").strip().splitlines()

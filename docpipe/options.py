@@ -1,0 +1,149 @@
+"""Typed options: one pydantic model per engine kind, the limits every loader applies, and the
+converter's options built from them. Level 0 like config.py (imports no other docpipe module
+except errors); config.py nests these in Settings, the registries pass them to the factories.
+
+Each role's options are a union discriminated by `kind`: a built-in kind validates into its
+own class (unknown fields refused, so a typo is an error), any other kind into EngineOptions,
+whose extra fields ride along to the third-party engine (see docpipe.registry).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+OTHER = "other"  # the tag of third-party kinds in every role's union
+
+
+class EngineOptions(BaseModel):
+    """Any engine's options: its kind, and for third-party kinds whatever else was configured."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+
+
+class _Builtin(EngineOptions):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- OCR -------------------------------------------------------------------------------------
+
+
+class RapidOcrOptions(_Builtin):
+    kind: Literal["rapidocr"] = "rapidocr"
+    threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
+    det_limit_side_len: int = Field(default=1280, gt=0, description="the detector's long-side limit in pixels")
+
+
+class TesseractOptions(_Builtin):
+    kind: Literal["tesseract"] = "tesseract"
+    lang: str = "eng"
+    psm: int = 3
+
+
+class PaddleOcrOptions(_Builtin):
+    kind: Literal["paddleocr"] = "paddleocr"
+    model_dir: Path | None = Field(default=None, description="folder with det/ and rec/ PaddleOCR inference models")
+
+
+# --- layout and tables ---------------------------------------------------------------------
+
+
+class RapidLayoutOptions(_Builtin):
+    kind: Literal["rapid_layout"] = "rapid_layout"
+    conf_thresh: float = 0.5
+
+
+class GeometryTableOptions(_Builtin):
+    """Ruled tables from a PDF's stroked lines, then borderless tables from aligned columns."""
+
+    kind: Literal["geometry"] = "geometry"
+
+
+# --- embedder and LLM ----------------------------------------------------------------------
+
+
+class SentenceTransformerOptions(_Builtin):
+    kind: Literal["sentence-transformers"] = "sentence-transformers"
+    model_path: Path | None = Field(default=None, description="a sentence-transformers folder; None: shipped MiniLM")
+    batch_size: int = Field(default=32, gt=0)
+
+
+class EmbeddedLLMOptions(_Builtin):
+    """The in-process model (SmolLM2 through transformers)."""
+
+    kind: Literal["embedded"] = "embedded"
+    cache_dir: Path | None = Field(default=None, description="derived model files; Settings fills in its cache_dir")
+
+
+class OpenAIOptions(_Builtin):
+    """Any OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp)."""
+
+    kind: Literal["openai"] = "openai"
+    base_url: str = ""  # empty is refused when the client is made, naming the setting
+    model: str = ""
+    api_key: str | None = None
+    timeout: float = Field(default=120.0, gt=0, description="seconds per request")
+
+
+def _by_kind(default: str, *builtins: str) -> Discriminator:
+    """The tag of a raw dict or a model: its kind when built in, else OTHER; no kind: the default."""
+
+    def tag(value: Any) -> str:
+        kind = value.get("kind", default) if isinstance(value, dict) else getattr(value, "kind", default)
+        return kind if kind in builtins else OTHER
+
+    return Discriminator(tag)
+
+
+OcrOptions = Annotated[
+    Annotated[RapidOcrOptions, Tag("rapidocr")]
+    | Annotated[TesseractOptions, Tag("tesseract")]
+    | Annotated[PaddleOcrOptions, Tag("paddleocr")]
+    | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("rapidocr", "rapidocr", "tesseract", "paddleocr"),
+]
+LayoutOptions = Annotated[
+    Annotated[RapidLayoutOptions, Tag("rapid_layout")] | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("rapid_layout", "rapid_layout"),
+]
+TableOptions = Annotated[
+    Annotated[GeometryTableOptions, Tag("geometry")] | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("geometry", "geometry"),
+]
+EmbedderOptions = Annotated[
+    Annotated[SentenceTransformerOptions, Tag("sentence-transformers")] | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("sentence-transformers", "sentence-transformers"),
+]
+LLMOptions = Annotated[
+    Annotated[EmbeddedLLMOptions, Tag("embedded")]
+    | Annotated[OpenAIOptions, Tag("openai")]
+    | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("embedded", "embedded", "openai"),
+]
+
+
+class Limits(BaseModel):
+    """What a file may cost before it is refused: declared here once, passed as one object."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_pages: int = Field(default=2000, gt=0)
+    max_file_mb: int = Field(default=200, gt=0)
+    max_image_pixels: int = Field(default=200_000_000, gt=0)
+
+
+class ConvertOptions(BaseModel):
+    """Everything the converter needs: the page engines' options, rendering, limits."""
+
+    ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
+    layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
+    tables: TableOptions = Field(default_factory=GeometryTableOptions)
+    dpi: int = 200
+    force_ocr: bool = False
+    detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
+    limits: Limits = Field(default_factory=Limits)
+    password: str | None = None  # tried on encrypted PDFs; never stored or logged
