@@ -15,6 +15,7 @@ from docpipe.config import Home, Settings
 from docpipe.errors import NothingIngestedError
 from docpipe.index.embed import EMBEDDERS, Embedder
 from docpipe.index.ingest import Ingestor
+from docpipe.index.records import DocumentRow
 from docpipe.index.search import Retriever
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
@@ -74,6 +75,18 @@ class Docpipe:
         """NothingIngestedError unless something was ingested in this home (reading never creates one)."""
         if not self.home.has_store():
             raise NothingIngestedError(str(self.home))
+
+    def documents(self) -> list[DocumentRow]:
+        """What is stored, with status, pages, chunks and errors."""
+        self.require_store()
+        with self.store() as store:
+            return store.documents.rows()
+
+    def asks(self, limit: int = 20) -> list[dict[str, object]]:
+        """The latest questions asked: answer, model, route, chunks, latency, tokens."""
+        self.require_store()
+        with self.store() as store:
+            return store.asks.recent(limit)
 
     def ask(self, request: AskRequest, *, on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer `request` (validated by AskRequest, whoever built it); on_token gets the LLM's

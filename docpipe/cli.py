@@ -317,10 +317,7 @@ def list_documents(
     home: HomeOpt = None,
 ) -> None:
     """List ingested documents with status, pages, chunks and errors."""
-    dp = _app(home)
-    dp.require_store()
-    with dp.store() as store:
-        rows = store.documents.rows()
+    rows = _app(home).documents()
     if as_json:
         typer.echo(json.dumps([r.listing() for r in rows], indent=2))
         return
@@ -337,10 +334,7 @@ def show_log(
     home: HomeOpt = None,
 ) -> None:
     """Show the questions asked, their answers, model, route, chunks used, latency and tokens."""
-    dp = _app(home)
-    dp.require_store()
-    with dp.store() as store:
-        rows = store.asks.recent(n)
+    rows = _app(home).asks(n)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -36,7 +36,8 @@ RANKS: dict[str, int] = {
     "server": 7,
     "cli": 8,
 }
-SHARED = {"__init__", "errors", "runtime", "registry", "options", "config", "document"}  # the foundation every stage uses
+# The foundation every stage uses.
+SHARED = {"__init__", "errors", "runtime", "registry", "options", "config", "document"}
 TOP_LEVEL_MODULES = {"__init__", "api", "cli", "config", "document", "errors", "options", "registry", "runtime"}
 
 
