@@ -435,35 +435,16 @@ def llm_serve(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command instead of running it.")] = False,
 ) -> None:
     """Start vLLM's OpenAI-compatible server from a model card, wait until healthy, print the base URL."""
-    import shlex
-    import subprocess
+    from docpipe.llm.serve import serve_command, start_server
 
-    from docpipe.llm.serve import CARDS, card_env, load_card, vllm_command, wait_healthy
-
-    path = card or CARDS / "solar-10.7b-instruct.toml"
-    if not path.is_file():
-        raise DocpipeError(f"{path}: no such serving card")
-    try:
-        loaded = load_card(path, variant)
-        if served_name:
-            loaded = loaded.model_copy(update={"served_model_name": served_name})
-        cmd = vllm_command(loaded, host=host, port=port, model_override=model, python=python or sys.executable)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    env = card_env(path, variant)
+    command = serve_command(
+        card, variant=variant, host=host, port=port, model=model, served_name=served_name, python=python
+    )
     if dry_run:
-        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        typer.echo((prefix + " " if prefix else "") + shlex.join(cmd))
+        typer.echo(command.shell())
         return
-    # vLLM logs to stdout; send them to stderr so stdout carries only the lines below.
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=sys.stderr)
-    base_url = f"http://{host}:{port}/v1"
-    try:
-        models = wait_healthy(base_url)
-    except TimeoutError as e:
-        proc.terminate()
-        raise DocpipeError(str(e)) from None
-    typer.echo(f"serving {', '.join(models)} at {base_url}\nexport DOCPIPE_LLM_BASE_URL={base_url}")
+    proc, models = start_server(command)
+    typer.echo(f"serving {', '.join(models)} at {command.base_url}\nexport DOCPIPE_LLM_BASE_URL={command.base_url}")
     sys.stdout.flush()
     raise typer.Exit(proc.wait())
 

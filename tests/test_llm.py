@@ -101,3 +101,20 @@ def test_each_kind_resolves_to_its_factory_even_after_its_module_is_imported() -
     client = LLMS.create(OpenAIOptions(base_url="http://127.0.0.1:1/v1", model="m", timeout=5))
     assert isinstance(client, docpipe.llm.client.OpenAIClient) and client.name == "m"
     assert isinstance(LLMS.create("embedded"), docpipe.llm.embedded.EmbeddedSmolLM)
+
+
+def test_serve_command_lays_the_variant_over_the_card_with_its_environment(tmp_path: Path) -> None:
+    from docpipe.errors import DocpipeError, UsageError
+    from docpipe.llm.serve import serve_command
+
+    gpu = serve_command(port=8123)
+    assert gpu.base_url == "http://127.0.0.1:8123/v1" and gpu.env == {}
+    assert "--gpu-memory-utilization" in gpu.argv and gpu.argv[gpu.argv.index("--dtype") + 1] == "bfloat16"
+    cpu = serve_command(variant="cpu", model="/models/solar", served_name="solar")
+    assert cpu.shell().startswith("VLLM_CPU_KVCACHE_SPACE=1 HF_HUB_OFFLINE=1 ")
+    assert cpu.argv[cpu.argv.index("--model") + 1] == "/models/solar" and "--gpu-memory-utilization" not in cpu.argv
+    assert cpu.argv[cpu.argv.index("--served-model-name") + 1] == "solar"
+    with pytest.raises(UsageError, match=r"has no \[nope\] section"):
+        serve_command(variant="nope")
+    with pytest.raises(DocpipeError, match="no such serving card"):
+        serve_command(tmp_path / "missing.toml")

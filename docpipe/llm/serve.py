@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from pydantic import BaseModel
+
+from docpipe.errors import DocpipeError, UsageError
 
 CARDS = Path(__file__).resolve().parents[2] / "models"
 
@@ -79,6 +83,56 @@ def vllm_command(
     if card.quantization:
         cmd += ["--quantization", card.quantization]
     return cmd
+
+
+@dataclass(frozen=True)
+class ServeCommand:
+    """vLLM's command line from a card, the environment it needs, and where it will answer."""
+
+    argv: list[str]
+    env: dict[str, str]
+    base_url: str
+
+    def shell(self) -> str:
+        """As one would type it (what `docpipe llm serve --dry-run` prints)."""
+        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
+        return (prefix + " " if prefix else "") + shlex.join(self.argv)
+
+
+def serve_command(
+    card: Path | None = None,
+    *,
+    variant: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model: str | None = None,
+    served_name: str | None = None,
+    python: str | None = None,
+) -> ServeCommand:
+    """The card (default: Solar-10.7B's) with `variant`'s section laid over it, as a command."""
+    path = card or CARDS / "solar-10.7b-instruct.toml"
+    if not path.is_file():
+        raise DocpipeError(f"{path}: no such serving card")
+    try:
+        loaded = load_card(path, variant)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if served_name:
+        loaded = loaded.model_copy(update={"served_model_name": served_name})
+    argv = vllm_command(loaded, host=host, port=port, model_override=model, python=python or sys.executable)
+    return ServeCommand(argv, card_env(path, variant), f"http://{host}:{port}/v1")
+
+
+def start_server(command: ServeCommand, timeout: float = 600.0) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """Start vLLM and wait until it lists its models. Its logs go to stderr, so the caller's
+    stdout carries only what it prints itself."""
+    proc = subprocess.Popen(command.argv, env={**os.environ, **command.env}, stdout=sys.stderr)
+    try:
+        models = wait_healthy(command.base_url, timeout=timeout)
+    except TimeoutError as e:
+        proc.terminate()
+        raise DocpipeError(str(e)) from None
+    return proc, models
 
 
 def wait_healthy(base_url: str, timeout: float = 600.0, interval: float = 2.0) -> list[str]:
