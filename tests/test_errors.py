@@ -224,3 +224,17 @@ def test_a_good_ask_passes_both_and_only_then_meets_the_empty_home(tmp_path: Pat
         assert r.status_code == 409  # valid: refused only because nothing is ingested
     proc = run_cli("ask", "q", "-k", "50", "--type", "pdf", "--since", "2024-05-31", home=home)
     assert proc.returncode == 1 and "nothing ingested" in proc.stderr
+
+
+def test_an_engine_the_converter_child_cannot_make_is_one_line_with_its_exit_code(tmp_path: Path) -> None:
+    """The isolation child reports why it cannot start; the user sees that, not its traceback."""
+    import os
+    import sys
+
+    env = {**os.environ, "DOCPIPE_OCR__KIND": "nope", "DOCPIPE_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "docpipe.cli", "parse", str(SAMPLES / "invoice_acme.pdf")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "docpipe: unknown OCR engine 'nope'; choose from paddleocr, rapidocr, tesseract, or give package.module:Class"
+    ]

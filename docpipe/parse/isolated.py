@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from docpipe.document import ConversionResult, ConversionStatus
-from docpipe.errors import ConversionError, shown
+from docpipe.errors import ConversionError, DocpipeError, shown
 from docpipe.parse.converter import Converter, ConvertOptions
 from docpipe.parse.spool import read_document
 
@@ -38,8 +38,18 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     """Child: warm up once, then convert whatever the parent sends until it sends None."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    converter = Converter(options)
-    converter.warm_up()
+    try:
+        converter = Converter(options)
+        converter.warm_up()
+    except Exception as e:  # an engine that is unknown or not installed: the parent reports it in one line
+        failure = (
+            e if isinstance(e, DocpipeError) else DocpipeError(f"the converter cannot start: {type(e).__name__}: {e}")
+        )
+        try:
+            conn.send(("failed", failure))
+        except Exception:  # an error that does not pickle still reaches the user as its message
+            conn.send(("failed", DocpipeError(str(failure))))
+        return
     try:
         conn.send(("ready", None))
         while (job := conn.recv()) is not None:
@@ -76,13 +86,17 @@ class IsolatedConverter:
         self._proc, self._conn = proc, parent
         if not parent.poll(self.startup_timeout_s):
             self.close()
-            raise RuntimeError(f"the converter process did not start within {self.startup_timeout_s:.0f} s")
+            raise DocpipeError(f"the converter process did not start within {self.startup_timeout_s:.0f} s")
         try:
-            parent.recv()
+            kind, failure = parent.recv()
         except EOFError:
+            proc.join(timeout=10)  # the pipe closes a moment before the exit status is known
             code = proc.exitcode
             self.close()
-            raise RuntimeError(f"the converter process failed to start (exit code {code})") from None
+            raise DocpipeError(f"the converter process failed to start ({_died(code)})") from None
+        if kind == "failed":
+            self.close()
+            raise failure
 
     def close(self) -> None:
         if self._conn is not None:

@@ -22,8 +22,7 @@ def regular_file_size(path: Path) -> int:
     try:
         st = path.stat()
     except FileNotFoundError as e:
-        what = "broken symbolic link" if path.is_symlink() else "no such file"
-        raise LoadError(path, f"{what} (no such file)") from e
+        raise LoadError(path, "broken symbolic link (no such file)" if path.is_symlink() else "no such file") from e
     except OSError as e:
         raise LoadError(path, f"cannot read file ({e.strerror or e})") from e
     if not stat.S_ISREG(st.st_mode):
