@@ -55,7 +55,7 @@ INVOICE_NUMBER = _rx(
     r"|num[ée]ro\s+de\s+(?:la\s+)?facture|facture\s+n[°º]|n[úu]mero\s+de\s+factura",
     # "Handelsrechnung (380) Nr. 471102 vom ...": the document's type, then its number
     r"\w*(?:rechnung|gutschrift|invoice|facture|avoir)\b[^:\n\d]{0,40}?(?:\(\d+\)\s*)?(?:nr|no|n°|nº)\.?",
-    r"inv\.|invoice|rechnung",
+    r"inv\.|invoice|rechnung|facture|factura|factuur|avoir|gutschrift",
     r"(?:no|nr|n°|number)\.?(?=\s?:)",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
 )
 INVOICE_NUMBER_NOT = re.compile(

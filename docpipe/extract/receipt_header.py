@@ -41,7 +41,11 @@ _ADDRESS_EVIDENCE = re.compile(
     r"|blok|block|blk|kampung|kg|persiaran|psn|lebuh|lebuhraya|plaza|mall|centre|center|kawasan|industri"
     r"|perindustrian|seksyen|section|wisma|bangunan|menara|unit|suite|shop|ground|simpang|batu|mukim|pusat"
     r"|selangor|johor|kuala|lumpur|kedah|perak|penang|pinang|pahang|melaka|malacca|sabah|sarawak|kelantan"
-    r"|terengganu|negeri|sembilan|perlis|putrajaya|labuan|darul|ehsan|takzim|makmur)\b|\b\d{5}\b",
+    r"|terengganu|negeri|sembilan|perlis|putrajaya|labuan|darul|ehsan|takzim|makmur"
+    r"|lane|ln|way|drive|dr|place|pl|court|ct|boulevard|blvd|highway|hwy|square|sq|parkway|building|bldg"
+    r"|stra(?:ss|ß)e|str|weg|platz|gasse|allee|rue|chemin|straat|laan|plein|calle|avenida|via|piazza)\b"
+    r"|\w(?:stra(?:ss|ß)e|str\.|weg|platz|gasse|allee|straat|laan)\b|\b\d{4,6}\b"
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|^\s*\d{1,5}[A-Za-z]?\b[,\s]+[^\W\d_]{2,}",
     re.I,
 )
 _ID_ONLY = re.compile(r"^[\W\d_]*(?:[A-Za-z][\W\d_]*){0,1}$")  # "(201283-M)", "002105827328", "A04086"
@@ -51,10 +55,15 @@ def _letters(text: str) -> int:
     return len(re.findall(r"[^\W\d_]", text))
 
 
+_TITLE_WORDS = re.compile(
+    r"\b(?:tax\s*invoice|invoice|invois|receipt|resit|cashier|counter|table|cash\s*bill|bill\s+no|order\s+no)\b", re.I
+)
+
+
 def _is_title_or_end(text: str) -> bool:
     """The header ends at the receipt's title, a date or an amount."""
-    return bool(DOC_TYPE.match(text) or PARTY.match(text) or find_dates(text) or find_money(text)) or bool(
-        re.search(r"\b(?:tax\s+invoice|invoice|receipt|cashier|counter|table|bill\s+no|order\s+no)\b", text, re.I)
+    return bool(
+        DOC_TYPE.match(text) or PARTY.match(text) or find_dates(text) or find_money(text) or _TITLE_WORDS.search(text)
     )
 
 
@@ -95,8 +104,8 @@ def _without_registration(line: Line) -> Line:
     if m is not None and m.start() > 0 and _letters(line.text[: m.start()]) >= 3:
         line = sub_line(line, 0, m.start())
     last = None
-    for last in COMPANY.finditer(line.text):
-        pass
+    for suffix in COMPANY.finditer(line.text):
+        last = suffix
     if last is not None and re.fullmatch(r"(?:\s+[A-Za-z&']+){2,}\s*", line.text[last.end() :]):
         line = sub_line(line, 0, last.end())
     return line
@@ -157,7 +166,8 @@ def _find_address(after: list[Line]) -> list[Line]:
         if run and any(_ADDRESS_EVIDENCE.search(r.text) for r in run):
             break
         run = []
-        if _is_title_or_end(ln.text) and not _REGISTRATION.search(ln.text):
+        lone_date = bool(find_dates(ln.text)) and not find_money(ln.text) and not DOC_TYPE.match(ln.text)
+        if _is_title_or_end(ln.text) and not _REGISTRATION.search(ln.text) and not lone_date:
             break
     return run if any(_ADDRESS_EVIDENCE.search(r.text) for r in run) else []
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from docpipe.document import BBox, Document
@@ -22,15 +22,15 @@ from docpipe.extract.normalize import (
     find_money,
 )
 from docpipe.extract.pairs import Hit, Parser, PlacedLine, find_values, placed_lines, span_box
-from docpipe.extract.schemas import Schema
 from docpipe.extract.receipt_header import find_receipt_header
+from docpipe.extract.schemas import Schema
 from docpipe.extract.vendor import VendorLines, address_box, address_text, find_vendor
 
 BUILTIN_FIELDS = frozenset(
     {"vendor_name", "vendor_address", "invoice_number", "invoice_date", "date", "due_date", "currency"}
     | {"subtotal", "tax", "total", "line_items"}
 )
-BARE_DATE_LINES = 15  # a receipt's unlabelled date sits among the first lines
+BARE_DATE_LINES = 25  # an invoice's or letter's unlabelled date sits among its first lines
 _ID = re.compile(r"[#№]?([A-Za-z0-9][\w/.\-]*)")
 
 
@@ -103,7 +103,16 @@ def _first(hits: list[Hit]) -> Hit | None:
 
 def find_invoice_number(lines: list[PlacedLine]) -> Found | None:
     hit = _first(find_values(lines, L.INVOICE_NUMBER, parse_id, L.INVOICE_NUMBER_NOT))
-    return _from_hit(hit) if hit else None
+    if hit:
+        return _from_hit(hit)
+    # "FACTURA" / "INV/2024/00005": a title naming the document's type, its number the line under it
+    for pl, nxt in pairwise(lines):
+        if L.DOC_TYPE.fullmatch(pl.text.strip()) and (found := parse_id(nxt.text)):
+            value, s, e = found
+            if nxt.text.strip() == value:
+                box, conf = span_box(nxt.line, s, e)
+                return Found(value, nxt.page, box, nxt.text, 0.8 * conf)
+    return None
 
 
 def find_dates_fields(lines: list[PlacedLine], date_field: str, dayfirst: bool) -> dict[str, Found]:
@@ -134,7 +143,6 @@ def _other_date(before: str) -> bool:
     return bool(near) and bool(
         L.INVOICE_DATE_NOT.search(" ".join(near)) or any(rx.search(" ".join(near)) for rx in L.DUE_DATE)
     )
-
 
 
 def _pick_amounts(totals: list[Hit], subs: list[Hit], taxes: list[Hit]) -> dict[str, Found]:

@@ -170,7 +170,8 @@ def _seller_block(lines: list[tuple[Line, Element]]) -> VendorLines | None:
             if PARTY.match(ln.text) or RECIPIENT.match(ln.text) or _SELLER.match(ln.text):
                 break
             if m := _NAMED.match(ln.text):
-                return VendorLines(sub_line(ln, m.start(1), m.end(1)), _address_after(lines, j), 0.9 * line_confidence(ln))
+                name = sub_line(ln, m.start(1), m.end(1))
+                return VendorLines(name, _address_after(lines, j), 0.9 * line_confidence(ln))
             if _is_name(ln.text) and not _ID_LINE.match(ln.text):
                 return VendorLines(ln, _address_after(lines, j), 0.9 * line_confidence(ln))
     return None
@@ -187,7 +188,8 @@ def _sender_line(lines: list[tuple[Line, Element]], page_height: float) -> Vendo
             if len(parts) < 3:
                 continue
         first = parts[0].group(0).strip()
-        if _is_name(first) and any(re.search(r"\d", p.group(0)) for p in parts[1:]) and COMPANY.search(first):
+        named = COMPANY.search(first) and (_is_name(first) or (len(first.split()) <= 6 and ":" not in first))
+        if named and any(re.search(r"\d", p.group(0)) for p in parts[1:]) and not CONTACT.search(first):
             s = parts[0].start() + len(parts[0].group(0)) - len(parts[0].group(0).lstrip())
             return VendorLines(sub_line(ln, s, s + len(first)), [], 0.9 * line_confidence(ln))
     return None
