@@ -116,11 +116,18 @@ class Label:
         return span_box(self.placed.line, self.start, self.end)[0]
 
 
+def _words_end(text: str, start: int, end: int) -> int:
+    """Where the label's words stop: at the colon or the first digit ("Date of delivery 10.11."
+    is a delivery date, though its label starts with "Date")."""
+    m = re.search(r"[\d:]", text[start:end])
+    return start + m.start() if m else end
+
+
 def iter_labels(
     lines: list[PlacedLine], patterns: list[re.Pattern[str]], exclude: re.Pattern[str] | None = None
 ) -> Iterator[Label]:
     """Label matches that start a run of words or end in a colon ("Please quote the invoice
-    number" mid-sentence is no label); `exclude` is tested on the run up to the label's end."""
+    number" mid-sentence is no label); `exclude` is tested on the run's words up to its value."""
     for rank, rx in enumerate(patterns):
         for pl in lines:
             segs = segments(pl.line)
@@ -130,7 +137,7 @@ def iter_labels(
                 colon = bool(re.match(r"\s?:", pl.text[m.end() :])) or m.group(0).rstrip().endswith(":")
                 if not (starts_run or colon):
                     continue
-                if exclude is not None and exclude.search(pl.text[seg[0] : m.end()]):
+                if exclude is not None and exclude.search(pl.text[seg[0] : _words_end(pl.text, m.end(), seg[1])]):
                     continue
                 yield Label(pl, m.start(), m.end(), seg, rank)
 
