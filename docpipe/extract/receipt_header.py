@@ -35,6 +35,7 @@ _SLOGAN = re.compile(
     r"^\s*(?:welcome|thank|terima\s+kasih|selamat|please|official\s+receipt|cash\s+(?:bill|sales?)|simplified)\b",
     re.I,
 )
+_PHONE = re.compile(r"\b(?:mobile|whats\s?apps?|h/?p|hp|hotline|telefon|phone|tel|fax)\b|\+\d{2}", re.I)
 _ADDRESS_LABEL = re.compile(r"^\s*(?:hq\s+|head\s+office\s+)?(?:add|addr|address|alamat)\s*[:.]\s*", re.I)
 _ADDRESS_EVIDENCE = re.compile(
     r"\b(?:jalan|jln|lorong|lrg|lot|no|taman|tmn|bandar|bdr|road|rd|street|st|avenue|ave|floor|flr|fl|level|lvl"
@@ -125,12 +126,29 @@ def _name_above(head: list[Line], i: int) -> Line | None:
     return None
 
 
+def _name_below(head: list[Line], i: int) -> Line | None:
+    """The end of a name set over several lines: "ENTERPRISE (SETIA" / "ALAM) SDN BHD"."""
+    if i + 1 >= len(head):
+        return None
+    ln, below = head[i], head[i + 1]
+    close = below.bbox.y0 - ln.bbox.y1 < 0.6 * ln.bbox.height and below.bbox.x_overlap(ln.bbox) > 0
+    similar = 0.75 < below.bbox.height / max(ln.bbox.height, 1e-6) < 1.33
+    open_bracket = ln.text.count("(") > ln.text.count(")")
+    if close and similar and (open_bracket or COMPANY.search(below.text)) and _name_like(below.text):
+        return below
+    return None
+
+
 def _find_name(head: list[Line]) -> tuple[int, Line] | None:
     for i, ln in enumerate(head):
-        if COMPANY.search(ln.text) and _letters(ln.text) >= 3 and not _SLOGAN.match(ln.text):
-            above = _name_above(head, i)
-            whole = join_lines([above, ln]) if above is not None else ln
-            return i, _without_registration(whole)
+        plain = not (_SLOGAN.match(ln.text) or _REGISTRATION.search(ln.text) or CONTACT.search(ln.text))
+        if COMPANY.search(ln.text) and _letters(ln.text) >= 3 and plain:
+            parts = [ln]
+            if (above := _name_above(head, i)) is not None:
+                parts.insert(0, above)
+            if (below := _name_below(head, i)) is not None:
+                parts.append(below)
+            return i, _without_registration(join_lines(parts))
     for i, ln in enumerate(head):
         if _name_like(ln.text):
             return i, _without_registration(ln)
@@ -143,6 +161,7 @@ def _is_address_line(text: str) -> bool:
         _letters(t) >= 2
         and not _ID_ONLY.match(t)
         and not CONTACT.search(t)
+        and not _PHONE.search(t)
         and not _REGISTRATION.search(t)
         and not _SLOGAN.match(t)
         and not _is_title_or_end(t)
