@@ -24,7 +24,8 @@ _PROSE = re.compile(r"[^\W\d_]{2,}(?:\W+[^\W\d_]{2,}){2}")  # three words in a r
 _OTHER_LABEL = re.compile(r"[^\W\d_]{2,}[^:]*:")
 # "Total (RM):", "Total Incl. GST:": a currency or a tax named inside the label does not make it a longer label.
 _UNITS = re.compile(
-    r"\(?\b(?:rm|myr|usd|eur|sgd|gbp|inr|aud|gst|sst|cst|vat|tax|mwst|tva|ttc|ht|incl|inkl|inclusive|exkl)\b\.?\)?", re.I
+    r"\(?\b(?:rm|myr|usd|eur|sgd|gbp|inr|aud|gst|sst|cst|vat|tax|mwst|tva|ttc|ht|incl|inkl|inclusive|exkl)\b\.?\)?",
+    re.I,
 )
 
 # A parser finds a value in a text: (value, start, end) of its span, or None.
