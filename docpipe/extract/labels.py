@@ -16,10 +16,12 @@ def _rx(*patterns: str) -> list[re.Pattern[str]]:
 
 
 TOTAL = _rx(
-    r"grand\s+total|total\s+(?:amount\s+)?due|amount\s+due|balance\s+due|total\s+amount|amount\s+payable"
-    r"|total\s+payable|total\s+to\s+pay|invoice\s+total|nett\s+total|net\s+total\s+\(?incl"
-    r"|rounded\s+total|total\s+rounded|total\s+after\s+(?:rounding|round|adj\w*)|total\s*\(\s*rm\s*\)"
-    r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl|inclusive)\.?(?:\s+of)?(?:\s*(?:tax|vat|gst|sst|mwst))?\)?"
+    # what was paid after rounding: a receipt prints it below the unrounded total
+    r"nett\s+total|rounded\s+total|total\s+rounded|total\s+after\s+(?:rounding|round|adj\w*)|grand\s+total"
+    r"|total\s+(?:amt\s+)?payable|amount\s+payable|total\s+to\s+pay",
+    r"total\s+(?:amount\s+|amt\s+)?due|amount\s+due|balance\s+due|total\s+amount|total\s+amt|invoice\s+total"
+    r"|net\s+total\s+\(?incl|total\s*\(\s*rm\s*\)"
+    r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl)\w*\.?(?:\s*of)?(?:\s*(?:tax|vat|gst|sst|mwst))?\)?"
     r"|total\s+with\s+(?:gst|tax|vat)|due\s+payable"
     r"|gesamtbetrag(?!\s+der)|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|\w*summe\s+brutto"
     r"|brutto\s*(?:betrag|summe)|zu\s+zahlen|montant\s+total|total\s+ttc|montant\s+ttc|net\s+[àa]\s+payer"

@@ -22,6 +22,11 @@ WHERE_FACTOR = {"same": 1.0, "next": 0.97, "right": 0.93, "below": 0.85}
 _LABEL_LIKE = re.compile(r"^\s*[^\d:]{1,32}:")  # "Due Date:" - a box that starts with its own label
 _PROSE = re.compile(r"[^\W\d_]{2,}(?:\W+[^\W\d_]{2,}){2}")  # three words in a row
 _OTHER_LABEL = re.compile(r"[^\W\d_]{2,}[^:]*:")
+# "Total (RM):", "Total Incl. GST:": a currency or a tax named inside the label does not make it a longer label.
+_UNITS = re.compile(
+    r"\(?\b(?:rm|myr|usd|eur|sgd|gbp|inr|aud|gst|sst|cst|vat|tax|mwst|tva|ttc|ht|incl|inkl|inclusive|exkl)\b\.?\)?",
+    re.I,
+)
 
 # A parser finds a value in a text: (value, start, end) of its span, or None.
 Parser = Callable[[str], tuple[Any, int, int] | None]
@@ -222,7 +227,7 @@ def value_for(lines: list[PlacedLine], label: Label, parse: Parser) -> Hit | Non
 
     if h := hit("same", pl, _parse_in(pl, label.end, seg_end, parse)):
         return h
-    rest = pl.text[label.end : seg_end]
+    rest = _UNITS.sub(" ", pl.text[label.end : seg_end])
     if _PROSE.search(rest) or _OTHER_LABEL.search(rest):
         return None  # a sentence or a longer label ("Invoice" in "Invoice Date:") goes on after it
     following = [(s, e) for s, e in segments(pl.line) if s >= seg_end]

@@ -16,7 +16,7 @@ from docpipe.document import Document, Line
 from docpipe.extract.labels import CONTACT, DOC_TYPE, PARTY
 from docpipe.extract.normalize import find_dates, find_money
 from docpipe.extract.pairs import line_confidence
-from docpipe.extract.vendor import COMPANY, VendorLines, join_lines, sub_line, upright
+from docpipe.extract.vendor import COMPANY, LEGAL_ENTITY, VendorLines, join_lines, sub_line, upright
 
 HEAD_LINES = 14  # the name is among the first lines, before the receipt's title
 ADDRESS_REACH = 9  # lines after the name that may still hold the address
@@ -35,6 +35,7 @@ _SLOGAN = re.compile(
     r"^\s*(?:welcome|thank|terima\s+kasih|selamat|please|official\s+receipt|cash\s+(?:bill|sales?)|simplified)\b",
     re.I,
 )
+_PHONE = re.compile(r"\b(?:mobile|whats\s?apps?|h/?p|hp|hotline|telefon|phone|te[l1]|fax)\b|\+\d", re.I)
 _ADDRESS_LABEL = re.compile(r"^\s*(?:hq\s+|head\s+office\s+)?(?:add|addr|address|alamat)\s*[:.]\s*", re.I)
 _ADDRESS_EVIDENCE = re.compile(
     r"\b(?:jalan|jln|lorong|lrg|lot|no|taman|tmn|bandar|bdr|road|rd|street|st|avenue|ave|floor|flr|fl|level|lvl"
@@ -89,9 +90,11 @@ def _sorted_lines(doc: Document) -> list[Line]:
 
 
 def _head(lines: list[Line]) -> list[Line]:
+    """The lines down to the receipt's title (or a date, an amount), once a name-like line was
+    seen: some tills print "TAX INVOICE" above the business's name."""
     out: list[Line] = []
     for ln in lines[:HEAD_LINES]:
-        if _is_title_or_end(ln.text) and out:
+        if _is_title_or_end(ln.text) and any(_name_like(o.text) for o in out):
             break
         out.append(ln)
     return out
@@ -125,12 +128,43 @@ def _name_above(head: list[Line], i: int) -> Line | None:
     return None
 
 
+def _name_below(head: list[Line], i: int) -> Line | None:
+    """The end of a name set over several lines: "ENTERPRISE (SETIA" / "ALAM) SDN BHD"."""
+    if i + 1 >= len(head):
+        return None
+    ln, below = head[i], head[i + 1]
+    close = below.bbox.y0 - ln.bbox.y1 < 0.6 * ln.bbox.height and below.bbox.x_overlap(ln.bbox) > 0
+    similar = 0.75 < below.bbox.height / max(ln.bbox.height, 1e-6) < 1.33
+    open_bracket = ln.text.count("(") > ln.text.count(")")
+    if close and similar and (open_bracket or COMPANY.search(below.text)) and _name_like(below.text):
+        return below
+    return None
+
+
+def _core(text: str) -> str:
+    """The text without a registration number after it."""
+    m = _TRAILING_REG.search(text)
+    return text[: m.start()] if m is not None and m.start() > 0 else text
+
+
+def _plain(text: str) -> bool:
+    core = _core(text)
+    return _letters(core) >= 3 and not (_SLOGAN.match(core) or _REGISTRATION.search(core) or CONTACT.search(core))
+
+
 def _find_name(head: list[Line]) -> tuple[int, Line] | None:
-    for i, ln in enumerate(head):
-        if COMPANY.search(ln.text) and _letters(ln.text) >= 3 and not _SLOGAN.match(ln.text):
-            above = _name_above(head, i)
-            whole = join_lines([above, ln]) if above is not None else ln
-            return i, _without_registration(whole)
+    """A legal entity's suffix (SDN BHD, GmbH) first, a trading name's (CO, ENTERPRISE) next,
+    else the first name-like line: "AMPHAWA THAI TEA & CO." is the brand of the company that
+    the next line says owns it ("Dimiliki oleh T PLUS F&B SDN. BHD.")."""
+    for suffix in (LEGAL_ENTITY, COMPANY):
+        for i, ln in enumerate(head):
+            if suffix.search(_core(ln.text)) and _plain(ln.text):
+                parts = [ln]
+                if (above := _name_above(head, i)) is not None:
+                    parts.insert(0, above)
+                if (below := _name_below(head, i)) is not None:
+                    parts.append(below)
+                return i, _without_registration(join_lines(parts))
     for i, ln in enumerate(head):
         if _name_like(ln.text):
             return i, _without_registration(ln)
@@ -143,6 +177,7 @@ def _is_address_line(text: str) -> bool:
         _letters(t) >= 2
         and not _ID_ONLY.match(t)
         and not CONTACT.search(t)
+        and not _PHONE.search(t)
         and not _REGISTRATION.search(t)
         and not _SLOGAN.match(t)
         and not _is_title_or_end(t)
@@ -172,6 +207,15 @@ def _find_address(after: list[Line]) -> list[Line]:
     return run if any(_ADDRESS_EVIDENCE.search(r.text) for r in run) else []
 
 
+def _address_above(above: list[Line]) -> list[Line]:
+    """Below the title and the brand ("BHPetrol Permas Jaya 2"), from the first line that
+    reads like an address."""
+    ends = [k for k, ln in enumerate(above) if _is_title_or_end(ln.text)]
+    run = _find_address(above[ends[-1] + 1 :] if ends else above)
+    first = next((k for k, ln in enumerate(run) if _ADDRESS_EVIDENCE.search(ln.text)), len(run))
+    return run[first:]
+
+
 def find_receipt_header(doc: Document) -> VendorLines | None:
     lines = _sorted_lines(doc)
     head = _head(lines)
@@ -179,5 +223,7 @@ def find_receipt_header(doc: Document) -> VendorLines | None:
     if found is None:
         return None
     i, name = found
-    start = lines.index(head[i]) + 1
-    return VendorLines(name, _find_address(lines[start:]), line_confidence(head[i]))
+    at = lines.index(head[i])
+    # the address under the name; printed above it (between the brand and the name) otherwise
+    address = _find_address(lines[at + 1 :]) or _address_above(head[:i])
+    return VendorLines(name, address, line_confidence(head[i]))

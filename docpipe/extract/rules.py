@@ -173,12 +173,44 @@ def _pick_amounts(totals: list[Hit], subs: list[Hit], taxes: list[Hit]) -> dict[
     return out
 
 
+_ROUNDING = re.compile(r"^\s*round\w*(?:\s+adj\w*\.?)?\s*:?\s*(?:RM)?\s*([-−]?)\s*(?:RM)?\s*(\d*[.,]\d{2})\b", re.I)
+_PAYMENT = re.compile(r"\b(?:cash|change|tender\w*|paid|visa|master\w*|card|credit)\b", re.I)
+ROUNDING_REACH = 3  # lines after the total where the till prints its rounding adjustment
+
+
+def _rounded(total: Found, lines: list[PlacedLine]) -> Found:
+    """A total in cents that the till rounds to 5 sen: "Total 14.18" and "Rounding 0.02" under
+    it make 14.20 the amount paid."""
+    cents = Decimal(str(total.value)) * 100
+    if cents % 5 == 0:
+        return total
+    at = next((i for i, pl in enumerate(lines) if pl.text == total.text and pl.page == total.page), None)
+    if at is None:
+        return total
+    for pl in lines[at + 1 : at + 1 + ROUNDING_REACH]:
+        if _PAYMENT.search(pl.text):
+            break  # rounding printed with the change belongs to the cash tendered
+        m = _ROUNDING.match(pl.text)
+        if m is None:
+            continue
+        adj = Decimal(m.group(2).replace(",", ".")) * (-1 if m.group(1) else 1)
+        paid = Decimal(str(total.value)) + adj
+        if 0 < abs(adj) < Decimal("0.05") and (paid * 100) % 5 == 0:
+            box, conf = span_box(pl.line, m.start(2), m.end(2))
+            return Found(float(paid), pl.page, BBox.union_all([total.bbox, box]), f"{total.text}\n{pl.text}", conf)
+        break
+    return total
+
+
 def find_amount_fields(lines: list[PlacedLine]) -> dict[str, Found]:
-    return _pick_amounts(
+    found = _pick_amounts(
         find_values(lines, L.TOTAL, parse_money, L.TOTAL_NOT),
         find_values(lines, L.SUBTOTAL, parse_money),
         find_values(lines, L.TAX, parse_money, L.TAX_NOT),
     )
+    if "total" in found:
+        found["total"] = _rounded(found["total"], lines)
+    return found
 
 
 def find_currency_field(doc: Document, lines: list[PlacedLine]) -> Found | None:

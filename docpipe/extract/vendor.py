@@ -19,6 +19,12 @@ COMPANY = re.compile(
     r"|trading|industries|holdings)\b\.?",
     re.I,
 )
+# Suffixes only a registered company carries (not a trading name's CO, ENTERPRISE, TRADING).
+LEGAL_ENTITY = re.compile(
+    r"\b(?:inc|llc|ltd|limited|gmbh|ag|kg|kgaa|ohg|ug|e\.\s?v|a\.\s?g|corp|sdn\.?\s*bhd|bhd|s/b|plt|plc|s\.?a\.?s"
+    r"|s\.?a\.?r\.?l|sarl|b\.?v|n\.?v|pty|pvt|srl|spa|llp)\b\.?",
+    re.I,
+)
 # "Verkäufer:" / "Seller" alone on a line: the issuer's block follows.
 _SELLER = re.compile(
     r"^\s*(?:verkäufer|lieferant|rechnungs(?:er)?steller|leistungserbringer|seller|supplier|vendor|issuer|from"
