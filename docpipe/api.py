@@ -27,6 +27,7 @@ from docpipe.parse.isolated import IsolatedConverter
 class Docpipe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._gen: Generator | None = None
 
     @property
     def home(self) -> Home:
@@ -66,6 +67,19 @@ class Docpipe:
             raise LLMError("no fallback generator is configured (DOCPIPE_LLM_FALLBACK_BASE_URL)")
         return LLMS.create(self.settings.llm_fallback)
 
+    def warm_up(self) -> None:
+        """Load the embedder and the generator now (chat, the server), not at the first question."""
+        warm = getattr(self.embedder, "warm_up", None)
+        if warm is not None:
+            warm()
+        self._generator().warm_up()
+
+    def _generator(self) -> Generator:
+        """The generator, made once per Docpipe (its model is kept loaded by its kind)."""
+        if self._gen is None:
+            self._gen = self.generator()
+        return self._gen
+
     def retriever(self, store: Store) -> Retriever:
         vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
         vectors.load(store)  # read-only: a stale file is rebuilt in memory, never written here
@@ -95,7 +109,7 @@ class Docpipe:
         try:
             asker = Asker(
                 self.retriever(store),
-                self.generator,  # a factory: the LLM loads only if the question needs it
+                self._generator,  # a factory: the LLM loads only if the question needs it
                 fallback=self.fallback_generator if self.settings.llm_fallback is not None else None,
                 log=store.asks.add,
                 answer_tokens=self.settings.llm_max_tokens,

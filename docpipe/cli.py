@@ -23,6 +23,7 @@ from docpipe.serialize import DocumentFormat
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from docpipe.answer.ask import Answer
     from docpipe.api import Docpipe
 
 P = ParamSpec("P")
@@ -181,19 +182,70 @@ def ask(
             sys.stdout.write(piece)
             sys.stdout.flush()
 
+    said: list[str] = []
+    if on_token is not None:
+        write = on_token
+
+        def on_token(piece: str) -> None:
+            said.append(piece)
+            write(piece)
+
     answer = dp.ask(request, on_token=on_token)
-    streamed = on_token is not None and answer.mode == "llm"
-    if streamed:
-        typer.echo("\n" + ("" if answer.grounded else "(not supported by the documents)"))
     if as_json:
         typer.echo(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
         return
-    if not streamed:
+    _print_answer(answer, streamed=bool(said))
+
+
+def _print_answer(answer: Answer, *, streamed: bool) -> None:
+    if streamed:  # the words are out already; a streamed answer that failed its check is withdrawn
+        typer.echo("" if answer.grounded else f"\n{answer.answer}")
+    else:
         typer.echo(answer.answer)
     for i, c in enumerate(answer.citations, start=1):
         box = ", ".join(f"{v:.0f}" for v in c.bbox)
         typer.echo(f"  [{i}] {c.document}, page {c.page}, box [{box}]: “{c.text}”")
     typer.echo(f"  ({answer.model}, {answer.latency_s:.1f} s)")
+
+
+@app.command()
+@reported
+def chat(
+    k: Annotated[int, typer.Option("-k", help="Passages to retrieve per question.")] = 5,
+    mode: Annotated[AskMode, typer.Option(help="auto, llm or extractive (as for ask).")] = AskMode.AUTO,
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Ask question after question with the model loaded once; an empty line or Ctrl-D ends."""
+    _quiet_libraries()
+    from docpipe.answer.request import AskRequest
+
+    dp = _app(home)
+    dp.require_store()
+    if mode != AskMode.EXTRACTIVE:
+        typer.echo("loading the model…", err=True)
+        dp.warm_up()
+    typer.echo("Ask about your documents (empty line to quit).", err=True)
+
+    said: list[str] = []
+
+    def on_token(piece: str) -> None:
+        said.append(piece)
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    while True:
+        said.clear()
+        try:
+            question = input("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not question:
+            return
+        request = AskRequest(question=question[:4000], k=k, mode=mode, stream=True)
+        answer = dp.ask(request, on_token=on_token)
+        _print_answer(answer, streamed=bool(said))
 
 
 @app.command()

@@ -1,8 +1,11 @@
-"""ask = retrieve + prompt + generate + cite.
+"""ask = retrieve (with the document step) + prompt + generate + ground + cite.
 
-Citations only ever point at passages the model was given, and an answer is accepted as
-grounded only when the figures it states appear in those passages; otherwise the
-best-supported line (extractive) answers, or docpipe says it does not know.
+The model reads numbered passages and replies with a short answer and the numbers of the
+passages it used; citations are those passages' lines (page and box). An answer is accepted
+only when grounded: the figures and names it states are in the passages it cites. Otherwise
+the fallback endpoint is asked, if configured, else docpipe says it does not know. A
+question that names something no document holds ("the Starbucks receipt") is refused
+before any model runs.
 """
 
 from __future__ import annotations
@@ -16,16 +19,25 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
-from docpipe.answer.prompt import build_messages, is_injection
+from docpipe.answer.prompt import (
+    ANSWER_CHARS,
+    REFUSAL,
+    AnswerStream,
+    answer_schema,
+    build_messages,
+    is_injection,
+    parse_reply,
+)
 from docpipe.answer.request import AskMode
 from docpipe.index.chunking import SpanLine
-from docpipe.index.records import AskLog, Hit, SearchFilter, StoredChunk
+from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
 from docpipe.llm.base import Generator
 
 logger = logging.getLogger("docpipe.ask")
 
 Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
+PASSAGE_BUDGET = 1100  # tokens of passages: on two CPU cores the prompt is read at ~100-150 tokens/s
 
 
 class Citation(BaseModel):
@@ -51,6 +63,8 @@ class Answer(BaseModel):
 
 
 _FIGURE = re.compile(r"\d[\d.,:/\-]*\d|\d")
+_NAME = re.compile(r"\b[A-ZÄÖÜÀ-Þ][\w&.-]{2,}")
+_YES_NO = re.compile(r"^(yes|no|ja|nein|oui|non|sí|si)\b", re.I)
 
 
 def _norm_figure(s: str) -> str:
@@ -61,40 +75,53 @@ def _figures(text: str) -> set[str]:
     return {f for f in (_norm_figure(m) for m in _FIGURE.findall(text)) if f}
 
 
-def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int]) -> list[int]:
-    """Passages that back the answer: the cited ones if they hold its figures, else the first
-    passage that does. Empty when the answer is a refusal or its figures are in no passage
-    (a figure the model made up, or took from the question)."""
-    if not answer.strip() or "don't know" in answer.lower() or "do not know" in answer.lower():
+def _names(text: str) -> set[str]:
+    return {m.lower().strip(".-") for m in _NAME.findall(text)}
+
+
+def is_refusal(answer: str) -> bool:
+    low = answer.lower()
+    return not low.strip() or "don't know" in low or "do not know" in low or low.startswith(REFUSAL.lower())
+
+
+def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "") -> list[int]:
+    """Passages (indices) that back the answer: the cited ones that hold its figures and names,
+    else the first passage that does. Empty when the answer is a refusal or states a figure or
+    name that no passage holds (made up, or taken from the question)."""
+    if is_refusal(answer):
         return []
-    figures = _figures(re.sub(r"\[\d+\]", "", answer))
-    if figures:
-        holds = [i for i, c in enumerate(chunks) if figures <= _figures(c.text)]
-        good = [i for i in cited if i in holds]
-        return good or holds[:1]
+    texts = [c.text.lower() for c in chunks]
+    figures = _figures(answer)
+    names = _names(answer) - _names(question) if question else _names(answer)
+
+    def holds(i: int) -> bool:
+        return figures <= _figures(chunks[i].text) and all(n in texts[i] for n in names)
+
+    if figures or names:
+        good = [i for i in cited if holds(i)]
+        if good:
+            return good
+        # The facts of a list or comparison may sit in several cited passages together.
+        joined = " ".join(texts[i] for i in cited)
+        if cited and figures <= _figures(joined) and all(n in joined for n in names):
+            return cited
+        return [i for i in range(len(chunks)) if holds(i)][:1]
+    if _YES_NO.match(answer):  # yes/no: the cited passage must be about what was asked
+        asked = content_words(question) - DOC_TYPE_WORDS
+        return [i for i in cited if asked & content_words(chunks[i].text)]
     words = content_words(answer)
     overlap = [i for i, c in enumerate(chunks) if len(words & content_words(c.text)) >= max(1, len(words) // 2)]
     return [i for i in cited if i in overlap] or overlap[:1]
 
 
-def _cited_indices(text: str, n: int) -> list[int]:
-    out: list[int] = []
-    for m in re.findall(r"\[(\d+)\]", text):
-        i = int(m) - 1
-        if 0 <= i < n and i not in out:
-            out.append(i)
-    return out
-
-
 def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
     """The line of a chunk that best holds the answer: its figures first, then its words."""
-    figures = {_norm_figure(m) for m in _FIGURE.findall(answer)} - {""}
+    figures = _figures(answer)
     words = content_words(answer)
     best: tuple[float, SpanLine] | None = None
     for span in chunk.spans:
         for line in span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)]:
-            lf = {_norm_figure(m) for m in _FIGURE.findall(line.text)}
-            score = 3 * len(figures & lf) + len(words & content_words(line.text))
+            score = 3 * len(figures & _figures(line.text)) + len(words & content_words(line.text))
             if best is None or score > best[0]:
                 best = (score, line)
     assert best is not None
@@ -103,6 +130,14 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
 
 def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
     return Citation(document=chunk.document, page=line.page, bbox=line.bbox.as_list(), text=line.text)
+
+
+def _concise(text: str) -> str:
+    """One line, at most ANSWER_CHARS characters, cut at a word."""
+    text = re.sub(r"\s+", " ", text).strip().rstrip(",;")
+    if len(text) <= ANSWER_CHARS:
+        return text
+    return text[:ANSWER_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 GeneratorFactory = Callable[[], Generator]
@@ -115,10 +150,17 @@ class Retriever(Protocol):
     def search(self, query: str, k: int = 5, flt: SearchFilter | None = None) -> list[Hit]: ...
 
 
+def unknown_subject(r: Retrieval) -> bool:
+    """The question names things and most of them are in no document, and no document is
+    named: "the total of invoice INV-100 from Contoso Ltd" over documents that never say Contoso."""
+    return bool(r.names) and not r.named_documents and 2 * len(r.unmatched_names) > len(r.names)
+
+
 class Asker:
-    """auto: the best-supported line when one answers the question (exact, instant), else the
-    LLM, accepted only when grounded, else the fallback endpoint if one is configured;
-    llm: the LLM(s) alone, still checked; extractive: no LLM. Every answer is logged."""
+    """auto and llm: the LLM over the retrieved passages, accepted only when grounded, else
+    the fallback endpoint if one is configured, else "I don't know"; extractive: the
+    best-supported line, no LLM (also what auto does when no generator is configured).
+    Every answer is logged."""
 
     def __init__(
         self,
@@ -128,12 +170,21 @@ class Asker:
         fallback: GeneratorFactory | None = None,
         log: Callable[[AskLog], None] | None = None,
         answer_tokens: int = 160,
+        passage_budget: int = PASSAGE_BUDGET,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.fallback = fallback
         self.log = log
         self.answer_tokens = answer_tokens
+        self.passage_budget = passage_budget
+
+    def retrieve(self, question: str, k: int, flt: SearchFilter | None) -> Retrieval:
+        retrieve = getattr(self.retriever, "retrieve", None)
+        if retrieve is not None:
+            found: Retrieval = retrieve(question, k=k, flt=flt)
+            return found
+        return Retrieval(self.retriever.search(question, k=k, flt=flt))
 
     def ask(
         self,
@@ -145,12 +196,22 @@ class Asker:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
-        hits: list[Hit] = self.retriever.search(question, k=k, flt=flt)
-        chunks = [h.chunk for h in hits]
-        extractive = best_line(question, chunks) if mode != "llm" else None
-        if mode == "extractive" or self.generator is None or (mode == "auto" and extractive is not None):
-            answer = self._extractive(extractive, t0)
-            self._log(question, answer, "extractive", chunks, 0, 0)
+        found = self.retrieve(question, k, flt)
+        chunks = [h.chunk for h in found.hits]
+        if mode == "extractive" or self.generator is None:
+            answer = self._extractive(best_line(question, chunks[:k]), t0)
+            self._log(question, answer, "extractive", chunks[:k], 0, 0)
+            return answer
+        if unknown_subject(found):
+            answer = Answer(
+                answer=NOT_FOUND,
+                citations=[],
+                model="retrieval",
+                grounded=False,
+                mode="llm",
+                latency_s=time.perf_counter() - t0,
+            )
+            self._log(question, answer, "retrieval", chunks[:k], 0, 0)
             return answer
         answer, used, tokens = self._generate(self.generator(), question, chunks, t0, on_token)
         route = "primary"
@@ -169,42 +230,36 @@ class Asker:
         t0: float,
         on_token: Callable[[str], None] | None,
     ) -> tuple[Answer, list[StoredChunk], tuple[int, int]]:
-        messages, n = build_messages(
+        messages, used = build_messages(
             question,
             chunks,
             window=generator.context_window,
             answer_tokens=self.answer_tokens,
+            budget=self.passage_budget,
             count=generator.count_tokens,
         )
-        chunks = chunks[:n]
+        schema = answer_schema(len(used))
         if on_token is None:
-            gen = generator.generate(messages, max_tokens=self.answer_tokens, temperature=0.0)
+            gen = generator.generate(messages, max_tokens=self.answer_tokens, temperature=0.0, json_schema=schema)
             raw, model, tokens = gen.text, gen.model, (gen.prompt_tokens, gen.completion_tokens)
         else:
-            pieces = []
-            for piece in generator.stream(messages, max_tokens=self.answer_tokens, temperature=0.0):
-                on_token(piece)
-                pieces.append(piece)
-            raw, model, tokens = "".join(pieces), generator.name, (0, 0)
-        text = re.sub(r"\s+", " ", raw).strip()
-        backing = grounding_passages(text, chunks, _cited_indices(text, len(chunks)))
-        clean = re.sub(r"\s*\[\d+\]", "", text).strip()
-        lines = [(i, _locate(clean, chunks[i])) for i in backing]
-        # The line the answer came from must be about what was asked: a figure copied from an
-        # unrelated line ("Due Date: 2024-06-01" for a question about a football match) is no answer.
-        asked = content_words(question) - DOC_TYPE_WORDS
-        lines = [(i, ln) for i, ln in lines if not asked or asked & content_words(ln.text + " " + chunks[i].text[:200])]
+            shown = AnswerStream(on_token)
+            for piece in generator.stream(messages, max_tokens=self.answer_tokens, temperature=0.0, json_schema=schema):
+                shown.feed(piece)
+            raw, model, tokens = shown.raw, generator.name, (0, 0)
+        text, numbers = parse_reply(raw)
+        text = _concise(text)
+        cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
+        backing = grounding_passages(text, used, cited, question)
+        lines = [(i, _locate(text, used[i])) for i in backing]
         latency = time.perf_counter() - t0
-        if not lines or is_injection(clean):
-            return (
-                Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency),
-                chunks,
-                tokens,
-            )
-        cites = [_citation(chunks[i], ln) for i, ln in lines]
+        if not lines or is_injection(text):
+            refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)
+            return refused, used, tokens
+        cites = [_citation(used[i], ln) for i, ln in lines]
         return (
-            Answer(answer=clean, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
-            chunks,
+            Answer(answer=text, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
+            used,
             tokens,
         )
 

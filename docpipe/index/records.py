@@ -70,3 +70,14 @@ class Hit:
     chunk: StoredChunk
     score: float
     dense: float | None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Passages for a question, with what the document step found: the documents the question
+    names (their passages come first) and its name-like words that no document holds."""
+
+    hits: list[Hit]
+    named_documents: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    unmatched_names: list[str] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) rankings fused by reciprocal rank,
+after a document step: the passages of the documents a question names come first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 import numpy as np
 
 from docpipe.index.embed import Embedder
-from docpipe.index.records import Hit, SearchFilter
+from docpipe.index.focus import focus
+from docpipe.index.records import Hit, Retrieval, SearchFilter
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
 
@@ -66,3 +68,17 @@ class Retriever:
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         chunks = self.store.documents.chunks(top)
         return [Hit(chunks[c], fused[c], dense_score.get(c)) for c in top if c in chunks]
+
+    def retrieve(self, query: str, k: int = 5, flt: SearchFilter | None = None) -> Retrieval:
+        """search(), led by the documents the question names (docpipe.index.focus): their best
+        passages first, then the best of the rest. A filter the caller gives wins over names."""
+        flt = flt or SearchFilter()
+        if not flt.empty:
+            return Retrieval(self.search(query, k, flt))
+        found = focus(query, self.store.keyword)
+        hits: list[Hit] = []
+        for name in found.documents:
+            hits += self.search(query, k, SearchFilter(document=name))
+        seen = {h.chunk.id for h in hits}
+        hits += [h for h in self.search(query, k) if h.chunk.id not in seen]
+        return Retrieval(hits, found.documents, found.names, found.unmatched)

@@ -41,8 +41,15 @@ class Generator(Protocol):
         json_schema: dict[str, Any] | None = None,
     ) -> Generation: ...
 
-    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
-        """Text pieces as the model produces them."""
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
+        """Text pieces as the model produces them (constrained to json_schema where the kind can)."""
         ...
 
     def count_tokens(self, text: str) -> int: ...

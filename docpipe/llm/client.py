@@ -69,16 +69,25 @@ class OpenAIClient:
             self._tokenize_ok = False  # not vLLM: do not ask again
         return len(text) // 3 + 1
 
-    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         """Server-sent events from /chat/completions with stream=true."""
         self.warm_up()
-        body = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": list(messages),
             "max_tokens": max_tokens,
             "temperature": temperature,
             "stream": True,
         }
+        if json_schema is not None:
+            body["response_format"] = _response_format(json_schema)
         try:
             with self._http.stream("POST", self.base_url + "/chat/completions", json=body) as resp:
                 if resp.status_code >= 400:
@@ -132,10 +141,7 @@ class OpenAIClient:
             "temperature": temperature,
         }
         if json_schema is not None:  # vLLM and SGLang constrain decoding to the schema
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "extraction", "schema": json_schema},
-            }
+            body["response_format"] = _response_format(json_schema)
         t0 = time.perf_counter()
         data = self._request("POST", "/chat/completions", body)
         try:
@@ -150,3 +156,7 @@ class OpenAIClient:
             completion_tokens=int(usage.get("completion_tokens", 0)),
             latency_s=time.perf_counter() - t0,
         )
+
+
+def _response_format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}

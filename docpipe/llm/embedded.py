@@ -78,8 +78,16 @@ class EmbeddedSmolLM:
     def context_window(self) -> int:
         return WINDOW
 
-    def stream(self, messages: list[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         """Tokens as they are decoded: generation runs in a thread feeding a streamer."""
+        del json_schema  # no constrained decoding here; callers read plain text too
         self.warm_up()
         from transformers import TextIteratorStreamer
 

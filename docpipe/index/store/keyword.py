@@ -65,3 +65,25 @@ class KeywordSearch:
                 (match, *args, k),
             ).fetchall()
         return [r[0] for r in rows]
+
+    def documents_with(self, phrase: str) -> set[str]:
+        """Names of the stored documents whose text or file name holds `phrase` (as FTS tokens)."""
+        tokens = fts_tokens(phrase)
+        if not tokens:
+            return set()
+        try:
+            rows = self.db.con.execute(
+                "SELECT DISTINCT d.name FROM chunks_fts f JOIN chunks c ON c.id=f.rowid "
+                "JOIN documents d ON d.id=c.document_id WHERE chunks_fts MATCH ?",
+                ('"' + " ".join(tokens) + '"',),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        names = {str(r[0]) for r in rows}
+        for (name,) in self.db.con.execute("SELECT name FROM documents WHERE status='ok'").fetchall():
+            if all(t in fts_tokens(str(name)) for t in tokens):
+                names.add(str(name))
+        return names
+
+    def document_count(self) -> int:
+        return int(self.db.con.execute("SELECT COUNT(*) FROM documents WHERE status='ok'").fetchone()[0])

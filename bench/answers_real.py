@@ -1,0 +1,151 @@
+"""Answers on the real documents (../shared/realdocs/qa), generator by generator, side by side.
+
+    python bench/answers_real.py --home HOME            # HOME: realdocs ingested (run.sh's qa step does it)
+    python bench/answers_real.py --ingest --home HOME   # ingest the realdocs folders into HOME first
+
+Each configuration runs in its own process (so its peak RSS is its own), with the model
+loaded once and kept, as `docpipe chat` and the server keep it: model load time, seconds per
+question (p50/p90, end to end: retrieval + prompt + generation + grounding), time to the first
+streamed token, peak RSS; then realdocs' own scorer (score.py qa) over the answers: accuracy,
+refusals, citations to the right document. Writes bench/answers_real.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDOCS = (ROOT.parent / "shared" / "realdocs") if (ROOT.parent / "shared").exists() else ROOT / "realdocs"
+CONFIGS: dict[str, dict[str, Any]] = {
+    "qwen2.5-coder-0.5b": {"llm": {"kind": "llama_cpp", "model": "qwen2.5-coder-0.5b"}, "mode": "auto"},
+    "qwen2.5-coder-1.5b": {"llm": {"kind": "llama_cpp", "model": "qwen2.5-coder-1.5b"}, "mode": "auto"},
+    "smollm2-135m": {"llm": {"kind": "llama_cpp", "model": "smollm2-135m"}, "mode": "auto"},
+    "extractive": {"llm": None, "mode": "extractive"},
+}
+STREAM_SAMPLE = 5  # questions asked again streamed, for the time to the first token
+
+
+def _realdocs(args: argparse.Namespace) -> Path:
+    return Path(args.realdocs) if args.realdocs else REALDOCS
+
+
+def one(name: str, home: Path, realdocs: Path, limit: int | None) -> dict[str, Any]:
+    """One configuration in this process: load, ask every question, score."""
+    from docpipe.answer.request import AskMode, AskRequest
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+    from docpipe.runtime import quiet_third_party
+
+    quiet_third_party()
+    cfg = CONFIGS[name]
+    llm = dict(cfg["llm"] or {})
+    if llm and os.environ.get("BENCH_THREADS"):  # e.g. 1 on a machine other jobs keep busy
+        llm["threads"] = int(os.environ["BENCH_THREADS"])
+    overrides: dict[str, Any] = {"llm": llm} if llm else {}
+    dp = Docpipe(Settings.load(home, **overrides))
+    questions = json.loads((realdocs / "qa" / "questions.json").read_text(encoding="utf-8"))[:limit]
+    out: dict[str, Any] = {"config": name, "mode": cfg["mode"], "threads": llm.get("threads", 0)}
+    t0 = time.perf_counter()
+    dp.embedder.warm_up() if hasattr(dp.embedder, "warm_up") else None
+    if cfg["llm"]:
+        gen = dp.generator()
+        gen.warm_up()
+        out["model"] = gen.name
+        out["load_s"] = round(float(getattr(gen, "load_seconds", time.perf_counter() - t0)), 2)
+    rows, seconds = [], []
+    for q in questions:
+        t = time.perf_counter()
+        a = dp.ask(AskRequest(question=q["q"], k=5, mode=AskMode(cfg["mode"])))
+        seconds.append(time.perf_counter() - t)
+        rows.append({"q": q["q"], **a.contract(), "grounded": a.grounded, "latency_s": round(seconds[-1], 2)})
+        print(f"{name}: {seconds[-1]:5.1f} s  {q['q'][:60]} -> {a.answer[:60]}", file=sys.stderr, flush=True)
+    if cfg["llm"]:
+        firsts = []
+        for q in [q for q in questions if not q.get("refuse")][:STREAM_SAMPLE]:
+            t = time.perf_counter()
+            first: list[float] = []
+            dp.ask(
+                AskRequest(question=q["q"], k=5, mode=AskMode.LLM),
+                on_token=lambda _p, t=t, first=first: first.append(time.perf_counter() - t) if not first else None,
+            )
+            if first:
+                firsts.append(first[0])
+        out["first_token_s_p50"] = round(statistics.median(firsts), 2) if firsts else None
+    out["seconds_p50"] = round(statistics.median(seconds), 2)
+    out["seconds_p90"] = round(sorted(seconds)[int(0.9 * (len(seconds) - 1))], 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    with tempfile.TemporaryDirectory() as tmp:
+        answers = Path(tmp) / "answers.jsonl"
+        answers.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        scored = Path(tmp) / "score.json"
+        subprocess.run(
+            [sys.executable, str(realdocs / "score.py"), "--json", str(scored), "qa", str(answers)],
+            check=True,
+            capture_output=True,
+        )
+        score = json.loads(scored.read_text())
+    out["score"] = score["summary"]
+    latency = {r["q"]: r["latency_s"] for r in rows}
+    out["per_question"] = [
+        {k: p[k] for k in ("q", "doc", "refuse", "ok", "cited", "answer", "citations")} | {"s": latency.get(p["q"])}
+        for p in score["per_question"]
+    ]
+    return out
+
+
+def ingest(home: Path, realdocs: Path) -> None:
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
+    dp = Docpipe(Settings.load(home))
+    folders = [realdocs / "parse" / "docs", realdocs / "receipts" / "img", realdocs / "invoices" / "docs"]
+    dp.ingestor().ingest([*folders, realdocs / "tables" / "docs"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--realdocs", default=None)
+    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--ingest", action="store_true")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "answers_real.json")
+    args = ap.parse_args()
+    realdocs = _realdocs(args)
+    if args.one:
+        print(json.dumps(one(args.one, args.home, realdocs, args.limit), ensure_ascii=False))
+        return
+    if args.ingest:
+        ingest(args.home, realdocs)
+    results: dict[str, Any] = {"questions": str(realdocs / "qa" / "questions.json"), "cores": os.cpu_count()}
+    for name in args.configs.split(","):
+        cmd = [sys.executable, __file__, "--one", name, "--home", str(args.home), "--realdocs", str(realdocs)]
+        if args.limit:
+            cmd += ["--limit", str(args.limit)]
+        proc = subprocess.run(cmd, capture_output=False, stdout=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            results[name] = {"error": f"exit {proc.returncode}"}
+            continue
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+        s = results[name]["score"]
+        print(
+            f"{name}: accuracy {s['accuracy']:.3f} answerable {s['answerable_acc']:.3f} "
+            f"refusals {s['refusal_acc']:.3f} citations {s['citation_acc']:.3f}  p50 {results[name]['seconds_p50']} s",
+            file=sys.stderr,
+        )
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The answer path's parts: the document step, the JSON reply and its stream, grounding."""
+
+from __future__ import annotations
+
+from docpipe.answer.ask import NOT_FOUND, Asker, grounding_passages, unknown_subject
+from docpipe.answer.prompt import AnswerStream, answer_schema, build_messages, parse_reply, reading_order
+from docpipe.index.chunking import ChunkSpan, SpanLine
+from docpipe.index.focus import focus, name_words
+from docpipe.index.records import Hit, Retrieval, SearchFilter, StoredChunk
+from docpipe.llm.base import ChatMessage, Generation
+
+
+def _chunk(i: int, text: str, document: str | None = None) -> StoredChunk:
+    line = SpanLine(text=text, page=1, bbox=[10.0, 10.0 * i, 200.0, 10.0 * i + 8])
+    span = ChunkSpan(element_id=f"e{i}", page=1, bbox=line.bbox, text=text, lines=[line])
+    doc = document or f"doc{i}.pdf"
+    return StoredChunk(i, doc, f"/d/{doc}", text, f"<p>{text}</p>", [span])
+
+
+class _Terms:
+    """Document texts in memory, answering what the store's keyword table answers."""
+
+    def __init__(self, docs: dict[str, str]) -> None:
+        self.docs = {k: v.lower() for k, v in docs.items()}
+
+    def documents_with(self, phrase: str) -> set[str]:
+        return {d for d, text in self.docs.items() if phrase.lower() in text or phrase.lower() in d.lower()}
+
+    def document_count(self) -> int:
+        return len(self.docs)
+
+
+DOCS = {
+    "RE-E-974-Hetzner_2016-01-19_R0005532486.pdf": "Hetzner Online GmbH Rechnung R0005532486 Bruttobetrag 104,00 €",
+    "538.jpg": "MOONLIGHT CAKE HOUSE SDN BHD total 14.20",
+    "bouygues_telecom-test.pdf": "Bouygues Telecom facture du 2 novembre 2019 montant TTC 12,99 €",
+    "akretion_france-test.pdf": "Akretion France invoice VT/2022/0001 total 1,810.80 €",
+    "eu-002.pdf": "European ABCP issuance Q4 2007 186.1",
+}
+
+
+def test_name_words_are_identifiers_and_capitalised_words_not_question_glue() -> None:
+    assert name_words("Wie hoch ist der Bruttobetrag der Hetzner-Rechnung R0005532486?") == [
+        "Bruttobetrag",
+        "Hetzner-Rechnung",
+        "R0005532486",
+    ]
+    assert name_words("What was the grand total on the MOONLIGHT CAKE HOUSE receipt?") == ["MOONLIGHT", "CAKE", "HOUSE"]
+    assert name_words("what was the total in 2019?") == []
+
+
+def test_the_document_step_picks_the_named_document_in_any_language() -> None:
+    terms = _Terms(DOCS)
+    hetzner = focus("Wie hoch ist der Bruttobetrag der Hetzner-Rechnung R0005532486?", terms)
+    assert hetzner.documents == ["RE-E-974-Hetzner_2016-01-19_R0005532486.pdf"]
+    cake = focus("What was the grand total on the MOONLIGHT CAKE HOUSE receipt?", terms)
+    assert cake.documents == ["538.jpg"] and cake.unmatched == []
+    fr = focus("Quel est le montant TTC de la facture Bouygues Telecom du 2 novembre 2019 ?", terms)
+    assert fr.documents == ["bouygues_telecom-test.pdf"]
+
+
+def test_a_question_about_something_no_document_holds_is_refused_before_any_model() -> None:
+    terms = _Terms(DOCS)
+    starbucks = focus("What was the total on the Starbucks receipt?", terms)
+    assert starbucks.documents == [] and starbucks.unmatched == ["Starbucks"]
+    assert unknown_subject(Retrieval([], starbucks.documents, starbucks.names, starbucks.unmatched))
+    contoso = focus("What is the total of invoice INV-100 from Contoso Ltd?", terms)
+    assert unknown_subject(Retrieval([], contoso.documents, contoso.names, contoso.unmatched))
+    named = focus("How many employees does Bouygues Telecom have?", terms)
+    assert not unknown_subject(Retrieval([], named.documents, named.names, named.unmatched))
+
+
+def test_the_reply_is_json_with_passage_numbers_and_plain_text_is_read_too() -> None:
+    assert parse_reply('{"answer":"104,00 €","passages":[2]}') == ("104,00 €", [2])
+    assert parse_reply("The total is 14.20 [1].") == ("The total is 14.20 .", [1])
+    schema = answer_schema(3)
+    assert schema["properties"]["passages"]["items"]["maximum"] == 3
+
+
+def test_the_stream_shows_the_answer_string_not_the_json() -> None:
+    shown: list[str] = []
+    stream = AnswerStream(shown.append)
+    for piece in ['{"', 'answer', '":"', "104", ',00 ', '\\u20ac', '","passages":[', "1]}"]:
+        stream.feed(piece)
+    assert "".join(shown) == "104,00 €" and stream.raw.endswith("[1]}")
+
+
+def test_passages_go_to_the_model_in_reading_order_grouped_by_document() -> None:
+    chunks = [_chunk(7, "b later", "b.pdf"), _chunk(3, "a", "a.pdf"), _chunk(5, "b earlier", "b.pdf")]
+    assert [c.id for c in reading_order(chunks)] == [5, 7, 3]
+    messages, used = build_messages("q?", chunks, budget=10_000)
+    assert [c.id for c in used] == [5, 7, 3]
+    assert '<passage n="1" document="b.pdf"' in messages[1]["content"]
+
+
+def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
+    chunks = [_chunk(1, "Akretion France total 1,810.80 €"), _chunk(2, "Bouygues Telecom 12,99 €")]
+    assert grounding_passages("1,810.80 €", chunks, [0]) == [0]
+    assert grounding_passages("1,810.80 €", chunks, [1]) == [0]  # cited wrongly: the holder is cited instead
+    assert grounding_passages("2,000.00 €", chunks, [0]) == []  # a figure no passage holds
+    assert grounding_passages("Contoso Ltd", chunks, [0, 1]) == []  # a name no passage holds
+    assert grounding_passages("I don't know", chunks, []) == []
+
+
+class _Retriever:
+    def __init__(self, chunks: list[StoredChunk]) -> None:
+        self.chunks = chunks
+
+    def search(self, query: str, k: int = 5, flt: SearchFilter | None = None) -> list[Hit]:
+        return [Hit(c, 1.0, None) for c in self.chunks[:k]]
+
+
+class _Scripted:
+    """A generator that replies with a fixed text: faults a real model cannot be made to show."""
+
+    name = "scripted"
+    context_window = 4096
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def warm_up(self) -> None: ...
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    def generate(self, messages: list[ChatMessage], **_: object) -> Generation:
+        return Generation(self.reply, self.name, 10, 5, 0.0)
+
+    def stream(self, messages: list[ChatMessage], **_: object):  # type: ignore[no-untyped-def]
+        yield self.reply
+
+
+def test_an_answer_with_a_made_up_figure_is_refused_and_a_grounded_one_cited() -> None:
+    chunks = [_chunk(1, "Invoice INV-7 Total due 926.64 USD", "acme.pdf")]
+    made_up = Asker(_Retriever(chunks), lambda: _Scripted('{"answer":"1,000,000 USD","passages":[1]}'))
+    assert made_up.ask("What is the total due?").answer == NOT_FOUND
+    good = Asker(_Retriever(chunks), lambda: _Scripted('{"answer":"926.64 USD","passages":[1]}')).ask("Total due?")
+    assert good.answer == "926.64 USD" and good.citations[0].document == "acme.pdf" and good.grounded
