@@ -10,8 +10,8 @@ from pathlib import Path
 from docpipe.errors import LoadError
 from docpipe.options import Limits
 from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
-from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.parse.load.office.native import open_native
+from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.parse.load.sniff import NATIVE_MIMES, SUPPORTED_SUFFIXES, sniff_file
 from docpipe.parse.load.source import NativePage, Source, SourcePage
 

@@ -25,11 +25,32 @@ _MAGIC: list[tuple[bytes, str]] = [
 ZIP_MAGIC = b"PK\x03\x04"
 # The main part of each OOXML kind (macro-enabled variants have the same parts).
 _OOXML = [("word/document.xml", DOCX), ("ppt/presentation.xml", PPTX), ("xl/workbook.xml", XLSX)]
-_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|h[1-6]|table|div|p)[\s>]", re.I | re.S)
-_HEADER = re.compile(rb"^(From|To|Subject|Date|Received|Return-Path|Message-ID|MIME-Version|Delivered-To|Reply-To|Cc|X-[\w-]+):", re.I | re.M)
+_HTML = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|h[1-6]|table|div|p)[\s>]", re.I | re.S
+)
+_HEADER = re.compile(
+    rb"^(From|To|Subject|Date|Received|Return-Path|Message-ID|MIME-Version|Delivered-To|Reply-To|Cc|X-[\w-]+):",
+    re.I | re.M,
+)
 _MAIL_KEYS = frozenset({b"from", b"subject", b"date", b"mime-version", b"message-id"})
 SUPPORTED_SUFFIXES = frozenset(
-    {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".html", ".htm", ".eml"}
+    {
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",
+        ".docx",
+        ".docm",
+        ".pptx",
+        ".pptm",
+        ".xlsx",
+        ".xlsm",
+        ".html",
+        ".htm",
+        ".eml",
+    }
 )
 KINDS = "a PDF, PNG, JPEG, TIFF, DOCX, PPTX, XLSX, HTML or EML"
 

@@ -73,7 +73,7 @@ class Flow:
         if not text:
             return None
         x0 = box.x0 if box else MARGIN
-        chars = max(10, int(((box.width if box else self.width - 2 * MARGIN)) / CHAR_WIDTH))
+        chars = max(10, int((box.width if box else self.width - 2 * MARGIN) / CHAR_WIDTH))
         y = box.y0 if box else self.y
         lines: list[Line] = []
         for para in text.split("\n"):
@@ -120,7 +120,18 @@ class Flow:
         for r, row in enumerate(data.grid()):
             text = " | ".join(row)
             line = _line(text, MARGIN, top + r * ROW_HEIGHT + 1, ROW_HEIGHT)
-            lines.append(line.model_copy(update={"bbox": BBox(x0=MARGIN, y0=top + r * ROW_HEIGHT, x1=MARGIN + n_cols * col_w, y1=top + (r + 1) * ROW_HEIGHT)}))
+            lines.append(
+                line.model_copy(
+                    update={
+                        "bbox": BBox(
+                            x0=MARGIN,
+                            y0=top + r * ROW_HEIGHT,
+                            x1=MARGIN + n_cols * col_w,
+                            y1=top + (r + 1) * ROW_HEIGHT,
+                        )
+                    }
+                )
+            )
         box = BBox(x0=MARGIN, y0=top, x1=MARGIN + n_cols * col_w, y1=top + n_rows * ROW_HEIGHT)
         self.y = box.y1 + GAP
         return self._add("table", data.text(), lines, box, ref, table=data)
@@ -135,4 +146,11 @@ class Flow:
 
     def page(self) -> Page:
         height = max(self.height, self.y + MARGIN - GAP)
-        return Page(number=self.number, width=self.width, height=height, origin="native", text_decision=NATIVE_DECISION, label=self.label)
+        return Page(
+            number=self.number,
+            width=self.width,
+            height=height,
+            origin="native",
+            text_decision=NATIVE_DECISION,
+            label=self.label,
+        )

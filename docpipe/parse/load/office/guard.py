@@ -40,7 +40,9 @@ def check_zip(path: Path, limits: Limits) -> None:
             raise LoadError(path, f"too many parts in the zip ({len(infos)} > {limits.max_zip_members} limit)")
         declared = sum(i.file_size for i in infos)
         if declared > max_total:
-            raise LoadError(path, f"zip bomb: parts inflate to {declared / 2**20:.0f} MB (> {limits.max_unzipped_mb} MB limit)")
+            raise LoadError(
+                path, f"zip bomb: parts inflate to {declared / 2**20:.0f} MB (> {limits.max_unzipped_mb} MB limit)"
+            )
         for i in infos:
             if i.file_size > 1 << 20 and i.file_size > limits.max_zip_ratio * max(i.compress_size, 1):
                 ratio = i.file_size / max(i.compress_size, 1)

@@ -28,7 +28,9 @@ class Attached:
     data: bytes
 
     def record(self) -> Attachment:
-        return Attachment(name=self.name, mime=self.mime, sha256=hashlib.sha256(self.data).hexdigest(), size=len(self.data))
+        return Attachment(
+            name=self.name, mime=self.mime, sha256=hashlib.sha256(self.data).hexdigest(), size=len(self.data)
+        )
 
 
 def parse_mail(path: Path, data: bytes) -> EmailMessage:

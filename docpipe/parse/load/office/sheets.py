@@ -57,12 +57,14 @@ def check_sheets(path: Path, limits: Limits) -> None:
                         elif tag == f"{MAIN}mergeCell":
                             merged += _area(el.get("ref", ""))
                             if merged > limits.max_cells:
-                                raise LoadError(path, f"merged cells cover too many cells (over {limits.max_cells:,} limit)")
+                                raise LoadError(
+                                    path, f"merged cells cover too many cells (over {limits.max_cells:,} limit)"
+                                )
                         elif tag == f"{MAIN}dimension":
                             declared = _area(el.get("ref", ""))
                             if declared > DECLARED_FACTOR * limits.max_cells:
-                                ref = el.get("ref", "")[:40]
-                                raise LoadError(path, f"sheet declares {declared:,} cells ({ref}; over {DECLARED_FACTOR * limits.max_cells:,} limit)")
+                                ref, limit = el.get("ref", "")[:40], DECLARED_FACTOR * limits.max_cells
+                                raise LoadError(path, f"sheet declares {declared:,} cells ({ref}; over {limit:,} limit)")
                         if tag == f"{MAIN}row" or tag == f"{MAIN}mergeCell":
                             el.clear()  # keep memory flat: rows are done with once counted
                 except etree.XMLSyntaxError as e:

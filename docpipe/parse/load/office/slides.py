@@ -41,7 +41,14 @@ def _table_cells(table: Any) -> list[Cell]:
             if cell.is_spanned:  # covered by a merge origin: its text is the origin's
                 continue
             cells.append(
-                Cell(row=r, col=c, text=cell.text.strip(), row_span=cell.span_height, col_span=cell.span_width, is_header=r == 0)
+                Cell(
+                    row=r,
+                    col=c,
+                    text=cell.text.strip(),
+                    row_span=cell.span_height,
+                    col_span=cell.span_width,
+                    is_header=r == 0,
+                )
             )
     return cells
 

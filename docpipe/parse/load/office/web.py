@@ -15,8 +15,31 @@ from docpipe.errors import LoadError
 from docpipe.options import Limits
 from docpipe.parse.load.office.flow import Cell, Flow
 
-SKIP = frozenset({"script", "style", "noscript", "template", "head", "nav", "form", "button", "select", "svg", "iframe", "object"})
-BLOCKS = frozenset({"p", "div", "section", "article", "main", "aside", "header", "footer", "blockquote", "pre", "address", "dd", "dt", "figcaption", "caption", "td", "th", "body"})
+SKIP = frozenset(
+    {"script", "style", "noscript", "template", "head", "nav", "form", "button", "select", "svg", "iframe", "object"}
+)
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "address",
+        "dd",
+        "dt",
+        "figcaption",
+        "caption",
+        "td",
+        "th",
+        "body",
+    }
+)
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 BR = "\x00"  # a <br> inside a block: a line break, where the source's own newlines are only spaces
 
@@ -26,7 +49,9 @@ def _collapsed(text: str) -> str:
 
 
 def parse_html(data: bytes, path: Path, limits: Limits) -> Any:
-    parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False, default_doctype=False)
+    parser = html.HTMLParser(
+        no_network=True, remove_comments=True, remove_pis=True, huge_tree=False, default_doctype=False
+    )
     try:
         root = html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as e:
@@ -87,7 +112,12 @@ def _own_text(el: Any) -> str:
         if not isinstance(child.tag, str):
             parts.append(child.tail or "")
             continue
-        if child.tag in BLOCKS or child.tag in HEADINGS or child.tag in ("ul", "ol", "li", "table", "img", "br") or child.tag in SKIP:
+        if (
+            child.tag in BLOCKS
+            or child.tag in HEADINGS
+            or child.tag in ("ul", "ol", "li", "table", "img", "br")
+            or child.tag in SKIP
+        ):
             parts.append(BR if child.tag == "br" else " ")
         else:
             parts.append(_own_text(child))
@@ -118,7 +148,9 @@ def walk(flow: Flow, top: Any) -> None:
         ref = f"<{tag}> {counter}"
         if tag in HEADINGS:
             level = HEADINGS[tag]
-            flow.text("title" if level == 1 else "section_header", " ".join(el.text_content().split()), ref=ref, level=level)
+            flow.text(
+                "title" if level == 1 else "section_header", " ".join(el.text_content().split()), ref=ref, level=level
+            )
             continue
         if tag == "table":
             flow.table(table_cells(el), ref=ref)

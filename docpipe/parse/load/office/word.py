@@ -50,7 +50,7 @@ def without_macros(path: Path) -> io.BytesIO | Path:
 def _level(p: Paragraph) -> tuple[str, int | None]:
     """(label, level) from the paragraph's style or its outline level."""
     style = p.style
-    names = []
+    names: list[str] = []
     while style is not None and len(names) < 10:  # custom styles based on "Heading 2" are headings too
         names.append(style.name or "")
         style = style.base_style
