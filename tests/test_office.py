@@ -188,7 +188,7 @@ HOSTILE = {
 }
 
 _PEAK = """
-import json, resource, sys
+import json, sys
 from docpipe.errors import LoadError
 from docpipe.parse.load import open_source
 out = {}
@@ -198,7 +198,9 @@ for path in sys.argv[1:]:
         out[path] = "opened"
     except LoadError as e:
         out[path] = str(e)
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec.
+hwm = next(ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
+out["peak_mb"] = int(hwm.split()[1]) / 1024
 print(json.dumps(out))
 """
 

@@ -64,7 +64,9 @@ def check_sheets(path: Path, limits: Limits) -> None:
                             declared = _area(el.get("ref", ""))
                             if declared > DECLARED_FACTOR * limits.max_cells:
                                 ref, limit = el.get("ref", "")[:40], DECLARED_FACTOR * limits.max_cells
-                                raise LoadError(path, f"sheet declares {declared:,} cells ({ref}; over {limit:,} limit)")
+                                raise LoadError(
+                                    path, f"sheet declares {declared:,} cells ({ref}; over {limit:,} limit)"
+                                )
                         if tag == f"{MAIN}row" or tag == f"{MAIN}mergeCell":
                             el.clear()  # keep memory flat: rows are done with once counted
                 except etree.XMLSyntaxError as e:
