@@ -14,12 +14,12 @@ from typing import Any
 from docpipe.answer.ask import Answer, Asker
 from docpipe.answer.request import AskRequest
 from docpipe.config import Home, Settings
-from docpipe.errors import LoadError, NothingIngestedError, UsageError
-from docpipe.index.embed import EMBEDDERS, Embedder
 from docpipe.document import Document
+from docpipe.errors import LoadError, NothingIngestedError, UsageError
 from docpipe.extract.file import extract_file
 from docpipe.extract.record import ExtractionRecord
 from docpipe.extract.schemas import Schema, load_schema
+from docpipe.index.embed import EMBEDDERS, Embedder
 from docpipe.index.ingest import FileOutcome, Ingestor, discover
 from docpipe.index.records import DocumentRow, Hit
 from docpipe.index.search import Retriever

@@ -6,8 +6,8 @@ import functools
 import json
 import os
 import sys
-from enum import StrEnum
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
@@ -530,7 +530,7 @@ def mcp_server(
             raise UsageError(str(e)) from None
         shown = f"[{host}]" if ":" in host else host
         typer.echo(f"docpipe MCP serving {settings.home} at http://{shown}:{port}/mcp", err=True)
-    serve_mcp(settings, transport.value, host, port)  # type: ignore[arg-type]
+    serve_mcp(settings, transport.value, host, port)
 
 
 def main() -> None:

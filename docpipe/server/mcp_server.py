@@ -19,12 +19,15 @@ from typing import Any, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import Resource as MCPResource
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from docpipe.api import Docpipe
 from docpipe.answer.request import AskMode, AskRequest
+from docpipe.api import Docpipe
 from docpipe.config import Settings
+from docpipe.errors import DocpipeError
 from docpipe.serialize.html import to_html
 from docpipe.serialize.markdown import to_markdown
 from docpipe.server.security import check_bind
@@ -59,15 +62,28 @@ class DocpipeMCP(MCPServer[Any]):
 
 
 def _outcome(o: Any) -> dict[str, Any]:
-    return {"path": o.path, "status": o.status, "pages": o.pages, "chunks": o.chunks, "errors": [str(e) for e in o.errors]}
+    return {
+        "path": o.path,
+        "status": o.status,
+        "pages": o.pages,
+        "chunks": o.chunks,
+        "errors": [str(e) for e in o.errors],
+    }
 
 
 def build(settings: Settings) -> DocpipeMCP:
     dp = Docpipe(settings)
     server = DocpipeMCP(dp)
 
-    def run(fn: Any, *args: Any) -> Any:
-        return anyio.to_thread.run_sync(lambda: fn(*args))
+    async def run(fn: Any, *args: Any) -> Any:
+        """fn in a worker thread; docpipe's one-line errors go to the agent as the tool's error
+        (the SDK hides any other exception's text as a crash)."""
+        try:
+            return await anyio.to_thread.run_sync(lambda: fn(*args))
+        except DocpipeError as e:
+            raise ToolError(str(e)) from e
+        except ValidationError as e:
+            raise ToolError(f"invalid arguments: {e.errors()[0]['msg']}") from e
 
     @server.tool(description="Ingest files or folders (PDF, images, DOCX, PPTX, XLSX, HTML, EML) into the store.")
     async def ingest(paths: list[str]) -> dict[str, Any]:
@@ -89,15 +105,17 @@ def build(settings: Settings) -> DocpipeMCP:
             ]
         }
 
-    @server.tool(description="Answer a question from the stored documents, with citations (document, page, bbox, text).")
+    @server.tool(
+        description="Answer a question from the stored documents, with citations (document, page, bbox, text)."
+    )
     async def ask(question: str, k: int = 5, mode: Literal["auto", "llm", "extractive"] = "auto") -> dict[str, Any]:
-        request = AskRequest(question=question, k=k, mode=AskMode(mode))
+        request = await run(lambda: AskRequest(question=question, k=k, mode=AskMode(mode)))
         await run(dp.require_store)
         answer = await run(dp.ask, request)
         return answer.contract()
 
     @server.tool(description="Convert one file and return it as Markdown or HTML (nothing is stored).")
-    async def parse(path: str, format: Literal["markdown", "html"] = "markdown") -> str:  # noqa: A002 (the CLI's name)
+    async def parse(path: str, format: Literal["markdown", "html"] = "markdown") -> str:
         doc = await run(dp.parse, Path(path))
         return to_markdown(doc) if format == "markdown" else to_html(doc)
 
@@ -114,9 +132,9 @@ def build(settings: Settings) -> DocpipeMCP:
                     doc = dp.document(r.sha256)
                     if doc is not None:
                         return to_markdown(doc)
-            raise ValueError(f"no stored document {doc_id!r}")
+            raise ResourceError(f"no stored document {doc_id!r}")
 
-        return str(await run(find))
+        return str(await anyio.to_thread.run_sync(find))
 
     return server
 
@@ -132,7 +150,9 @@ class BearerToken:
         if scope["type"] == "http":
             given = dict(scope.get("headers", [])).get(b"authorization", b"")
             if not secrets.compare_digest(given, b"Bearer " + self.token):
-                await send({"type": "http.response.start", "status": 401, "headers": [(b"www-authenticate", b"Bearer")]})
+                await send(
+                    {"type": "http.response.start", "status": 401, "headers": [(b"www-authenticate", b"Bearer")]}
+                )
                 await send({"type": "http.response.body", "body": b"missing or wrong bearer token"})
                 return
         await self.app(scope, receive, send)
