@@ -6,11 +6,11 @@ are joined by the document stage."""
 from __future__ import annotations
 
 from docpipe.options import TableOptions
-from docpipe.parse.tables.base import FoundTable, TableEngine
+from docpipe.parse.tables.base import FoundTable, TableEngine, TablePage
 from docpipe.registry import Registry
 
 TABLES: Registry[TableEngine] = Registry(
     "tables", {"geometry": "docpipe.parse.tables.geometry:GeometryTableEngine"}, TableOptions, label="table engine"
 )
 
-__all__ = ["TABLES", "FoundTable", "TableEngine"]
+__all__ = ["TABLES", "FoundTable", "TableEngine", "TablePage"]
