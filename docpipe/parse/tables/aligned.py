@@ -81,7 +81,7 @@ def _cells(row: list[Word], bounds: list[float], height: float) -> list[_Cell]:
         c0, c1 = _col(w.bbox.x0 + 0.5, bounds), _col(w.bbox.x1 - 0.5, bounds)
         if cells:
             last = cells[-1]
-            near = w.bbox.x0 - last.bbox.x1 < 0.6 * height
+            near = w.bbox.x0 - last.bbox.x1 < 0.4 * height
             if c0 <= last.c1 or near:  # same column, or one phrase running across a boundary
                 last.words.append(w)
                 last.c1 = max(last.c1, c1)
@@ -90,8 +90,49 @@ def _cells(row: list[Word], bounds: list[float], height: float) -> list[_Cell]:
     return cells
 
 
-def _numeric(text: str) -> bool:
+def _header_cells(row: list[Word], extents: list[tuple[float, float]], height: float) -> list[_Cell]:
+    """A header line's phrases placed on the columns whose values they stand over (labels are
+    centred or wrapped over their column, so the white space between values does not bound them)."""
+    phrases: list[list[Word]] = []
+    for w in sorted(row, key=lambda w: w.bbox.x0):
+        if phrases and w.bbox.x0 - phrases[-1][-1].bbox.x1 < 0.4 * height:
+            phrases[-1].append(w)
+        else:
+            phrases.append([w])
+    cells: list[_Cell] = []
+    for ph in phrases:
+        x0, x1 = ph[0].bbox.x0, ph[-1].bbox.x1
+        over = [i for i, (a, b) in enumerate(extents) if min(b, x1) - max(a, x0) > 0]
+        if not over:
+            cx = (x0 + x1) / 2
+            over = [min(range(len(extents)), key=lambda i: abs((extents[i][0] + extents[i][1]) / 2 - cx))]
+        c0, c1 = min(over), max(over)
+        if cells and c0 <= cells[-1].c1:
+            cells[-1].words.extend(ph)
+            cells[-1].c1 = max(cells[-1].c1, c1)
+        else:
+            cells.append(_Cell(ph, c0, c1))
+    return cells
+
+
+def _extents(body: list[list[Word]], bounds: list[float]) -> list[tuple[float, float]]:
+    """Each column's ink from left to right over the value rows (the boundaries where empty)."""
+    edges = [-1e9, *bounds, 1e9]
+    ext = [[edges[i + 1], edges[i]] for i in range(len(bounds) + 1)]
+    for r in body:
+        for w in r:
+            if _col(w.bbox.x0 + 0.5, bounds) == _col(w.bbox.x1 - 0.5, bounds):
+                e = ext[_col(w.bbox.cx, bounds)]
+                e[0], e[1] = min(e[0], w.bbox.x0), max(e[1], w.bbox.x1)
+    return [(a, b) if a <= b else (edges[i], edges[i + 1]) for i, (a, b) in enumerate(ext)]
+
+
+def is_value(text: str) -> bool:
+    """A number, amount, percentage or code: what fills a table's body rows."""
     return bool(_NUMERIC.match(text))
+
+
+_numeric = is_value
 
 
 def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
@@ -109,6 +150,28 @@ def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -
     return True
 
 
+def _stacks(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
+    """Whether a header line stacks onto the header row above: tight below it, and each of its
+    cells under a cell of the same columns or under nothing (a wrapped column label)."""
+    if gap > 0.6 * height:
+        return False
+    for c in cur:
+        over = [p for p in prev if p.c0 <= c.c1 and c.c0 <= p.c1]
+        if over and (len(over) > 1 or (over[0].c0, over[0].c1) != (c.c0, c.c1)):
+            return False
+    return True
+
+
+def _join(row: list[_Cell], cells: list[_Cell]) -> None:
+    by_cols = {(c.c0, c.c1): c for c in row}
+    for c in cells:
+        if (c.c0, c.c1) in by_cols:
+            by_cols[(c.c0, c.c1)].words.extend(c.words)
+        else:
+            row.append(c)
+    row.sort(key=lambda c: c.c0)
+
+
 def aligned_table(words: list[Word], page: int) -> TableData | None:
     """The table the words of one table region form, or None when they show no columns."""
     lines = group_lines(words)
@@ -116,24 +179,29 @@ def aligned_table(words: list[Word], page: int) -> TableData | None:
     if len(rows) < 2:
         return None
     height = median(w.bbox.height for r in rows for w in r)
-    gaps = column_gaps(rows, height)
+    # Columns from the rows holding values: wrapped header labels above them do not line up.
+    first_data = next((i for i, r in enumerate(rows) if any(_numeric(w.text) for w in r)), 0)
+    body = rows[first_data:] if len(rows) - first_data >= 2 else rows
+    gaps = column_gaps(body, height)
     if not gaps:
         return None
     bounds = [(a + b) / 2 for a, b in gaps]
+    extents = _extents(body, bounds)
     merged: list[list[_Cell]] = []
     last_y1 = None
-    for r in rows:
-        cells = _cells(r, bounds, height)
+    for i, r in enumerate(rows):
+        cells = _header_cells(r, extents, height) if i < first_data else _cells(r, bounds, height)
         y0 = min(w.bbox.y0 for w in r)
-        if merged and last_y1 is not None and _continues(merged[-1], cells, y0 - last_y1, height):
-            by_col = {c.c0: c for c in merged[-1]}
-            for c in cells:
-                by_col[c.c0].words.extend(c.words)
+        gap = y0 - last_y1 if last_y1 is not None else 0.0
+        if (merged and i < first_data and _stacks(merged[-1], cells, gap, height)) or (
+            merged and _continues(merged[-1], cells, gap, height)
+        ):
+            _join(merged[-1], cells)
         else:
             merged.append(cells)
         last_y1 = max(w.bbox.y1 for w in r)
     n_cols = len(bounds) + 1
-    first_data = next((i for i, cs in enumerate(merged) if any(_numeric(c.text) for c in cs)), 1)
+    first_data = next((i for i, cs in enumerate(merged) if any(_numeric(c.text) for c in cs)), 1)  # rows now
     header_rows = max(1, first_data) if first_data < len(merged) else 1
     out: list[TableCell] = []
     for i, cs in enumerate(merged):

@@ -5,6 +5,8 @@ words (columns.py: line items on invoices, where the layout model sees no table)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from docpipe.document import BBox, TableData, Word
 from docpipe.options import GeometryTableOptions
 from docpipe.parse.layout.lines import group_lines
@@ -50,14 +52,18 @@ def ruled_tables(page: TablePage, words: list[Word]) -> tuple[list[FoundTable], 
     return found, words
 
 
-def region_tables(page: TablePage, words: list[Word]) -> tuple[list[FoundTable], list[Word]]:
-    """One table per layout table region whose words show columns; overlapping regions once."""
+Structure = Callable[[list[Word], BBox], TableData | None]  # a region's words -> its table
+
+
+def region_tables(page: TablePage, words: list[Word], build: Structure) -> tuple[list[FoundTable], list[Word]]:
+    """One table per layout table region (not already a ruled table) that `build` makes a table
+    of; the largest first, so overlapping regions are used once."""
     found: list[FoundTable] = []
     for region in sorted(page.regions, key=lambda b: -b.area):
         inside = words_in(words, region)
         if len(inside) < 4:
             continue
-        table = aligned_table(inside, page.number)
+        table = build(inside, region)
         if table is None:
             continue
         words = _take(words, inside)
@@ -93,7 +99,13 @@ class GeometryTableEngine:
         """Nothing to load: geometry only."""
 
     def find(self, page: TablePage) -> list[FoundTable]:
-        ruled, words = ruled_tables(page, page.words)
-        regions = [r for r in page.regions if not any(t.bbox.intersection(r) > 0.5 * r.area for t in ruled)]
-        aligned, words = region_tables(TablePage(words, None, page.number, regions), words)
-        return ruled + aligned + header_tables(page, words)
+        return find_all(page, lambda words, region: aligned_table(words, page.number))
+
+
+def find_all(page: TablePage, build: Structure) -> list[FoundTable]:
+    """Ruled tables, then the layout regions' tables as `build` structures them, then tables
+    headed by a row of labels among the words left."""
+    ruled, words = ruled_tables(page, page.words)
+    regions = [r for r in page.regions if not any(t.bbox.intersection(r) > 0.5 * r.area for t in ruled)]
+    in_regions, words = region_tables(TablePage(words, None, page.number, regions), words, build)
+    return ruled + in_regions + header_tables(page, words)
