@@ -11,6 +11,7 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
+from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
 from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
 
@@ -78,6 +79,7 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
     Words drawn invisibly, in white or off the page go to `hidden` instead."""
     textpage = page.get_textpage()
     page_width = page.get_width()
+    frame = PageFrame.of(page)
     try:
         n = textpage.count_chars()
         words: list[Word] = []
@@ -118,7 +120,7 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            left, bottom, right, top = frame.display(textpage.get_charbox(i, loose=True))
             is_hidden = char_hidden(textpage, i)
             if boxes and is_hidden != in_hidden:
                 flush()
