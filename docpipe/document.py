@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docpipe.errors import ConversionError, SchemaVersionError
 
-SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
+SCHEMA_VERSION = "1.2"  # 1.1: Page.text_decision, Page.orientation, Page.skew; 1.2: Element.level
 
 Label = Literal[
     "title",
@@ -112,6 +112,9 @@ class Word(BaseModel):
     text: str
     bbox: BBox
     confidence: float = 1.0
+    # Set in a bold face (from the text layer's font; OCR does not say). Used to tell headings
+    # from body text while a page is assembled; style, not content, so not serialized.
+    bold: bool = Field(default=False, exclude=True)
 
 
 class Provenance(BaseModel):
@@ -172,6 +175,7 @@ class Element(BaseModel):
     id: str
     label: Label
     text: str
+    level: int | None = None  # headings: 1 (title) to 4, from numbering depth or size over the body's
     prov: list[Provenance]
     confidence: float = 1.0
     origin: Origin = "text_layer"
@@ -233,8 +237,16 @@ def _to_1_1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "pages": pages}  # a new dict: the caller's is left as it was
 
 
+def _to_1_2(data: dict[str, Any]) -> dict[str, Any]:
+    """1.1 → 1.2: elements gained `level` (headings); None, its default, is right for old ones."""
+    return data
+
+
 # Each step takes a document's JSON (as a dict) from one version to the next.
-UPGRADES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {"1.0": ("1.1", _to_1_1)}
+UPGRADES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "1.0": ("1.1", _to_1_1),
+    "1.1": ("1.2", _to_1_2),
+}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

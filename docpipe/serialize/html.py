@@ -52,6 +52,8 @@ def element_html(e: Element) -> str:
     if e.label == "figure":
         return f"<figure {_attrs(e)}></figure>"
     tag = _TAGS.get(e.label, "p")
+    if e.label in ("title", "section_header") and e.level:
+        tag = f"h{e.level}"
     inner = "<br>".join(escape(ln) for ln in e.text.split("\n"))
     return f"<{tag} {_attrs(e)}>{inner}</{tag}>"
 

@@ -1,9 +1,10 @@
-"""Whether text-layer characters are drawn where a reader can see them, and how much of a
-page is covered by images (a scan under a text layer)."""
+"""Whether text-layer characters are drawn where a reader can see them (and in a bold face),
+and how much of a page is covered by images (a scan under a text layer)."""
 
 from __future__ import annotations
 
 import ctypes
+import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -22,6 +23,22 @@ def char_hidden(textpage: pdfium.PdfTextPage, index: int) -> bool:
     r, g, b, a = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
     has_fill = bool(pdfium_c.FPDFText_GetFillColor(textpage.raw, index, r, g, b, a))
     return has_fill and (a.value == 0 or min(r.value, g.value, b.value) >= WHITE)
+
+
+# Bold faces by name: many embedded fonts report no weight (-1, 0 or a wrong 400), but their
+# names say it: Helvetica-Bold, NimbusRomNo9L-Medi, CMBX10, LinLibertineTB, MyriadBd, Arial-Black.
+_BOLD_NAME = re.compile(r"bold|black|heavy|demi|medi(?:um)?\b|medi$|bx\d|^(?:\w+\+)?cmb|tbi?$|bd(?:it)?$|bd\b", re.I)
+FORCE_BOLD = 1 << 18  # the font descriptor's ForceBold flag
+_FONT_NAME = ctypes.create_string_buffer(256)
+
+
+def char_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    """True when the character's font is a bold face (by weight, flag or name)."""
+    flags = ctypes.c_int()
+    n = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, _FONT_NAME, len(_FONT_NAME), ctypes.byref(flags))
+    if flags.value & FORCE_BOLD or pdfium_c.FPDFText_GetFontWeight(textpage.raw, index) >= 600:
+        return True
+    return bool(n) and bool(_BOLD_NAME.search(_FONT_NAME.value.decode("latin-1")))
 
 
 def image_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
