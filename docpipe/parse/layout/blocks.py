@@ -24,6 +24,7 @@ _NUMBERED = re.compile(
     r"|[IVX]{1,5}\.)\s+\S",
     re.I,
 )
+_AMOUNT = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}(?!\d)|\b(?:EUR|USD|GBP|RM)\s?\d")
 HEADING_MAX_WORDS = 16  # a heading is a short line; more is a paragraph set in bold
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
@@ -180,6 +181,8 @@ def _heading_like(text: str, bold: bool, larger: bool) -> bool:
     if not words or len(words) > HEADING_MAX_WORDS or not any(ch.isalpha() for ch in text):
         return False
     if text.rstrip().endswith((",", ";")) or sum(ch.isdigit() for ch in text) > 0.5 * len(text.replace(" ", "")):
+        return False
+    if _AMOUNT.search(text):  # "Total Due $926.64" in bold is a total, not a heading
         return False
     return (bool(numbering_depth(text)) and (bold or larger)) or (bold and not text.rstrip().endswith(":"))
 
