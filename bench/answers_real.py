@@ -68,6 +68,9 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None) -> dict[str, A
         a = dp.ask(AskRequest(question=q["q"], k=5, mode=AskMode(cfg["mode"])))
         seconds.append(time.perf_counter() - t)
         rows.append({"q": q["q"], **a.contract(), "grounded": a.grounded, "latency_s": round(seconds[-1], 2)})
+        if os.environ.get("BENCH_ANSWERS"):  # a copy as it goes, to score a run cut short
+            with open(f"{os.environ['BENCH_ANSWERS']}.{name}.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
         print(f"{name}: {seconds[-1]:5.1f} s  {q['q'][:60]} -> {a.answer[:60]}", file=sys.stderr, flush=True)
     if cfg["llm"]:
         firsts = []

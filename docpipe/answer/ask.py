@@ -30,14 +30,16 @@ from docpipe.answer.prompt import (
 )
 from docpipe.answer.request import AskMode
 from docpipe.index.chunking import SpanLine
+from docpipe.index.focus import GLUE
 from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
+from docpipe.index.terms import STOPWORDS
 from docpipe.llm.base import Generator
 
 logger = logging.getLogger("docpipe.ask")
 
 Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
-PASSAGE_BUDGET = 1100  # tokens of passages: on two CPU cores the prompt is read at ~100-150 tokens/s
+PASSAGE_BUDGET = 600  # tokens of passages: on two CPU cores llama.cpp reads ~100-150 prompt tokens/s
 
 
 class Citation(BaseModel):
@@ -76,7 +78,9 @@ def _figures(text: str) -> set[str]:
 
 
 def _names(text: str) -> set[str]:
-    return {m.lower().strip(".-") for m in _NAME.findall(text)}
+    """Capitalised words that are not glue ("The", "What"): names the answer asserts."""
+    words = (m.lower().strip(".-") for m in _NAME.findall(text))
+    return {w for w in words if w not in STOPWORDS and w not in GLUE}
 
 
 def is_refusal(answer: str) -> bool:
@@ -85,17 +89,23 @@ def is_refusal(answer: str) -> bool:
 
 
 def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "") -> list[int]:
-    """Passages (indices) that back the answer: the cited ones that hold its figures and names,
-    else the first passage that does. Empty when the answer is a refusal or states a figure or
-    name that no passage holds (made up, or taken from the question)."""
+    """Passages (indices) that back the answer: the cited ones that hold its figures and names
+    (one of them, or together for a list). Empty when the answer is a refusal or states a
+    figure or name its cited passages do not hold (made up, taken from the question, or read
+    off another document: the cafe's tax for a question about the market receipt)."""
     if is_refusal(answer):
         return []
     texts = [c.text.lower() for c in chunks]
     figures = _figures(answer)
     names = _names(answer) - _names(question) if question else _names(answer)
 
+    words = [set(re.findall(r"\w+", t)) for t in texts]
+
+    def has_names(i: int) -> bool:
+        return all(set(re.findall(r"\w+", n)) <= words[i] for n in names)
+
     def holds(i: int) -> bool:
-        return figures <= _figures(chunks[i].text) and all(n in texts[i] for n in names)
+        return figures <= _figures(chunks[i].text) and has_names(i)
 
     if figures or names:
         good = [i for i in cited if holds(i)]
@@ -103,15 +113,15 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
             return good
         # The facts of a list or comparison may sit in several cited passages together.
         joined = " ".join(texts[i] for i in cited)
-        if cited and figures <= _figures(joined) and all(n in joined for n in names):
+        together: set[str] = set().union(*(words[i] for i in cited))
+        if cited and figures <= _figures(joined) and all(set(re.findall(r"\w+", n)) <= together for n in names):
             return cited
-        return [i for i in range(len(chunks)) if holds(i)][:1]
+        return []  # a right figure from a passage it did not cite is still not grounded
     if _YES_NO.match(answer):  # yes/no: the cited passage must be about what was asked
         asked = content_words(question) - DOC_TYPE_WORDS
         return [i for i in cited if asked & content_words(chunks[i].text)]
-    words = content_words(answer)
-    overlap = [i for i, c in enumerate(chunks) if len(words & content_words(c.text)) >= max(1, len(words) // 2)]
-    return [i for i in cited if i in overlap] or overlap[:1]
+    said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
+    return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
 
 
 def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
@@ -151,9 +161,10 @@ class Retriever(Protocol):
 
 
 def unknown_subject(r: Retrieval) -> bool:
-    """The question names things and most of them are in no document, and no document is
-    named: "the total of invoice INV-100 from Contoso Ltd" over documents that never say Contoso."""
-    return bool(r.names) and not r.named_documents and 2 * len(r.unmatched_names) > len(r.names)
+    """Most of the names in the question are in no document: "the total of invoice INV-100 from
+    Contoso Ltd" over documents that never say INV-100 or Contoso (a stray "Ltd" elsewhere
+    does not make it answerable)."""
+    return bool(r.names) and 2 * len(r.unmatched_names) > len(r.names)
 
 
 class Asker:

@@ -19,7 +19,7 @@ from docpipe.index.terms import STOPWORDS, fts_tokens
 
 # Question words and glue in the languages of the documents, capitalised at a sentence start
 # or by German noun capitals; they name no document.
-_GLUE = frozenset(
+GLUE = frozenset(
     """what which who whom whose when where why how is are was were does do did can could
     wie wer was welche welcher welches wann wo ist sind der die das den dem des ein eine einer im in von vom für
     quel quelle quels quelles est le la les de du des une un pour sur qui que
@@ -49,7 +49,7 @@ def name_words(question: str) -> list[str]:
     out: list[str] = []
     for i, m in enumerate(_WORD.finditer(question)):
         w = m.group().strip(".-/")
-        if len(w) < 3 or w.lower() in STOPWORDS or w.lower() in _GLUE:
+        if len(w) < 3 or w.lower() in STOPWORDS or w.lower() in GLUE:
             continue
         has_digit = any(ch.isdigit() for ch in w)
         if has_digit:
