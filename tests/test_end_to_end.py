@@ -139,7 +139,7 @@ def test_every_question_is_logged_with_its_chunks_and_model(injected_home: Path)
     last = rows[0]
     assert last["question"] == "What is the invoice number of the ACME invoice?"
     assert "INV-2024-0117" in last["answer"] and last["grounded"] is True
-    assert last["model"] == "extractive" and last["chunk_ids"] and last["latency_s"] >= 0
+    assert last["model"] == "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M" and last["chunk_ids"] and last["latency_s"] >= 0
 
 
 @pytest.mark.parametrize("mode", ["extractive", "llm"])

@@ -1,0 +1,54 @@
+"""Answers from the real shipped GGUF over real ingested samples: the value, the cited
+document, refusals, and a streamed answer that is the answer (one model for the session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docpipe.answer.ask import NOT_FOUND, Asker
+from docpipe.api import Docpipe
+from docpipe.config import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def asker(ingested_home: Path, llama: Any) -> Iterator[Asker]:
+    dp = Docpipe(Settings.load(ingested_home))
+    store = dp.store()
+    try:
+        yield Asker(dp.retriever(store), lambda: llama)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "document"),
+    [
+        ("What is the total due on the ACME invoice?", "926.64", "acme.pdf"),
+        ("What is the invoice number of the Blue Harbor invoice?", "BH-88213", "blue_harbor_scan.png"),
+    ],
+)
+def test_the_model_answers_with_the_value_and_cites_its_document(
+    asker: Asker, question: str, value: str, document: str
+) -> None:
+    a = asker.ask(question)
+    assert value in a.answer and len(a.answer) < 60, a.answer  # the fact, not a pasted passage
+    assert a.grounded and a.citations and {c.document for c in a.citations} == {document}
+    assert value.replace(",", "") in a.citations[0].text.replace(",", "")
+    assert a.model == "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+
+
+def test_a_question_about_a_document_that_is_not_there_is_refused(asker: Asker) -> None:
+    a = asker.ask("What was the total on the Starbucks receipt?")
+    assert a.answer == NOT_FOUND and not a.grounded and a.citations == []
+
+
+def test_the_streamed_words_are_the_answer(asker: Asker) -> None:
+    pieces: list[str] = []
+    a = asker.ask("What is the total due on the ACME invoice?", on_token=pieces.append)
+    assert len(pieces) >= 2 and "".join(pieces).strip() == a.answer and "926.64" in a.answer
