@@ -137,3 +137,9 @@ def test_an_answer_with_a_made_up_figure_is_refused_and_a_grounded_one_cited() -
     assert made_up.ask("What is the total due?").answer == NOT_FOUND
     good = Asker(_Retriever(chunks), lambda: _Scripted('{"answer":"926.64 USD","passages":[1]}')).ask("Total due?")
     assert good.answer == "926.64 USD" and good.citations[0].document == "acme.pdf" and good.grounded
+
+
+def test_yes_or_no_only_answers_a_yes_or_no_question() -> None:
+    chunks = [_chunk(1, "The vast majority of documents in DocLayNet (close to 95%) are published in English")]
+    assert grounding_passages("No", chunks, [0], "What share of the documents are published in English?") == []
+    assert grounding_passages("Yes", chunks, [0], "Are most DocLayNet documents published in English?") == [0]

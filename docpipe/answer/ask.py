@@ -67,6 +67,11 @@ class Answer(BaseModel):
 _FIGURE = re.compile(r"\d[\d.,:/\-]*\d|\d")
 _NAME = re.compile(r"\b[A-ZÄÖÜÀ-Þ][\w&.-]{2,}")
 _YES_NO = re.compile(r"^(yes|no|ja|nein|oui|non|sí|si)\b", re.I)
+_YES_NO_QUESTION = re.compile(
+    r"^(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should"
+    r"|ist|sind|war|hat|gibt|est-ce|y a-t-il|hay)\b",
+    re.I,
+)
 
 
 def _norm_figure(s: str) -> str:
@@ -117,7 +122,9 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
         if cited and figures <= _figures(joined) and all(set(re.findall(r"\w+", n)) <= together for n in names):
             return cited
         return []  # a right figure from a passage it did not cite is still not grounded
-    if _YES_NO.match(answer):  # yes/no: the cited passage must be about what was asked
+    if _YES_NO.match(answer):  # yes/no: only to a yes/no question, citing a passage about it
+        if not _YES_NO_QUESTION.match(question.strip()):
+            return []
         asked = content_words(question) - DOC_TYPE_WORDS
         return [i for i in cited if asked & content_words(chunks[i].text)]
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
