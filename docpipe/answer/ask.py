@@ -112,6 +112,11 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
     def holds(i: int) -> bool:
         return figures <= _figures(chunks[i].text) and has_names(i)
 
+    if _YES_NO.match(answer):  # yes/no: only to a yes/no question, citing a passage about it
+        if not _YES_NO_QUESTION.match(question.strip()):
+            return []
+        asked = content_words(question) - DOC_TYPE_WORDS
+        return [i for i in cited if asked & content_words(chunks[i].text)]
     if figures or names:
         good = [i for i in cited if holds(i)]
         if good:
@@ -122,11 +127,6 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
         if cited and figures <= _figures(joined) and all(set(re.findall(r"\w+", n)) <= together for n in names):
             return cited
         return []  # a right figure from a passage it did not cite is still not grounded
-    if _YES_NO.match(answer):  # yes/no: only to a yes/no question, citing a passage about it
-        if not _YES_NO_QUESTION.match(question.strip()):
-            return []
-        asked = content_words(question) - DOC_TYPE_WORDS
-        return [i for i in cited if asked & content_words(chunks[i].text)]
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
     return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
 
