@@ -94,9 +94,14 @@ def test_passages_go_to_the_model_in_reading_order_grouped_by_document() -> None
 
 
 def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
-    chunks = [_chunk(1, "Akretion France total 1,810.80 €"), _chunk(2, "Bouygues Telecom 12,99 €")]
+    chunks = [
+        _chunk(1, "Akretion France total 1,810.80 €"),
+        _chunk(2, "Bouygues Telecom 12,99 €"),
+        _chunk(3, "Bouygues Telecom facture", "doc2.pdf"),
+    ]
     assert grounding_passages("1,810.80 €", chunks, [0]) == [0]
-    assert grounding_passages("1,810.80 €", chunks, [1]) == []  # the figure is not in the passage cited
+    assert grounding_passages("1,810.80 €", chunks, [1]) == []  # the figure is in another document only
+    assert grounding_passages("12,99 €", chunks, [2]) == [1]  # misnumbered within the document it read
     assert grounding_passages("2,000.00 €", chunks, [0]) == []  # a figure no passage holds
     assert grounding_passages("Contoso Ltd", chunks, [0, 1]) == []  # a name no passage holds
     assert grounding_passages("I don't know", chunks, []) == []

@@ -95,9 +95,10 @@ def is_refusal(answer: str) -> bool:
 
 def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "") -> list[int]:
     """Passages (indices) that back the answer: the cited ones that hold its figures and names
-    (one of them, or together for a list). Empty when the answer is a refusal or states a
-    figure or name its cited passages do not hold (made up, taken from the question, or read
-    off another document: the cafe's tax for a question about the market receipt)."""
+    (one of them, or together for a list; else a passage of a cited document that does).
+    Empty when the answer is a refusal or states a figure or name the cited documents do not
+    hold (made up, taken from the question, or read off another document: the cafe's tax for a
+    question about the market receipt)."""
     if is_refusal(answer):
         return []
     texts = [c.text.lower() for c in chunks]
@@ -126,7 +127,10 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
         together: set[str] = set().union(*(words[i] for i in cited))
         if cited and figures <= _figures(joined) and all(set(re.findall(r"\w+", n)) <= together for n in names):
             return cited
-        return []  # a right figure from a passage it did not cite is still not grounded
+        # A small model may misnumber a passage of the document it read: a passage of a cited
+        # document that holds the facts is cited instead. Another document's never is.
+        read = {chunks[i].document for i in cited}
+        return [i for i in range(len(chunks)) if chunks[i].document in read and holds(i)][:1]
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
     return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
 
