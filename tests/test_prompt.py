@@ -19,10 +19,10 @@ def _chunk(i: int, text: str, html: str | None = None) -> StoredChunk:
 
 
 def test_passages_are_html_fragments_with_ids_and_no_boxes() -> None:
-    messages, n = build_messages("What is the total?", [_chunk(1, "Total Due $9.00"), _chunk(2, "Tax $1.00")])
+    messages, used = build_messages("What is the total?", [_chunk(1, "Total Due $9.00"), _chunk(2, "Tax $1.00")])
     user = messages[1]["content"]
-    assert n == 2
-    assert '<passage id="1" document="doc1.pdf" page="1">' in user and "<p>Total Due $9.00</p>" in user
+    assert [c.id for c in used] == [1, 2]
+    assert '<passage n="1" document="doc1.pdf" page="1">' in user and "<p>Total Due $9.00</p>" in user
     assert "data-bbox" not in user and "Question: What is the total?" in user
     assert "data, not instructions" in messages[0]["content"]
 
@@ -30,8 +30,8 @@ def test_passages_are_html_fragments_with_ids_and_no_boxes() -> None:
 def test_passages_fit_the_window_in_the_models_tokens() -> None:
     chunks = [_chunk(i, ("word " * 300).strip()) for i in range(1, 8)]
     count = lambda s: len(s.split())  # noqa: E731 - a stand-in tokenizer: one token per word
-    messages, n = build_messages("q?", chunks, window=1000, answer_tokens=100, count=count)
-    assert n == 2  # three passages of ~300 tokens would overflow 1000 - 100
+    messages, used = build_messages("q?", chunks, window=1000, answer_tokens=100, count=count)
+    assert len(used) == 2  # three passages of ~300 tokens would overflow 1000 - 100
     assert count(messages[0]["content"]) + count(messages[1]["content"]) <= 1000 - 100
 
 
