@@ -183,6 +183,17 @@ def test_the_owning_company_over_the_brand_with_a_trading_suffix() -> None:
     assert fields(doc)["vendor_name"] == "Dimiliki oleh Cahaya F&B SDN. BHD."
 
 
+def test_malay_and_misread_total_labels() -> None:
+    malay = receipt(
+        "KEDAI RUNCIT AMAN ENTERPRISE", "No. 8, Jalan Pasar 2", "BERAS 5KG 12.50", "JUMLAH RM 12.50", "TUNAI RM 20.00"
+    )
+    assert fields(malay)["total"] == 12.5
+    misread = receipt(
+        "DION HARTA SDN BHD", "27, Jalan Sultan Ismail,", "Anount Incl, GST 5.00 RM", "Accepted total 10.00 RM"
+    )
+    assert fields(misread)["total"] == 5.0  # OCR's "Anount"; the cash accepted is no total
+
+
 @pytest.fixture(scope="module")
 def real_records(converter):  # type: ignore[no-untyped-def]
     schema = load_schema("invoice")
