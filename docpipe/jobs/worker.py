@@ -42,8 +42,9 @@ class JobConfig:
         return self.settings.llm.kind == "llama_cpp"
 
     def uses_llm(self) -> bool:
-        """auto: when a generator other than the in-process default is configured (a server)."""
-        return self.method == Method.LLM or (self.method == Method.AUTO and self.settings.llm.kind != "embedded")
+        """auto: when a generator other than the in-process ones is configured (a server)."""
+        in_process = self.settings.llm.kind in ("llama_cpp", "embedded")
+        return self.method == Method.LLM or (self.method == Method.AUTO and not in_process)
 
 
 @dataclass(frozen=True)
