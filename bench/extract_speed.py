@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -53,7 +54,7 @@ def main() -> None:
         extract_document(doc, schema, source=str(i))
     rules_s = time.perf_counter() - t0
     report: dict[str, object] = {
-        "machine": f"{platform.machine()} {platform.system()}, {__import__('os').cpu_count()} cores",
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cores",
         "receipts": len(docs),
         "parse_s_per_doc": round(parse_s / len(docs), 3),
         "rules_docs_per_s": round(len(docs) / rules_s, 1),
