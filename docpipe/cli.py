@@ -100,7 +100,7 @@ def _usage(e: ValidationError, options: dict[str, str]) -> UsageError:
 @app.command()
 @reported
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF, DOCX, PPTX, XLSX, HTML, EML).")],
     home: HomeOpt = None,
     password: PasswordOpt = None,
     debug: DebugOpt = False,
@@ -116,7 +116,7 @@ def ingest(
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files and not problems:
-        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+        raise DocpipeError("no supported files (PDF, images, DOCX, PPTX, XLSX, HTML, EML) found in " + ", ".join(map(str, paths)))
     bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files)
 
     def done(o: FileOutcome) -> None:
@@ -244,7 +244,7 @@ def extract(
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files:
-        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+        raise DocpipeError("no supported files (PDF, images, DOCX, PPTX, XLSX, HTML, EML) found in " + ", ".join(map(str, paths)))
     config = JobConfig(settings=settings, schema=sch, method=method)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True)
 
@@ -367,7 +367,7 @@ def remove(
 @app.command("bench")
 @reported
 def bench(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF, DOCX, PPTX, XLSX, HTML, EML).")],
     repeats: Annotated[int, typer.Option("--repeats", "-n", min=1, help="Timed passes after the warm-up.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
