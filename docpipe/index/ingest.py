@@ -24,8 +24,8 @@ from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
-from docpipe.parse.converter import DocumentConverter
 from docpipe.options import Limits
+from docpipe.parse.converter import DocumentConverter
 from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.parse.load.office.mail import attachments
 from docpipe.parse.load.sniff import EML

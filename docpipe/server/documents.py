@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 
 from docpipe.parse.load import LoadError
 from docpipe.server.native_view import page_html

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from docpipe.errors import LoadError
 from docpipe.options import Limits
 from docpipe.parse.load import open_source
 from docpipe.parse.load.pdf import open_pdf, render_scale
-from docpipe.errors import LoadError
 from docpipe.parse.load.sniff import NATIVE_MIMES, sniff_file
 
 
