@@ -158,7 +158,7 @@ def ask(
     document: Annotated[
         str | None, typer.Option(help="Only this document (file name or path; % matches anything).")
     ] = None,
-    kind: Annotated[DocumentKind | None, typer.Option("--type", help="Only pdf, image, office, html or mail documents.")] = None,
+    kind: Annotated[DocumentKind | None, typer.Option("--type", help="Only documents of this kind.")] = None,
     since: Annotated[str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print the LLM's words as they come.")] = False,
     home: HomeOpt = None,
