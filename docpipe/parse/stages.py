@@ -18,7 +18,7 @@ from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.reading_order import attach_captions, order_elements
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
-from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.parse.ocr.deskew import estimate_skew, orient_box, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
 from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.textlayer import choose_text, layer_matches_image
@@ -99,6 +99,12 @@ class TextStage:
         ctx.decision = choice.reason
         if not choice.ocr:
             ctx.words, ctx.origin = self._clean(ctx, choice.words), "text_layer"
+            turn = ctx.source.text_turn
+            if turn:  # text drawn sideways (a turned table page): read the page turned upright
+                w, h = ctx.source.width, ctx.source.height
+                ctx.image = ctx.image_at(self.options.dpi).rotate(turn, expand=True)
+                ctx.orientation = turn
+                ctx.words = [x.model_copy(update={"bbox": orient_box(x.bbox, turn, w, h)}) for x in ctx.words]
             return ctx
         image = ctx.image_at(self.options.dpi)
         if self.options.detect_orientation:

@@ -135,6 +135,11 @@ def is_value(text: str) -> bool:
 _numeric = is_value
 
 
+def _value_line(row: list[Word]) -> bool:
+    """A line of values: half its words or more are values (a header line may hold a year or two)."""
+    return sum(is_value(w.text) for w in row) >= 0.5 * len(row)
+
+
 def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
     """Whether a line only carries on the text of the row above (a wrapped cell)."""
     if gap > 0.6 * height or any(_numeric(c.text) for c in cur):
@@ -180,7 +185,7 @@ def aligned_table(words: list[Word], page: int) -> TableData | None:
         return None
     height = median(w.bbox.height for r in rows for w in r)
     # Columns from the rows holding values: wrapped header labels above them do not line up.
-    first_data = next((i for i, r in enumerate(rows) if any(_numeric(w.text) for w in r)), 0)
+    first_data = next((i for i, r in enumerate(rows) if _value_line(r)), 0)
     body = rows[first_data:] if len(rows) - first_data >= 2 else rows
     gaps = column_gaps(body, height)
     if not gaps:
