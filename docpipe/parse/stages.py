@@ -164,7 +164,8 @@ class AssembleStage:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
         regions = [r.bbox for r in ctx.regions if r.label == "table"]
-        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, ctx.px_per_pt if ctx.image else 1.0)
+        scale = ctx.px_per_pt if ctx.image else 1.0
+        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, scale, ocr=ctx.origin == "ocr")
         tables = self.tables.find(page)
         ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx

@@ -95,10 +95,8 @@ def text_layer_words(
 
         def flush() -> None:
             if chars:
-                x0, bottom, x1, top = from_frame(
-                    (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)),
-                    turn,
-                )
+                lefts, bottoms, rights, tops = zip(*boxes, strict=True)
+                x0, bottom, x1, top = from_frame((min(lefts), min(bottoms), max(rights), max(tops)), turn)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
                 word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
                 if in_hidden or off_page:

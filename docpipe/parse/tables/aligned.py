@@ -135,9 +135,12 @@ def is_value(text: str) -> bool:
 _numeric = is_value
 
 
+_YEAR = re.compile(r"^\(?(19|20)\d\d([-–/](\d\d){1,2})?\)?[.,:;]?$")
+
+
 def _value_line(row: list[Word]) -> bool:
-    """A line of values: half its words or more are values (a header line may hold a year or two)."""
-    return sum(is_value(w.text) for w in row) >= 0.5 * len(row)
+    """A line holding a value that is not a year: header lines often name years or periods."""
+    return any(is_value(w.text) and not _YEAR.match(w.text) for w in row)
 
 
 def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
