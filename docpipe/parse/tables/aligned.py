@@ -180,15 +180,19 @@ def _join(row: list[_Cell], cells: list[_Cell]) -> None:
     row.sort(key=lambda c: c.c0)
 
 
-def aligned_table(words: list[Word], page: int) -> TableData | None:
-    """The table the words of one table region form, or None when they show no columns."""
+def aligned_table(words: list[Word], page: int, header_until: float | None = None) -> TableData | None:
+    """The table the words of one table region form, or None when they show no columns.
+    header_until: where the header ends (a ruled header's bottom rule), when it is known."""
     lines = group_lines(words)
     rows = [[w for s in ln.segments for w in s.words] for ln in lines]
     if len(rows) < 2:
         return None
     height = median(w.bbox.height for r in rows for w in r)
     # Columns from the rows holding values: wrapped header labels above them do not line up.
-    first_data = next((i for i, r in enumerate(rows) if _value_line(r)), 0)
+    if header_until is not None:
+        first_data = next((i for i, r in enumerate(rows) if min(w.bbox.cy for w in r) > header_until), 0)
+    else:
+        first_data = next((i for i, r in enumerate(rows) if _value_line(r)), 0)
     body = rows[first_data:] if len(rows) - first_data >= 2 else rows
     gaps = column_gaps(body, height)
     if not gaps:

@@ -47,8 +47,13 @@ def ruled_tables(page: TablePage, words: list[Word]) -> tuple[list[FoundTable], 
     for rt in find_ruled_tables(page.rules or [], words, page.number):
         words = _take(words, rt.words)
         table = rt.table
-        if rules_missing(table, rt.words):
-            table = aligned_table(rt.words, page.number) or table
+        head = [c.bbox.y1 for c in table.cells if c.is_header and c.bbox is not None]
+        aligned = aligned_table(rt.words, page.number, max(head) if head else None)
+        # Rules drawn only round the header (a ruled head over an unruled body): the grid's
+        # cells then hold whole columns, where the words' alignment sees the rows.
+        partial = aligned is not None and aligned.n_rows >= 2 * table.n_rows and aligned.n_cols >= table.n_cols
+        if aligned is not None and (partial or rules_missing(table, rt.words)):
+            table = aligned
         found.append(FoundTable(table, rt.bbox, rt.words, group_lines(rt.words), body_text=False))
     return found, words
 
