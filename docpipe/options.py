@@ -156,6 +156,13 @@ class Limits(BaseModel):
     max_pages: int = Field(default=2000, gt=0)
     max_file_mb: int = Field(default=200, gt=0)
     max_image_pixels: int = Field(default=200_000_000, gt=0)
+    # Office, web and mail files: what their containers may inflate to before a parser sees them.
+    max_unzipped_mb: int = Field(default=500, gt=0, description="all parts of a DOCX/PPTX/XLSX, inflated")
+    max_zip_ratio: int = Field(default=200, gt=0, description="inflated/compressed size of one part over 1 MiB")
+    max_zip_members: int = Field(default=10_000, gt=0)
+    max_cells: int = Field(default=500_000, gt=0, description="spreadsheet cells read from one workbook")
+    max_html_depth: int = Field(default=255, gt=0, description="element nesting in HTML (libxml2 stops at 256)")
+    max_attachments: int = Field(default=50, gt=0, description="attachments taken from one mail")
 
 
 class ConvertOptions(BaseModel):

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from docpipe.parse.converter import DocumentConverter
 
 
-
 class Method(StrEnum):
     AUTO = "auto"  # the served LLM when one is configured, else rules
     RULES = "rules"

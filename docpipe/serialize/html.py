@@ -24,6 +24,8 @@ def _attrs(e: Element) -> str:
     if len(e.prov) > 1:
         pages = " ".join(str(p.page) for p in e.prov)
         attrs += f' data-pages="{pages}"'
+    if e.prov[0].ref is not None:
+        attrs += f' data-ref="{escape(e.prov[0].ref)}"'
     if e.origin == "ocr":
         attrs += f' data-origin="ocr" data-confidence="{e.confidence:.3f}"'
     return attrs
@@ -65,6 +67,8 @@ def element_html(e: Element) -> str:
     if e.label == "figure":
         return f"<figure {_attrs(e)}></figure>"
     tag = _TAGS.get(e.label, "p")
+    if e.label in ("title", "section_header") and e.level is not None:
+        tag = f"h{max(1, min(e.level, 6))}"
     inner = "<br>".join(escape(ln) for ln in e.text.split("\n"))
     return f"<{tag} {_attrs(e)}>{inner}</{tag}>"
 

@@ -13,8 +13,9 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
 from docpipe.parse.load.direction import char_turn, dominant_turn, from_frame, to_frame
+from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
-from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
+from docpipe.parse.load.visibility import char_bold, char_hidden, image_coverage, ruling_lines
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -85,6 +86,7 @@ def text_layer_words(
     is read along its own direction (direction.py); `turns` counts the characters per turn."""
     textpage = page.get_textpage()
     page_width = page.get_width()
+    frame = PageFrame.of(page)
     try:
         n = textpage.count_chars()
         words: list[Word] = []
@@ -92,13 +94,18 @@ def text_layer_words(
         boxes: list[tuple[float, float, float, float]] = []
         in_hidden = False
         turn = 0  # the current word's; its boxes are in that turn's reading frame
+        first = [0]  # index of the current word's first character (its font is the word's)
 
         def flush() -> None:
             if chars:
                 lefts, bottoms, rights, tops = zip(*boxes, strict=True)
                 x0, bottom, x1, top = from_frame((min(lefts), min(bottoms), max(rights), max(tops)), turn)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
-                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                word = Word(
+                    text="".join(chars),
+                    bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
+                    bold=char_bold(textpage, first[0]),
+                )
                 if in_hidden or off_page:
                     if hidden is not None:
                         hidden.append(word)
@@ -124,9 +131,9 @@ def text_layer_words(
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            char_box = textpage.get_charbox(i, loose=True)
+            char_box = frame.display(textpage.get_charbox(i, loose=True))
             is_hidden = char_hidden(textpage, i)
-            t = char_turn(textpage, i)
+            t = (char_turn(textpage, i) + frame.rotation) % 360  # as displayed: /Rotate turns it too
             if turns is not None:
                 turns[t] += 1
             if boxes and (is_hidden != in_hidden or t != turn):
@@ -139,6 +146,8 @@ def text_layer_words(
                 # A new line, or a gap wider than a space, starts a new word.
                 if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
                     flush()
+            if not chars:
+                first[0] = i
             chars.append(ch)
             boxes.append((left, bottom, right, top))
         flush()

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docpipe.document import Word
+from docpipe.document import Attachment, Element, Page, Word
+
+
+@dataclass
+class NativePage:
+    """A page read from a file's own structure (office, web, mail): finished elements, no image."""
+
+    page: Page
+    elements: list[Element]
 
 
 @dataclass
@@ -24,6 +32,7 @@ class SourcePage:
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
     text_turn: int = 0  # clockwise degrees most of the text layer is drawn turned by (a sideways table)
     error: str | None = None  # the page could not be read; the rest of the document may be fine
+    native: NativePage | None = None  # set: the page stages are skipped, these are its elements
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Source(AbstractContextManager["Source"]):
     n_pages: int
     pages: Callable[[], Iterator[SourcePage]]
     close: Callable[[], None] = lambda: None
+    attachments: list[Attachment] = field(default_factory=list)  # a mail's, each its own document
 
     def __exit__(self, *exc: object) -> None:
         self.close()

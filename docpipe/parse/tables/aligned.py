@@ -148,14 +148,14 @@ def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -
     if gap > 0.6 * height or any(_numeric(c.text) for c in cur):
         return False
     above = {c.c0: c for c in prev}
-    for c in cur:
-        p = above.get(c.c0)
-        if p is None or _numeric(p.text):
-            return False
-        first = c.text[:1]
-        if not (first.islower() or _CONTINUES.search(p.text.rstrip())):
-            return False
-    return True
+    if any(above.get(c.c0) is None or _numeric(above[c.c0].text) for c in cur):
+        return False
+    # Wrapped text reads on (lower case, or the line above breaks after a hyphen, comma, 'and'…).
+    if all(c.text[:1].islower() or _CONTINUES.search(above[c.c0].text.rstrip()) for c in cur):
+        return True
+    # A description wrapping under a row of values: only text, in fewer columns, none the first
+    # (a label alone in the first column is a section row of its own).
+    return len(cur) < len(prev) and all(c.c0 > 0 for c in cur) and any(_numeric(p.text) for p in prev)
 
 
 def _stacks(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
