@@ -153,9 +153,9 @@ def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -
     # Wrapped text reads on (lower case, or the line above breaks after a hyphen, comma, 'and'…).
     if all(c.text[:1].islower() or _CONTINUES.search(above[c.c0].text.rstrip()) for c in cur):
         return True
-    # A description wrapping under a row of values: only text, in fewer columns, none the first
-    # (a label alone in the first column is a section row of its own).
-    return len(cur) < len(prev) and all(c.c0 > 0 for c in cur) and any(_numeric(p.text) for p in prev)
+    # A description wrapping under its row: only text, in fewer columns, none the first while
+    # the row above has one (a label alone in the first column is a section row of its own).
+    return len(cur) < len(prev) and all(c.c0 > 0 for c in cur) and any(p.c0 == 0 for p in prev)
 
 
 def _stacks(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
@@ -174,7 +174,18 @@ def _join(row: list[_Cell], cells: list[_Cell]) -> None:
     by_cols = {(c.c0, c.c1): c for c in row}
     for c in cells:
         if (c.c0, c.c1) in by_cols:
-            by_cols[(c.c0, c.c1)].words.extend(c.words)
+            words = by_cols[(c.c0, c.c1)].words
+            last, first = words[-1], c.words[0]
+            if last.text.endswith("-") and len(last.text) > 2 and first.text[:1].islower():
+                # a word hyphenated at the cell's line end: 'hyper-' + 'links'
+                joined = Word(
+                    text=last.text[:-1] + first.text,
+                    bbox=BBox.union_all([last.bbox, first.bbox]),
+                    confidence=last.confidence,
+                )
+                words[-1:] = [joined, *c.words[1:]]
+            else:
+                words.extend(c.words)
         else:
             row.append(c)
     row.sort(key=lambda c: c.c0)
