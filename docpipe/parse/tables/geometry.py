@@ -125,6 +125,6 @@ def value_tables(page: TablePage, words: list[Word]) -> list[FoundTable]:
     found: list[FoundTable] = []
     for block in value_blocks(words):
         table = aligned_table(block, page.number)
-        if table is not None and table.n_cols >= 3:
+        if table is not None and table.n_cols >= 2:
             found.append(FoundTable(table, BBox.union_all([w.bbox for w in block]), block, group_lines(block)))
     return found

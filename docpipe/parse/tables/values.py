@@ -19,7 +19,7 @@ def _values(ln: TextLine) -> int:
 
 
 def _is_value_line(ln: TextLine) -> bool:
-    return len(ln.segments) >= 3 and _values(ln) >= 2
+    return len(ln.segments) >= 2 and _values(ln) >= 2
 
 
 def value_blocks(words: list[Word]) -> list[list[Word]]:
