@@ -10,12 +10,12 @@ from typing import Protocol
 
 from PIL import Image
 
-from docpipe.document import Element, Origin, Page, Word
+from docpipe.document import BBox, Element, Origin, Page, Word
 from docpipe.options import ConvertOptions
 from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
-from docpipe.parse.layout.reading_order import attach_captions, order_elements
+from docpipe.parse.layout.reading_order import attach_captions, order_elements, rtl_page
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
 from docpipe.parse.ocr.deskew import estimate_skew, orient_box, rotate, unorient_element, unrotate_element
@@ -181,6 +181,9 @@ class ReadingOrderStage(_NoModel):
 
     def __call__(self, ctx: PageContext) -> PageContext:
         boxes, labels = [e.bbox for e in ctx.elements], [e.label for e in ctx.elements]
+        if rtl_page(ctx.elements):  # columns read right to left: order the mirrored page
+            w = ctx.upright_size[0]
+            boxes = [BBox(x0=w - b.x1, y0=b.y0, x1=w - b.x0, y1=b.y1) for b in boxes]
         order = attach_captions(boxes, labels, order_elements(boxes, labels))
         ctx.elements = [ctx.elements[i] for i in order]
         return ctx
