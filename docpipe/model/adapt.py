@@ -265,3 +265,18 @@ def _resume(ckpt: Path, fingerprint: dict[str, Any], model: Any, opt: Any, sched
     opt.load_state_dict(extra["optimizer"])
     sched.load_state_dict(extra["schedule"])
     return step
+
+
+def held_out_perplexity(model: ModelFolder, corpus: Corpus, block: int = 256, device: str | None = None) -> float:
+    """The held-out perplexity `adapt` reports, for a model that is not being trained (a baseline)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from docpipe.runtime import torch_device
+
+    device = device or torch_device()
+    tok = AutoTokenizer.from_pretrained(str(model.path))
+    hf: Any = AutoModelForCausalLM.from_pretrained(str(model.path), dtype=torch.float32)
+    seqs = [b for d in corpus.held_out for b in blocks(token_stream(tok, [d.text]), block, keep_tail=True)]
+    return perplexity(hf.to(device), seqs, device)[0]
