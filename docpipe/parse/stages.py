@@ -12,6 +12,7 @@ from PIL import Image
 
 from docpipe.document import Element, Origin, Page, Word
 from docpipe.options import ConvertOptions
+from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.reading_order import attach_captions, order_elements
@@ -19,7 +20,7 @@ from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
 from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
-from docpipe.parse.tables import TABLES
+from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
@@ -97,7 +98,7 @@ class TextStage:
         choice = choose_text(ctx.source, matches, self.options.force_ocr)
         ctx.decision = choice.reason
         if not choice.ocr:
-            ctx.words, ctx.origin = choice.words, "text_layer"
+            ctx.words, ctx.origin = self._clean(ctx, choice.words), "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
         if self.options.detect_orientation:
@@ -111,9 +112,18 @@ class TextStage:
             ctx.image = image = rotate(image, angle)
             ctx.skew = angle
         f = 1.0 / ctx.px_per_pt
-        ctx.words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        ctx.words = self._clean(ctx, words)
         ctx.origin = "ocr"
         return ctx
+
+    @staticmethod
+    def _clean(ctx: PageContext, words: list[Word]) -> list[Word]:
+        """Words made storable (docpipe.parse.hygiene); what had to be dropped is said in the decision."""
+        cleaned = clean_words(words)
+        if cleaned.dropped:
+            ctx.decision += f"; {cleaned.note()}"
+        return cleaned.words
 
 
 class LayoutStage:
@@ -147,7 +157,9 @@ class AssembleStage:
     def __call__(self, ctx: PageContext) -> PageContext:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
-        tables = self.tables.find(ctx.words, rules, ctx.source.number)
+        regions = [r.bbox for r in ctx.regions if r.label == "table"]
+        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, ctx.px_per_pt if ctx.image else 1.0)
+        tables = self.tables.find(page)
         ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx
 

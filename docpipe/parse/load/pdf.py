@@ -11,8 +11,9 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
+from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
-from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
+from docpipe.parse.load.visibility import char_bold, char_hidden, image_coverage, ruling_lines
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -78,12 +79,14 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
     Words drawn invisibly, in white or off the page go to `hidden` instead."""
     textpage = page.get_textpage()
     page_width = page.get_width()
+    frame = PageFrame.of(page)
     try:
         n = textpage.count_chars()
         words: list[Word] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
         in_hidden = False
+        first = [0]  # index of the current word's first character (its font is the word's)
 
         def flush() -> None:
             if chars:
@@ -92,7 +95,11 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 top = max(b[3] for b in boxes)
                 bottom = min(b[1] for b in boxes)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
-                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                word = Word(
+                    text="".join(chars),
+                    bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
+                    bold=char_bold(textpage, first[0]),
+                )
                 if in_hidden or off_page:
                     if hidden is not None:
                         hidden.append(word)
@@ -101,14 +108,24 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 chars.clear()
                 boxes.clear()
 
+        skip = False
         for i in range(n):
+            if skip:  # the low half of a surrogate pair, already joined to its high half
+                skip = False
+                continue
             code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
             ch = chr(code) if code else ""
+            if 0xD800 <= code <= 0xDBFF and i + 1 < n:
+                # pdfium hands a character outside the BMP (emoji, math italic) over as two
+                # UTF-16 halves at two indices: one character, with the first half's box.
+                low = pdfium_c.FPDFText_GetUnicode(textpage.raw, i + 1)
+                if 0xDC00 <= low <= 0xDFFF:
+                    ch, skip = chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), True
             if not ch or ch.isspace() or code in (0xFFFE, 0xFFFF):
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            left, bottom, right, top = frame.display(textpage.get_charbox(i, loose=True))
             is_hidden = char_hidden(textpage, i)
             if boxes and is_hidden != in_hidden:
                 flush()
@@ -119,6 +136,8 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 # A new line, or a gap wider than a space, starts a new word.
                 if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
                     flush()
+            if not chars:
+                first[0] = i
             chars.append(ch)
             boxes.append((left, bottom, right, top))
         flush()

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docpipe.document import Word
+from docpipe.document import Attachment, Element, Page, Word
+
+
+@dataclass
+class NativePage:
+    """A page read from a file's own structure (office, web, mail): finished elements, no image."""
+
+    page: Page
+    elements: list[Element]
 
 
 @dataclass
@@ -23,6 +31,7 @@ class SourcePage:
     image_coverage: float = 0.0  # share of the page under images: a scan, if near 1
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
     error: str | None = None  # the page could not be read; the rest of the document may be fine
+    native: NativePage | None = None  # set: the page stages are skipped, these are its elements
 
 
 @dataclass
@@ -33,6 +42,7 @@ class Source(AbstractContextManager["Source"]):
     n_pages: int
     pages: Callable[[], Iterator[SourcePage]]
     close: Callable[[], None] = lambda: None
+    attachments: list[Attachment] = field(default_factory=list)  # a mail's, each its own document
 
     def __exit__(self, *exc: object) -> None:
         self.close()
