@@ -83,6 +83,12 @@ def paper_mistral(throughput_tok_s: float) -> dict[str, Any]:
     }
 
 
+def save(report: dict[str, Any], out: Path) -> None:
+    report["mistral_7b_to_10_7b_on_paper"] = paper_mistral(2900.0)
+    report["machine"] = {"cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 1)}
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=60, help="adapt steps per home")
@@ -149,6 +155,7 @@ def main() -> None:
             "device": a["device"],
         }
         print(json.dumps({name: report["homes"][name]["perplexity"]}), flush=True)
+        save(report, args.out)  # each home as it is done: a long run interrupted keeps what it measured
 
     adapted = args.work / "adapted-samples"
     if adapted.is_dir():
@@ -174,9 +181,7 @@ def main() -> None:
         except ImportError:
             entry["llama_cpp"] = "xllamacpp is not installed"
         report["gguf_export"] = entry
-    report["mistral_7b_to_10_7b_on_paper"] = paper_mistral(2900.0)
-    report["machine"] = {"cores": os.cpu_count(), "load_average_at_end": os.getloadavg()[0]}
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    save(report, args.out)
     print(f"wrote {args.out}")
 
 

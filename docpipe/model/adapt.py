@@ -15,6 +15,7 @@ import os
 import resource
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -159,7 +160,9 @@ def adapt(
         config = LoraConfig(
             r=options.lora_rank, lora_alpha=2 * options.lora_rank, target_modules=LORA_TARGETS, task_type="CAUSAL_LM"
         )
-        hf = get_peft_model(hf, config)
+        with warnings.catch_warnings():  # transformers' deprecation notes about peft's own calls
+            warnings.simplefilter("ignore", FutureWarning)
+            hf = get_peft_model(hf, config)
     params = [p for p in hf.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=options.learning_rate(), weight_decay=0.0)
     warmup = max(1, min(20, total // 10))
