@@ -486,10 +486,9 @@ def _bar(desc: str, unit: str) -> Callable[..., None]:
         if not bars:
             bars.append(tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True))
         bar = bars[0]
-        bar.n = done
-        if loss is not None:
+        if loss is not None and loss == loss:  # NaN: the report before the first step
             bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-        bar.refresh()
+        bar.update(done - bar.n)
         if done >= total:
             bar.close()
 

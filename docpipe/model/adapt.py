@@ -173,6 +173,8 @@ def adapt(
     start = _resume(ckpt, fingerprint, hf, optimizer, schedule)
 
     hf.train()
+    if on_step:
+        on_step(start, total, float("nan"))  # the bar starts here, so its rate counts steps only
     seconds = 0.0
     step = start
     for step in range(start, total):
