@@ -147,10 +147,10 @@ def text_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def adapted(tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path, text_home: Path) -> tuple[Path, Any]:
-    """SmolLM2 after 24 LoRA steps on text_home, and what `model adapt --json` printed."""
+    """SmolLM2 after 16 LoRA steps of 64 tokens on text_home, and what `model adapt --json` printed."""
     out = tmp_path_factory.mktemp("adapted") / "smollm2-docs"
     proc = run_cli(
-        "model", "adapt", str(smollm2_folder), "--out", str(out), "--steps", "24", "--block", "128", "--lora",
+        "model", "adapt", str(smollm2_folder), "--out", str(out), "--steps", "16", "--block", "64", "--lora",
         "--json", home=text_home, check=True,
     )  # fmt: skip
     return out, json.loads(proc.stdout)
