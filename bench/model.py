@@ -93,12 +93,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=60, help="adapt steps per home")
     ap.add_argument("--block", type=int, default=128)
+    ap.add_argument("--realdocs-limit", type=int, default=0, help="only the first N realdocs PDFs (0: all)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "docpipe-bench-model")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "model.json")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args.work.mkdir(parents=True, exist_ok=True)
-    for stale in ("up48", "adapted-samples", "adapted-realdocs", "adapted.gguf"):
+    for stale in ("up48", "adapted-samples", "adapted-realdocs", "adapted.gguf", ".adapted-samples.checkpoint"):
         p = args.work / stale
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
@@ -122,6 +123,9 @@ def main() -> None:
         "realdocs": sorted((REALDOCS / "invoices" / "docs").glob("*.pdf"))
         + sorted((REALDOCS / "tables" / "docs").glob("*.pdf")),
     }
+    if args.realdocs_limit:  # spread over both sets: every k-th file
+        docs = homes["realdocs"]
+        homes["realdocs"] = docs[:: max(1, len(docs) // args.realdocs_limit)][: args.realdocs_limit]
     report["homes"] = {}
     for name, files in homes.items():
         if not files:
