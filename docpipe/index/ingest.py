@@ -24,8 +24,11 @@ from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
+from docpipe.options import Limits
 from docpipe.parse.converter import DocumentConverter
 from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
+from docpipe.parse.load.office.mail import attachments
+from docpipe.parse.load.sniff import EML
 from docpipe.parse.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
 
 EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
@@ -100,12 +103,18 @@ def ingest_lock(home: Home) -> Iterator[None]:
 
 class Ingestor:
     def __init__(
-        self, home: Home | Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200
+        self,
+        home: Home | Path,
+        converter: DocumentConverter,
+        embedder: Embedder,
+        chunk_tokens: int = 200,
+        limits: Limits | None = None,
     ) -> None:
         self.home = home if isinstance(home, Home) else Home(home)
         self.converter = converter
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
+        self.limits = limits or Limits()
 
     def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
@@ -123,10 +132,10 @@ class Ingestor:
                         "run `docpipe index rebuild --reembed` first"
                     )
                 for f in files:
-                    outcome = self._one(store, f)
-                    outcomes.append(outcome)
-                    if on_done:
-                        on_done(outcome)
+                    for outcome in self._with_attachments(store, f):
+                        outcomes.append(outcome)
+                        if on_done:
+                            on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
             except Exception as e:
@@ -138,7 +147,28 @@ class Ingestor:
                     store.close()
         return outcomes
 
-    def _one(self, store: Store, path: Path) -> FileOutcome:
+    def _with_attachments(self, store: Store, path: Path) -> Iterator[FileOutcome]:
+        """The file's outcome, then, for a mail just ingested, each attachment's: taken out to
+        HOME/attachments/<mail>/<name> and stored as its own document whose parent is the mail."""
+        outcome, digest, mime = self._one(store, path)
+        yield outcome
+        if outcome.status != "ingested" or mime != EML or digest is None:
+            return
+        try:
+            found = attachments(path, path.read_bytes(), self.limits)
+        except (LoadError, OSError):
+            return  # the mail itself was read: what its attachments lack is said when each is converted
+        for i, a in enumerate(found, start=1):
+            # The mail's name for it, made a plain file name (a name is a label, never a path).
+            name = "".join(ch if ch.isalnum() or ch in "._- ()" else "_" for ch in a.name).strip(" .")
+            folder = self.home.attachments / digest[:16] / str(i)
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / (name[:120] or f"attachment-{i}")
+            target.write_bytes(a.data)
+            yield self._one(store, target, parent=digest)[0]
+
+    def _one(self, store: Store, path: Path, parent: str | None = None) -> tuple[FileOutcome, str | None, str | None]:
+        """The outcome, the file's sha256 and its type (None where it could not be read)."""
         t0 = time.perf_counter()
         label = shown(path)
         key = shown(path.resolve())
@@ -153,20 +183,29 @@ class Ingestor:
             # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
             key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
             store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
-            return FileOutcome(label, "failed", [unreadable])
+            return FileOutcome(label, "failed", [unreadable]), None, None
         if store.documents.has_ok(digest):
-            return FileOutcome(label, "skipped")
+            return FileOutcome(label, "skipped"), digest, None
         spools = self.home.spool
         doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
         try:
-            return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)
+            outcome, mime = self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0, parent)
+            return outcome, digest, mime
         finally:
             doc_spool.unlink(missing_ok=True)
             chunk_spool.unlink(missing_ok=True)
 
     def _convert_and_store(
-        self, store: Store, path: Path, key: str, digest: str, doc_spool: Path, chunk_spool: Path, t0: float
-    ) -> FileOutcome:
+        self,
+        store: Store,
+        path: Path,
+        key: str,
+        digest: str,
+        doc_spool: Path,
+        chunk_spool: Path,
+        t0: float,
+        parent: str | None = None,
+    ) -> tuple[FileOutcome, str | None]:
         """Convert into a spool, chunk and embed it part by part into a second spool, then store
         both in one short transaction: memory stays flat however long the document."""
         label = shown(path)
@@ -190,7 +229,9 @@ class Ingestor:
         if not has_text:
             errors = result.errors or [ConversionError(source=label, stage="finish", message="no text found")]
             store.documents.put_failure(digest, key, shown(path.name), "; ".join(map(str, errors)), errors)
-            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0)
+            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0), None
+        if parent is not None:
+            header = header.model_copy(update={"parent": parent})
         store.documents.put_stream(
             header,
             key,
@@ -201,7 +242,8 @@ class Ingestor:
             error,
             result.errors,
         )
-        return FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
+        outcome = FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
+        return outcome, header.mime
 
     def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
         """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""

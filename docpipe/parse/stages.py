@@ -18,7 +18,7 @@ from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.reading_order import attach_captions, order_elements, rtl_page
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
-from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.parse.ocr.deskew import estimate_skew, orient_box, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
 from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.textlayer import choose_text, layer_matches_image
@@ -99,6 +99,12 @@ class TextStage:
         ctx.decision = choice.reason
         if not choice.ocr:
             ctx.words, ctx.origin = self._clean(ctx, choice.words), "text_layer"
+            turn = ctx.source.text_turn
+            if turn:  # text drawn sideways (a turned table page): read the page turned upright
+                w, h = ctx.source.width, ctx.source.height
+                ctx.image = ctx.image_at(self.options.dpi).rotate(turn, expand=True)
+                ctx.orientation = turn
+                ctx.words = [x.model_copy(update={"bbox": orient_box(x.bbox, turn, w, h)}) for x in ctx.words]
             return ctx
         image = ctx.image_at(self.options.dpi)
         if self.options.detect_orientation:
@@ -158,7 +164,8 @@ class AssembleStage:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
         regions = [r.bbox for r in ctx.regions if r.label == "table"]
-        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, ctx.px_per_pt if ctx.image else 1.0)
+        scale = ctx.px_per_pt if ctx.image else 1.0
+        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, scale, ocr=ctx.origin == "ocr")
         tables = self.tables.find(page)
         ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx
