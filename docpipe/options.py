@@ -55,6 +55,7 @@ class PaddleOcrOptions(_Builtin):
 class RapidLayoutOptions(_Builtin):
     kind: Literal["rapid_layout"] = "rapid_layout"
     conf_thresh: float = 0.5
+    threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
 
 
 class GeometryTableOptions(_Builtin):
@@ -143,6 +144,10 @@ class ConvertOptions(BaseModel):
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
     tables: TableOptions = Field(default_factory=GeometryTableOptions)
     dpi: int = 200
+    # auto: the layout model runs only on pages where its regions can change the result
+    # (docpipe.parse.layout.needed); always: on every page.
+    run_layout: Literal["auto", "always"] = "auto"
+    layout_dpi: int = Field(default=96, gt=0, description="render for the layout model on text-layer pages")
     force_ocr: bool = False
     detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
     limits: Limits = Field(default_factory=Limits)

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from docpipe.config import Home
-from docpipe.document import ConversionStatus
+from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.errors import ConversionError, DiskFullError, LockedError, shown
 from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
@@ -44,6 +44,18 @@ class FileOutcome:
     def error(self) -> str | None:
         """The one-line messages joined, as stored and printed; None when nothing went wrong."""
         return "; ".join(map(str, self.errors)) or None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A file to convert and store, with the spools it goes through."""
+
+    path: Path
+    key: str
+    digest: str
+    doc_spool: Path
+    chunk_spool: Path
+    t0: float
 
 
 class IngestLockedError(LockedError):
@@ -122,8 +134,7 @@ class Ingestor:
                         f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
                         "run `docpipe index rebuild --reembed` first"
                     )
-                for f in files:
-                    outcome = self._one(store, f)
+                for outcome in self._run(store, files):
                     outcomes.append(outcome)
                     if on_done:
                         on_done(outcome)
@@ -138,7 +149,34 @@ class Ingestor:
                     store.close()
         return outcomes
 
-    def _one(self, store: Store, path: Path) -> FileOutcome:
+    def _run(self, store: Store, files: list[Path]) -> Iterator[FileOutcome]:
+        """Each file's outcome, in order. A converter with convert_many (ParallelConverter)
+        converts the next documents on its workers while this thread chunks, embeds and
+        stores the one before."""
+        convert_many = getattr(self.converter, "convert_many", None)
+        if convert_many is None:
+            for i, f in enumerate(files):
+                planned = self._plan(store, f, i, set())
+                yield planned if isinstance(planned, FileOutcome) else self._convert_and_store(store, planned, None)
+            return
+        digests: set[str] = set()
+        plans = [self._plan(store, f, i, digests) for i, f in enumerate(files)]
+        jobs = [p for p in plans if isinstance(p, _Job)]
+        results = convert_many((j.path, j.doc_spool) for j in jobs)
+        try:
+            for p in plans:
+                if isinstance(p, FileOutcome):
+                    yield p
+                    continue
+                _, _, result = next(results)
+                yield self._convert_and_store(store, p, result)
+        finally:
+            results.close()
+            for j in jobs:
+                j.doc_spool.unlink(missing_ok=True)
+
+    def _plan(self, store: Store, path: Path, index: int, digests: set[str]) -> FileOutcome | _Job:
+        """An outcome already known (unreadable, stored before, a copy of an earlier file), or the job."""
         t0 = time.perf_counter()
         label = shown(path)
         key = shown(path.resolve())
@@ -154,23 +192,32 @@ class Ingestor:
             key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
             store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
             return FileOutcome(label, "failed", [unreadable])
-        if store.documents.has_ok(digest):
+        if store.documents.has_ok(digest) or digest in digests:
             return FileOutcome(label, "skipped")
-        spools = self.home.spool
-        doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
-        try:
-            return self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0)
-        finally:
-            doc_spool.unlink(missing_ok=True)
-            chunk_spool.unlink(missing_ok=True)
+        digests.add(digest)
+        spools, stem = self.home.spool, f"{os.getpid()}-{index}"
+        return _Job(path, key, digest, spools / f"{stem}.document", spools / f"{stem}.chunks", t0)
 
-    def _convert_and_store(
-        self, store: Store, path: Path, key: str, digest: str, doc_spool: Path, chunk_spool: Path, t0: float
-    ) -> FileOutcome:
-        """Convert into a spool, chunk and embed it part by part into a second spool, then store
-        both in one short transaction: memory stays flat however long the document."""
+    def _convert_and_store(self, store: Store, job: _Job, result: ConversionResult | None) -> FileOutcome:
+        """Convert into a spool (unless converted already), chunk and embed it part by part into
+        a second spool, then store both in one short transaction: memory stays flat however
+        long the document."""
+        try:
+            return self._store(store, job, result or self.converter.convert_to(job.path, job.doc_spool))
+        finally:
+            job.doc_spool.unlink(missing_ok=True)
+            job.chunk_spool.unlink(missing_ok=True)
+
+    def _store(self, store: Store, job: _Job, result: ConversionResult) -> FileOutcome:
+        path, key, digest, doc_spool, chunk_spool, t0 = (
+            job.path,
+            job.key,
+            job.digest,
+            job.doc_spool,
+            job.chunk_spool,
+            job.t0,
+        )
         label = shown(path)
-        result = self.converter.convert_to(path, doc_spool)
         error = "; ".join(map(str, result.errors)) or None
         has_text = False
         n_chunks = 0

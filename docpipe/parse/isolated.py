@@ -53,9 +53,11 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     try:
         conn.send(("ready", None))
         while (job := conn.recv()) is not None:
-            path, spool, skip = job
+            path, spool, skip, finish = job
             try:
-                result = converter.convert_to(path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+                result = converter.convert_to(
+                    path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)), finish=finish
+                )
             except OSError as e:  # writing the spool failed (a full disk): the parent's error, not a page's
                 conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
                 continue
@@ -123,14 +125,18 @@ class IsolatedConverter:
                 result.document = read_document(spool)
             return result
 
-    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
+    def convert_to(
+        self, path: Path, spool: Path, *, skip_pages: frozenset[int] = frozenset(), finish: bool = True
+    ) -> ConversionResult:
+        """As Converter.convert_to; skip_pages and finish=False let docpipe.parse.parallel give
+        this child a share of a document's pages."""
         label = shown(path)
         skip: set[int] = set()
         abandoned: list[ConversionError] = []
         while True:
             self.warm_up()
             assert self._conn is not None and self._proc is not None
-            self._conn.send((path, spool, frozenset(skip)))
+            self._conn.send((path, spool, frozenset(skip) | skip_pages, finish))
             page = 0
             while True:
                 try:

@@ -14,6 +14,7 @@ from docpipe.document import Element, Origin, Page, Word
 from docpipe.options import ConvertOptions
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
+from docpipe.parse.layout.needed import layout_needed
 from docpipe.parse.layout.reading_order import attach_captions, order_elements
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
@@ -49,6 +50,7 @@ class PageContext:
     skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
     decision: str = ""  # why the text came from the layer or from OCR
     orientation: int = 0  # clockwise degrees the scan was turned; the image is upright from TextStage on
+    layout_reason: str | None = None  # why the layout model ran; None: it could not change the page
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -117,6 +119,8 @@ class TextStage:
 
 
 class LayoutStage:
+    """Layout regions where they can change the page (docpipe.parse.layout.needed decides)."""
+
     name = "layout"
 
     def __init__(self, options: ConvertOptions) -> None:
@@ -127,8 +131,20 @@ class LayoutStage:
         self.model.warm_up()
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        image = ctx.image_at(self.options.dpi)
-        f = 1.0 / ctx.px_per_pt
+        if self.options.run_layout == "auto":
+            ctx.layout_reason = layout_needed(ctx.words, ctx.source, ctx.origin)
+            if ctx.layout_reason is None:
+                ctx.regions = []
+                return ctx
+        else:
+            ctx.layout_reason = "always"
+        if ctx.image is None:
+            # A text-layer page needs no image but this one: the model sees 800x608 pixels,
+            # so a render at screen resolution reads the same and costs a fraction.
+            image = ctx.source.render(self.options.layout_dpi)
+            f = ctx.upright_size[0] / image.width
+        else:
+            image, f = ctx.image, 1.0 / ctx.px_per_pt
         ctx.regions = [Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)]
         return ctx
 

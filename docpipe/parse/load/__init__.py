@@ -61,14 +61,14 @@ def open_source(
         if n > max_pages:
             pdf.close()
             raise LoadError(path, f"too many pages ({n} > {max_pages} limit)")
-        return Source(str(path), mime, digest, n, lambda: iter_pdf_pages(pdf), pdf.close)
+        return Source(str(path), mime, digest, n, lambda skip: iter_pdf_pages(pdf, skip), pdf.close)
     img = open_image(path, max_image_pixels)
     n = count_frames(img)
     if n > max_pages:
         img.close()
         raise LoadError(path, f"too many pages ({n} frames > {max_pages} limit)")
 
-    def pages() -> Iterator[SourcePage]:
-        return iter_image_pages(path, img, max_image_pixels)
+    def pages(skip: frozenset[int]) -> Iterator[SourcePage]:
+        return iter_image_pages(path, img, max_image_pixels, skip)
 
     return Source(str(path), mime, digest, n, pages, img.close)

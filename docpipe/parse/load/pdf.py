@@ -12,7 +12,7 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
 from docpipe.parse.load.source import SourcePage
-from docpipe.parse.load.visibility import char_hidden, image_coverage, ruling_lines
+from docpipe.parse.load.visibility import char_bold, char_hidden, graphics_coverage, image_coverage, ruling_lines
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -29,14 +29,18 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
         raise LoadError(path, f"corrupt or unreadable PDF ({e})") from e
 
 
-def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
+def iter_pdf_pages(pdf: pdfium.PdfDocument, skip: frozenset[int] = frozenset()) -> Iterator[SourcePage]:
     for i in range(len(pdf)):
+        if i + 1 in skip:
+            continue
         hidden: list[Word] = []
+        bold: list[BBox] = []
         try:
             page = pdf[i]
             page_w, page_h = (float(v) for v in page.get_size())
-            words = text_layer_words(page, page_h, hidden)
+            words = text_layer_words(page, page_h, hidden, bold)
             coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
+            graphics = graphics_coverage(page, page_w, page_h)
         except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
             yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
             continue
@@ -55,6 +59,8 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             hidden_words=hidden,
             image_coverage=coverage,
             rules=rules,
+            graphics_coverage=graphics,
+            bold=bold,
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy
         # now rather than holding every page of a long document until the file closes.
@@ -73,9 +79,12 @@ def render_scale(dpi: int, area_pt2: float) -> float:
     return scale
 
 
-def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
+def text_layer_words(
+    page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None, bold: list[BBox] | None = None
+) -> list[Word]:
     """Words from the text layer, split on whitespace and on jumps between characters.
-    Words drawn invisibly, in white or off the page go to `hidden` instead."""
+    Words drawn invisibly, in white or off the page go to `hidden` instead; the boxes of
+    visible words set in a bold font also go to `bold` (headings the layout model need not find)."""
     textpage = page.get_textpage()
     page_width = page.get_width()
     try:
@@ -84,6 +93,7 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
         in_hidden = False
+        first = 0  # index of the word's first character: its font stands for the word's
 
         def flush() -> None:
             if chars:
@@ -98,6 +108,8 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                         hidden.append(word)
                 else:
                     words.append(word)
+                    if bold is not None and char_bold(textpage, first):
+                        bold.append(word.bbox)
                 chars.clear()
                 boxes.clear()
 
@@ -119,6 +131,8 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 # A new line, or a gap wider than a space, starts a new word.
                 if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
                     flush()
+            if not chars:
+                first = i
             chars.append(ch)
             boxes.append((left, bottom, right, top))
         flush()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docpipe.document import Word
+from docpipe.document import BBox, Word
 
 
 @dataclass
@@ -22,6 +22,8 @@ class SourcePage:
     hidden_words: list[Word] = field(default_factory=list)  # invisible, white or off-page text
     image_coverage: float = 0.0  # share of the page under images: a scan, if near 1
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
+    graphics_coverage: float = 0.0  # share of the page under vector drawings (diagrams, charts)
+    bold: list[BBox] = field(default_factory=list)  # boxes (points) of text-layer words set in a bold font
     error: str | None = None  # the page could not be read; the rest of the document may be fine
 
 
@@ -31,8 +33,12 @@ class Source(AbstractContextManager["Source"]):
     mime: str
     sha256: str
     n_pages: int
-    pages: Callable[[], Iterator[SourcePage]]
+    iter_pages: Callable[[frozenset[int]], Iterator[SourcePage]]  # the pages less those skipped
     close: Callable[[], None] = lambda: None
+
+    def pages(self, skip: frozenset[int] = frozenset()) -> Iterator[SourcePage]:
+        """The pages in order; those in `skip` are not read at all (another worker has them)."""
+        return self.iter_pages(skip)
 
     def __exit__(self, *exc: object) -> None:
         self.close()

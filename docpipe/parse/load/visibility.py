@@ -1,5 +1,5 @@
 """Whether text-layer characters are drawn where a reader can see them, and how much of a
-page is covered by images (a scan under a text layer)."""
+page is covered by images (a scan under a text layer) or by vector drawings."""
 
 from __future__ import annotations
 
@@ -20,6 +20,22 @@ def char_hidden(textpage: pdfium.PdfTextPage, index: int) -> bool:
     r, g, b, a = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
     has_fill = bool(pdfium_c.FPDFText_GetFillColor(textpage.raw, index, r, g, b, a))
     return has_fill and (a.value == 0 or min(r.value, g.value, b.value) >= WHITE)
+
+
+BOLD_WEIGHT = 600
+_BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
+FORCE_BOLD = 1 << 18  # PDF font descriptor flag
+
+
+def char_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    """True when the character's font is bold: by weight, by the descriptor flag, or by name."""
+    if pdfium_c.FPDFText_GetFontWeight(textpage.raw, index) >= BOLD_WEIGHT:
+        return True
+    flags = ctypes.c_int()
+    buf = ctypes.create_string_buffer(128)
+    n = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buf, len(buf), flags)
+    name = buf.value.decode("latin-1", "replace").lower() if n else ""
+    return bool(flags.value & FORCE_BOLD) or any(b in name for b in _BOLD_NAMES)
 
 
 def image_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
@@ -51,3 +67,21 @@ def ruling_lines(page: pdfium.PdfPage, height: float) -> list[tuple[float, float
         elif pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:  # a rectangle: its edges
             out += [(x0, top, x1, top), (x0, bottom, x1, bottom), (x0, top, x0, bottom), (x1, top, x1, bottom)]
     return out
+
+
+BACKGROUND = 0.5  # a path covering this much of the page is a page background, not a drawing
+
+
+def graphics_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
+    """Share of the page under vector drawings (paths thicker than a rule, smaller than a
+    background): diagrams and charts the layout model would call figures."""
+    area = 0.0
+    page_area = max(width * height, 1e-6)
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w = max(0.0, min(x1, width) - max(x0, 0.0))
+        h = max(0.0, min(y1, height) - max(y0, 0.0))
+        if w <= RULE_THICKNESS or h <= RULE_THICKNESS or w * h > BACKGROUND * page_area:
+            continue
+        area += w * h
+    return min(1.0, area / page_area)
