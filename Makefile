@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench bench-memory samples clean eval eval-extract eval-parse
+.PHONY: install vllm browser peers demo test lint bench bench-memory samples clean eval eval-extract eval-parse eval-real
 
 install: $(STAMP)
 
@@ -74,7 +74,7 @@ test: install vllm browser peers
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
 lint: install
-	$(BIN)/ruff check docpipe tests samples
+	$(BIN)/ruff check docpipe tests samples bench
 	$(BIN)/mypy docpipe
 
 # The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
@@ -99,6 +99,12 @@ eval: eval-extract
 # Parse quality on generated hard pages with known truth: bench/eval_parse.json and .md
 eval-parse: install
 	$(PY) bench/eval_parse.py
+
+# docpipe and pymupdf4llm on the real documents of ../shared/realdocs (parse, tables, ocr, extract),
+# scored by its score.py in the same run: bench/eval_real.json and bench/eval_real.md (~1 h on 2 cores).
+# EVAL_REAL_ARGS passes options, e.g. EVAL_REAL_ARGS='--steps "parse tables"'.
+eval-real: install peers
+	$(PY) bench/eval_real.py $(EVAL_REAL_ARGS)
 
 samples: install
 	$(PY) samples/make_samples.py

@@ -16,16 +16,24 @@ def _rx(*patterns: str) -> list[re.Pattern[str]]:
 
 
 TOTAL = _rx(
-    r"total\s+(?:amount\s+)?due|amount\s+due|balance\s+due|grand\s+total|total\s+amount|amount\s+payable"
-    r"|total\s+payable|total\s+to\s+pay|invoice\s+total|total\s+(?:incl|inkl)\.?(?:\s*(?:tax|vat|gst|mwst))?"
-    r"|gesamtbetrag|rechnungsbetrag|endbetrag|gesamtsumme|zu\s+zahlen|montant\s+total|total\s+ttc"
-    r"|net\s+[àa]\s+payer",
-    r"total|summe|gesamt",
+    # what was paid after rounding: a receipt prints it below the unrounded total
+    r"nett\s+total|rounded\s+total|total\s+rounded|total\s+after\s+(?:rounding|round|adj\w*)|grand\s+total"
+    r"|total\s+(?:amt\s+)?payable|amount\s+payable|total\s+to\s+pay",
+    r"total\s+(?:amount\s+|amt\s+)?due|amount\s+due|balance\s+due|total\s+amount|total\s+amt|invoice\s+total"
+    r"|net\s+total\s+\(?incl|total\s*\(\s*rm\s*\)"
+    r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl)\w*\.?(?:\s*of)?(?:\s*(?:tax|vat|gst|sst|mwst))?\)?"
+    r"|total\s+with\s+(?:gst|tax|vat)|due\s+payable"
+    r"|gesamtbetrag(?!\s+der)|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|\w*summe\s+brutto"
+    r"|brutto\s*(?:betrag|summe)|zu\s+zahlen|montant\s+total|total\s+ttc|montant\s+ttc|net\s+[àa]\s+payer"
+    r"|totaal(?:\s*bedrag)?(?:\s+incl\.?)?|te\s+betalen|te\s+voldoen|importe\s+total|total\s+a\s+pagar"
+    r"|saldo\s+adeudado",
+    r"total|summe|gesamt|brutto|totaal|montant",
 )
 TOTAL_NOT = re.compile(
-    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b(?!\s+[àa]\s+payer)|\bht\b|before\s+tax|vor\s+steuer|saving|discount|rabatt"
-    r"|\bitems?\b|\bqty\b|quantity|\bmenge\b|\bpaid\b|tendered|carried|brought|übertrag"
-    r"|total\s+(?:tax|vat|gst|mwst)|(?:tax|vat|gst|mwst)\.?\s+total",
+    r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b(?!\s+(?:[àa]\s+payer|total\s+\(?incl))|\bht\b|before\s+tax"
+    r"|vor\s+steuer|saving|discount|rabatt|\bitems?\b|\bqty\b|quantity|\bmenge\b|\bpaid\b|tendered|carried|brought"
+    r"|übertrag|total\s+(?:tax|vat|gst|mwst)|(?:tax|vat|gst|mwst)\.?\s+total|zuschl|abschl|anzahlung|skonto|\bhors\b"
+    r"|exclusive|\bw/o\b|without|ohne|excluding|\bex\.?\s+(?:gst|tax|vat)|gst\s+summary|\bcash\b|change|rounding\s+adj",
     re.I,
 )
 
@@ -44,11 +52,13 @@ TAX_NOT = re.compile(
 )
 
 INVOICE_NUMBER = _rx(
-    r"(?:invoice|inv|bill|receipt|rechnungs?|beleg|facture|factura|document)\s*[-.]?\s*"
-    r"(?:number|nummer|num|no|nr|n°|#|id)\.?",
-    r"inv\.|invoice|rechnung",
-    r"(?:no|nr|n°|number)\.?(?=\s?:)",
-    r"n°\s+de\s+facture",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
+    r"(?:invoice|inv|bill|receipt|rechnungs?|beleg|facture|factura|document|gutschrift|avoir)\s*[-.]?\s*"
+    r"(?:number|nummer|num|no|nr|n°|nº|#|id)\.?|factuur\s*(?:nummer|nr|no)\.?|n[°º]\s*(?:de\s+)?(?:la\s+)?facture"
+    r"|num[ée]ro\s+de\s+(?:la\s+)?facture|facture\s+n[°º]|n[úu]mero\s+de\s+factura",
+    # "Handelsrechnung (380) Nr. 471102 vom ...": the document's type, then its number
+    r"\w*(?:rechnung|gutschrift|invoice|facture|avoir)\b[^:\n\d]{0,40}?(?:\(\d+\)\s*)?(?:nr|no|n°|nº)\.?",
+    r"inv\.|invoice|rechnung|facture|factura|factuur|avoir|gutschrift",
+    r"(?:no|nr|n°|number)\.?(?=\s?:)",  # a bare "No." only with a colon: "No. 8, Jalan Pasar" is an address
 )
 INVOICE_NUMBER_NOT = re.compile(
     r"\b(?:date|datum|phone|tel|fax|vat|tax|ust|customer|kunden?|client|order|bestell|po|p\.o|account|konto"
@@ -58,7 +68,8 @@ INVOICE_NUMBER_NOT = re.compile(
 
 INVOICE_DATE = _rx(
     r"invoice\s+date|date\s+of\s+issue|issue\s+date|date\s+issued|issued\s+on|rechnungsdatum|belegdatum"
-    r"|billing\s+date|bill\s+date|receipt\s+date|transaction\s+date|date\s+de\s+facture|fecha",
+    r"|billing\s+date|bill\s+date|receipt\s+date|transaction\s+date|date\s+de\s+(?:la\s+)?facture|fecha"
+    r"|factuurdatum|beleg-?datum|issued\s+at|date\s+d['’]?[ée]mission|datum\s+factuur",
     r"date|datum|dated",
 )
 INVOICE_DATE_NOT = re.compile(

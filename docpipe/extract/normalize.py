@@ -132,6 +132,8 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE_PATTERNS = {
     "ymd": re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)"),
+    # a till that prints the time straight after the year: "26-05-201815:16:13", "20/06/1800:05"
+    "numeric_time": re.compile(r"(?<![\d.,/-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?=\d{2}:\d{2})"),
     "numeric": re.compile(r"(?<![\d.,/-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[.,/-]\d)"),
     "month_first": re.compile(rf"\b({_MONTH})\.?[\s/-]*(\d{{1,2}}){_ORD},?[\s/-]*(\d{{4}})(?!\d)", re.I),
     "day_first": re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}\.?[\s/-]*({_MONTH})\.?,?[\s/-]*(\d{{4}}|\d{{2}})(?!\d)", re.I),

@@ -22,6 +22,11 @@ WHERE_FACTOR = {"same": 1.0, "next": 0.97, "right": 0.93, "below": 0.85}
 _LABEL_LIKE = re.compile(r"^\s*[^\d:]{1,32}:")  # "Due Date:" - a box that starts with its own label
 _PROSE = re.compile(r"[^\W\d_]{2,}(?:\W+[^\W\d_]{2,}){2}")  # three words in a row
 _OTHER_LABEL = re.compile(r"[^\W\d_]{2,}[^:]*:")
+# "Total (RM):", "Total Incl. GST:": a currency or a tax named inside the label does not make it a longer label.
+_UNITS = re.compile(
+    r"\(?\b(?:rm|myr|usd|eur|sgd|gbp|inr|aud|gst|sst|cst|vat|tax|mwst|tva|ttc|ht|incl|inkl|inclusive|exkl)\b\.?\)?",
+    re.I,
+)
 
 # A parser finds a value in a text: (value, start, end) of its span, or None.
 Parser = Callable[[str], tuple[Any, int, int] | None]
@@ -116,11 +121,18 @@ class Label:
         return span_box(self.placed.line, self.start, self.end)[0]
 
 
+def _words_end(text: str, start: int, end: int) -> int:
+    """Where the label's words stop: at the colon or the first digit ("Date of delivery 10.11."
+    is a delivery date, though its label starts with "Date")."""
+    m = re.search(r"[\d:]", text[start:end])
+    return start + m.start() if m else end
+
+
 def iter_labels(
     lines: list[PlacedLine], patterns: list[re.Pattern[str]], exclude: re.Pattern[str] | None = None
 ) -> Iterator[Label]:
     """Label matches that start a run of words or end in a colon ("Please quote the invoice
-    number" mid-sentence is no label); `exclude` is tested on the run up to the label's end."""
+    number" mid-sentence is no label); `exclude` is tested on the run's words up to its value."""
     for rank, rx in enumerate(patterns):
         for pl in lines:
             segs = segments(pl.line)
@@ -130,7 +142,7 @@ def iter_labels(
                 colon = bool(re.match(r"\s?:", pl.text[m.end() :])) or m.group(0).rstrip().endswith(":")
                 if not (starts_run or colon):
                     continue
-                if exclude is not None and exclude.search(pl.text[seg[0] : m.end()]):
+                if exclude is not None and exclude.search(pl.text[seg[0] : _words_end(pl.text, m.end(), seg[1])]):
                     continue
                 yield Label(pl, m.start(), m.end(), seg, rank)
 
@@ -215,7 +227,7 @@ def value_for(lines: list[PlacedLine], label: Label, parse: Parser) -> Hit | Non
 
     if h := hit("same", pl, _parse_in(pl, label.end, seg_end, parse)):
         return h
-    rest = pl.text[label.end : seg_end]
+    rest = _UNITS.sub(" ", pl.text[label.end : seg_end])
     if _PROSE.search(rest) or _OTHER_LABEL.search(rest):
         return None  # a sentence or a longer label ("Invoice" in "Invoice Date:") goes on after it
     following = [(s, e) for s, e in segments(pl.line) if s >= seg_end]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from docpipe.document import BBox, Document
@@ -22,6 +22,7 @@ from docpipe.extract.normalize import (
     find_money,
 )
 from docpipe.extract.pairs import Hit, Parser, PlacedLine, find_values, placed_lines, span_box
+from docpipe.extract.receipt_header import find_receipt_header
 from docpipe.extract.schemas import Schema
 from docpipe.extract.vendor import VendorLines, address_box, address_text, find_vendor
 
@@ -29,7 +30,7 @@ BUILTIN_FIELDS = frozenset(
     {"vendor_name", "vendor_address", "invoice_number", "invoice_date", "date", "due_date", "currency"}
     | {"subtotal", "tax", "total", "line_items"}
 )
-BARE_DATE_LINES = 15  # a receipt's unlabelled date sits among the first lines
+BARE_DATE_LINES = 25  # an invoice's or letter's unlabelled date sits among its first lines
 _ID = re.compile(r"[#№]?([A-Za-z0-9][\w/.\-]*)")
 
 
@@ -102,7 +103,16 @@ def _first(hits: list[Hit]) -> Hit | None:
 
 def find_invoice_number(lines: list[PlacedLine]) -> Found | None:
     hit = _first(find_values(lines, L.INVOICE_NUMBER, parse_id, L.INVOICE_NUMBER_NOT))
-    return _from_hit(hit) if hit else None
+    if hit:
+        return _from_hit(hit)
+    # "FACTURA" / "INV/2024/00005": a title naming the document's type, its number the line under it
+    for pl, nxt in pairwise(lines):
+        if L.DOC_TYPE.fullmatch(pl.text.strip()) and (found := parse_id(nxt.text)):
+            value, s, e = found
+            if nxt.text.strip() == value:
+                box, conf = span_box(nxt.line, s, e)
+                return Found(value, nxt.page, box, nxt.text, 0.8 * conf)
+    return None
 
 
 def find_dates_fields(lines: list[PlacedLine], date_field: str, dayfirst: bool) -> dict[str, Found]:
@@ -112,14 +122,27 @@ def find_dates_fields(lines: list[PlacedLine], date_field: str, dayfirst: bool) 
         out[date_field] = _from_hit(hit, hit.value.isoformat())
     if hit := _first(find_values(lines, L.DUE_DATE, parse)):
         out["due_date"] = _from_hit(hit, hit.value.isoformat())
-    if date_field not in out:  # receipts often print a bare date near the top
-        for pl in lines[:BARE_DATE_LINES]:
-            dates = find_dates(pl.text, dayfirst=dayfirst)
-            if dates and not L.INVOICE_DATE_NOT.search(pl.text) and not any(rx.search(pl.text) for rx in L.DUE_DATE):
-                box, conf = span_box(pl.line, dates[0].start, dates[0].end)
-                out[date_field] = Found(dates[0].value.isoformat(), pl.page, box, pl.text, 0.7 * conf)
+    if date_field not in out:  # receipts print a bare date: near the top, or by the till's numbers
+        reach = len(lines) if date_field == "date" else BARE_DATE_LINES
+        for pl in lines[:reach]:
+            d = next((d for d in find_dates(pl.text, dayfirst=dayfirst) if not _other_date(pl.text[: d.start])), None)
+            if d is not None:
+                box, conf = span_box(pl.line, d.start, d.end)
+                out[date_field] = Found(d.value.isoformat(), pl.page, box, pl.text, 0.7 * conf)
                 break
     return out
+
+
+def _other_date(before: str) -> bool:
+    """The words printed just before a date name another date (due, delivery, expiry)."""
+    near: list[str] = []
+    for word in reversed(before.split()[-3:]):
+        if re.search(r"\d", word):
+            break  # "Order No. 1000070 17/04/2018": the label names the number, not the date
+        near.insert(0, word)
+    return bool(near) and bool(
+        L.INVOICE_DATE_NOT.search(" ".join(near)) or any(rx.search(" ".join(near)) for rx in L.DUE_DATE)
+    )
 
 
 def _pick_amounts(totals: list[Hit], subs: list[Hit], taxes: list[Hit]) -> dict[str, Found]:
@@ -150,12 +173,44 @@ def _pick_amounts(totals: list[Hit], subs: list[Hit], taxes: list[Hit]) -> dict[
     return out
 
 
+_ROUNDING = re.compile(r"^\s*round\w*(?:\s+adj\w*\.?)?\s*:?\s*(?:RM)?\s*([-−]?)\s*(?:RM)?\s*(\d*[.,]\d{2})\b", re.I)
+_PAYMENT = re.compile(r"\b(?:cash|change|tender\w*|paid|visa|master\w*|card|credit)\b", re.I)
+ROUNDING_REACH = 3  # lines after the total where the till prints its rounding adjustment
+
+
+def _rounded(total: Found, lines: list[PlacedLine]) -> Found:
+    """A total in cents that the till rounds to 5 sen: "Total 14.18" and "Rounding 0.02" under
+    it make 14.20 the amount paid."""
+    cents = Decimal(str(total.value)) * 100
+    if cents % 5 == 0:
+        return total
+    at = next((i for i, pl in enumerate(lines) if pl.text == total.text and pl.page == total.page), None)
+    if at is None:
+        return total
+    for pl in lines[at + 1 : at + 1 + ROUNDING_REACH]:
+        if _PAYMENT.search(pl.text):
+            break  # rounding printed with the change belongs to the cash tendered
+        m = _ROUNDING.match(pl.text)
+        if m is None:
+            continue
+        adj = Decimal(m.group(2).replace(",", ".")) * (-1 if m.group(1) else 1)
+        paid = Decimal(str(total.value)) + adj
+        if 0 < abs(adj) < Decimal("0.05") and (paid * 100) % 5 == 0:
+            box, conf = span_box(pl.line, m.start(2), m.end(2))
+            return Found(float(paid), pl.page, BBox.union_all([total.bbox, box]), f"{total.text}\n{pl.text}", conf)
+        break
+    return total
+
+
 def find_amount_fields(lines: list[PlacedLine]) -> dict[str, Found]:
-    return _pick_amounts(
+    found = _pick_amounts(
         find_values(lines, L.TOTAL, parse_money, L.TOTAL_NOT),
         find_values(lines, L.SUBTOTAL, parse_money),
         find_values(lines, L.TAX, parse_money, L.TAX_NOT),
     )
+    if "total" in found:
+        found["total"] = _rounded(found["total"], lines)
+    return found
 
 
 def find_currency_field(doc: Document, lines: list[PlacedLine]) -> Found | None:
@@ -245,13 +300,13 @@ def dayfirst_hint(doc_text: str, currency: str | None) -> bool:
 def extract_with_rules(doc: Document, schema: Schema) -> dict[str, Found]:
     fields = set(schema.fields)
     lines = placed_lines(doc)
-    vendor = find_vendor(doc)
+    date_field = "date" if "date" in fields and "invoice_date" not in fields else "invoice_date"
+    vendor = find_receipt_header(doc) if date_field == "date" else find_vendor(doc)
     found = find_vendor_fields(vendor)
     currency = find_currency_field(doc, lines)
     if currency is not None:
         found["currency"] = currency
     dayfirst = dayfirst_hint("\n".join(pl.text for pl in lines), currency.value if currency else None)
-    date_field = "date" if "date" in fields and "invoice_date" not in fields else "invoice_date"
     if number := find_invoice_number(lines):
         found["invoice_number"] = number
     found |= find_dates_fields(lines, date_field, dayfirst)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from docpipe.document import Element, Origin, Page, Word
 from docpipe.options import ConvertOptions
+from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.needed import layout_needed
@@ -99,7 +100,7 @@ class TextStage:
         choice = choose_text(ctx.source, matches, self.options.force_ocr)
         ctx.decision = choice.reason
         if not choice.ocr:
-            ctx.words, ctx.origin = choice.words, "text_layer"
+            ctx.words, ctx.origin = self._clean(ctx, choice.words), "text_layer"
             return ctx
         image = ctx.image_at(self.options.dpi)
         if self.options.detect_orientation:
@@ -113,9 +114,18 @@ class TextStage:
             ctx.image = image = rotate(image, angle)
             ctx.skew = angle
         f = 1.0 / ctx.px_per_pt
-        ctx.words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        ctx.words = self._clean(ctx, words)
         ctx.origin = "ocr"
         return ctx
+
+    @staticmethod
+    def _clean(ctx: PageContext, words: list[Word]) -> list[Word]:
+        """Words made storable (docpipe.parse.hygiene); what had to be dropped is said in the decision."""
+        cleaned = clean_words(words)
+        if cleaned.dropped:
+            ctx.decision += f"; {cleaned.note()}"
+        return cleaned.words
 
 
 class LayoutStage:

@@ -113,9 +113,19 @@ def text_layer_words(
                 chars.clear()
                 boxes.clear()
 
+        skip = False
         for i in range(n):
+            if skip:  # the low half of a surrogate pair, already joined to its high half
+                skip = False
+                continue
             code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
             ch = chr(code) if code else ""
+            if 0xD800 <= code <= 0xDBFF and i + 1 < n:
+                # pdfium hands a character outside the BMP (emoji, math italic) over as two
+                # UTF-16 halves at two indices: one character, with the first half's box.
+                low = pdfium_c.FPDFText_GetUnicode(textpage.raw, i + 1)
+                if 0xDC00 <= low <= 0xDFFF:
+                    ch, skip = chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), True
             if not ch or ch.isspace() or code in (0xFFFE, 0xFFFF):
                 flush()
                 continue
