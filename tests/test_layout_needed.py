@@ -76,13 +76,21 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     def table(c: canvas.Canvas) -> None:
         _paragraphs(c, 760, n=1)
-        rows = [["Region", "Units", "Revenue", "Margin"]] + [[f"R{i}", str(10 * i), f"{i}.50", f"{i}%"] for i in range(1, 6)]
+        rows = [["Region", "Units", "Revenue", "Margin"]] + [
+            [f"R{i}", str(10 * i), f"{i}.50", f"{i}%"] for i in range(1, 6)
+        ]
         for r, row in enumerate(rows):
             for k, cell in enumerate(row):
                 c.setFont("Helvetica", 10)
                 c.drawString(72 + 120 * k, 600 - 16 * r, cell)
 
-    for name, fn in {"plain": plain, "bold": bold_heading, "picture": picture, "diagram": diagram, "table": table}.items():
+    for name, fn in {
+        "plain": plain,
+        "bold": bold_heading,
+        "picture": picture,
+        "diagram": diagram,
+        "table": table,
+    }.items():
         _pdf(d / f"{name}.pdf", fn)
     return {p.stem: p for p in d.glob("*.pdf")}
 

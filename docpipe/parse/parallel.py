@@ -169,7 +169,7 @@ def _merge(path: Path, spool: Path, results: list[ConversionResult], spools: lis
             if key not in seen:
                 seen.add(key)
                 errors.append(e)
-    errors.sort(key=lambda e: (e.page or 0))
+    errors.sort(key=lambda e: e.page or 0)
     timings: dict[str, float] = {}
     for r in results:
         for name, t in r.timings.items():
