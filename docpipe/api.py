@@ -6,16 +6,22 @@ built on first use so `docpipe ls` never loads a model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 from docpipe.answer.ask import Answer, Asker
 from docpipe.answer.request import AskRequest
 from docpipe.config import Home, Settings
-from docpipe.errors import NothingIngestedError
+from docpipe.document import Document
+from docpipe.errors import LoadError, NothingIngestedError, UsageError
+from docpipe.extract.file import extract_file
+from docpipe.extract.record import ExtractionRecord
+from docpipe.extract.schemas import Schema, load_schema
 from docpipe.index.embed import EMBEDDERS, Embedder
-from docpipe.index.ingest import Ingestor
-from docpipe.index.records import DocumentRow
+from docpipe.index.ingest import FileOutcome, Ingestor, discover
+from docpipe.index.records import DocumentRow, Hit
 from docpipe.index.search import Retriever
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
@@ -91,6 +97,46 @@ class Docpipe:
         self.require_store()
         with self.store() as store:
             return store.documents.rows()
+
+    def ingest(self, paths: Sequence[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
+        """Ingest files and folders: the missing ones first (failed), then each file's outcome."""
+        files, problems = discover(paths)
+        return problems + (self.ingestor().ingest(files, on_done=on_done) if files else [])
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The k passages that match the query best (dense + keyword), without asking an LLM."""
+        self.require_store()
+        with self.store() as store:
+            return self.retriever(store).search(query, k=k)
+
+    def document(self, key: str) -> Document | None:
+        """A stored document by sha256, file name or path."""
+        self.require_store()
+        with self.store() as store:
+            return store.documents.get(key)
+
+    def parse(self, path: Path) -> Document:
+        """One file converted (not stored); a file that cannot be converted raises its one line."""
+        result = self.converter.convert(path)
+        if result.document is None:
+            raise LoadError(path, "; ".join(e.message for e in result.errors) or "conversion failed")
+        return result.document
+
+    def extract(self, path: Path, schema: str | dict[str, Any]) -> ExtractionRecord:
+        """A record for `schema`: a built-in name, a JSON Schema file, module:Class, or a JSON Schema object."""
+        return extract_file(path, self.schema(schema), self.converter)
+
+    @staticmethod
+    def schema(spec: str | dict[str, Any]) -> Schema:
+        if isinstance(spec, str):
+            try:
+                return load_schema(spec)
+            except ValueError as e:
+                raise UsageError(str(e)) from None
+        props = spec.get("properties")
+        if not isinstance(props, dict) or not props:
+            raise UsageError("a JSON Schema needs an object with top-level 'properties'")
+        return Schema(str(spec.get("title") or "custom"), spec, tuple(props))
 
     def asks(self, limit: int = 20) -> list[dict[str, object]]:
         """The latest questions asked: answer, model, route, chunks, latency, tokens."""

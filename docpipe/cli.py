@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
@@ -504,6 +505,45 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"docpipe serving {settings.home} at http://{shown}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if debug else "warning")
+
+
+class McpTransport(StrEnum):  # here, not in server/mcp_server.py: importing that loads the SDK
+    STDIO = "stdio"
+    HTTP = "http"
+
+
+@app.command("mcp")
+@reported
+def mcp_server(
+    transport: Annotated[
+        McpTransport, typer.Option(help="stdio (the agent starts docpipe) or http (streamable HTTP at /mcp).")
+    ] = McpTransport.STDIO,
+    host: Annotated[str, typer.Option(help="http: address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="http: port to bind.")] = 8765,
+    home: HomeOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve docpipe to agents over MCP: tools ingest, search, ask, parse, extract; documents as resources."""
+    _quiet_libraries()
+    from docpipe.config import Settings
+
+    try:
+        from docpipe.server.mcp_server import serve as serve_mcp
+    except ImportError as e:
+        raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
+    settings = Settings.load(home)
+    if transport is McpTransport.HTTP:
+        from docpipe.server.security import check_bind
+
+        try:
+            check_bind(host, settings.api_token)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        shown = f"[{host}]" if ":" in host else host
+        typer.echo(f"docpipe MCP serving {settings.home} at http://{shown}:{port}/mcp", err=True)
+    serve_mcp(settings, transport.value, host, port)
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from docpipe.options import (
+    AutoTableOptions,
     ConvertOptions,
     EmbeddedLLMOptions,
     EmbedderOptions,
-    GeometryTableOptions,
     LayoutOptions,
     Limits,
     LLMOptions,
@@ -168,7 +168,7 @@ class Settings(BaseSettings):
     )
     ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
-    tables: TableOptions = Field(default_factory=GeometryTableOptions)
+    tables: TableOptions = Field(default_factory=AutoTableOptions)
     embedder: EmbedderOptions = Field(default_factory=SentenceTransformerOptions)
     llm: LLMOptions = Field(default_factory=EmbeddedLLMOptions, description="embedded unless a base URL is given")
     llm_fallback: LLMOptions | None = Field(

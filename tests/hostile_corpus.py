@@ -21,6 +21,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
+from tests import office_files
+
 
 @dataclass(frozen=True)
 class Case:
@@ -111,10 +113,14 @@ CASES: list[tuple[Case, Callable[[], bytes]]] = [
     (Case("bomb.png", "PNG decompression bomb (60,000 x 60,000 pixels in 15 KB)", "image too large"), _png_bomb),
     (Case("receipt_jpeg.png", "a JPEG named .png", None), _receipt_jpeg),
     (
-        Case("page.html.pdf", "HTML renamed .pdf", "unrecognised content"),
+        Case("page.html.pdf", "HTML renamed .pdf (read as HTML: the bytes decide)", None),
         lambda: b"<!doctype html><html><body><h1>Invoice</h1><script>alert(1)</script></body></html>",
     ),
-    (Case("archive.zip.pdf", "ZIP renamed .pdf", "unrecognised content"), _zip_bytes),
+    (Case("archive.zip.pdf", "ZIP renamed .pdf", "not a DOCX, PPTX or XLSX"), _zip_bytes),
+    (Case("bomb.docx", "DOCX with a part inflating to 600 MB (0.6 MB inside)", "zip bomb"), office_files.docx_zip_bomb),
+    (Case("laughs.docx", "DOCX with billion laughs", "entity expansion"), office_files.docx_entity_expansion),
+    (Case("billion.xlsx", "XLSX of 10^9 cells", "declares 1,000,000,000 cells"), office_files.xlsx_billion_cells),
+    (Case("nested.html", "HTML with 10^6 nested tags", "nested deeper than"), office_files.html_nested),
     (Case("one_pixel.png", "a 1 x 1 pixel PNG", "no text"), lambda: _png(1, 1)),
     (
         Case("latin1.tiff", "text in Latin-1 and Shift-JIS bytes named .tiff", "unrecognised content"),

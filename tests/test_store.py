@@ -228,7 +228,7 @@ def test_a_document_stored_with_schema_1_0_reads_back_upgraded(tmp_path: Path) -
     store = Store(tmp_path / "s.db")
     _raw_row(store, old)
     doc = store.documents.get("old.pdf")
-    assert doc is not None and doc.schema_version == SCHEMA_VERSION == "1.1"
+    assert doc is not None and doc.schema_version == SCHEMA_VERSION == "1.2"
     assert (doc.pages[0].text_decision, doc.pages[0].orientation, doc.pages[0].skew) == ("", 0, 0.0)
     assert doc.body[0].text == "Total 9.00"
 
@@ -246,7 +246,7 @@ def test_a_document_from_a_newer_docpipe_is_refused_with_one_line(tmp_path: Path
         store.documents.get("new.pdf")
     assert str(e.value) == (
         f"new.pdf in {tmp_path / 's.db'} was written by a newer docpipe "
-        "(document schema 9.0, this docpipe reads up to 1.1): upgrade docpipe"
+        "(document schema 9.0, this docpipe reads up to 1.2): upgrade docpipe"
     )
     assert e.value.found == "9.0" and e.value.exit_code == 1
 
@@ -260,7 +260,7 @@ def test_versions_compare_as_numbers_and_a_spooled_newer_document_is_refused(tmp
 
     doc = _doc("a" * 64, "x")
     data = json.loads(doc.model_dump_json())
-    assert Document.model_validate(data | {"schema_version": "1.1"}).schema_version == "1.1"
+    assert Document.model_validate(data | {"schema_version": "1.2"}).schema_version == "1.2"
     with pytest.raises(SchemaVersionError, match=r"document schema 1\.10,"):  # 1.10 > 1.1, not equal
         Document.model_validate(data | {"schema_version": "1.10"})
     # What `docpipe parse` reads from its conversion child: the same check, the same one line.
@@ -270,5 +270,5 @@ def test_versions_compare_as_numbers_and_a_spooled_newer_document_is_refused(tmp
     with pytest.raises(SchemaVersionError) as e:
         read_document(tmp_path / "d.spool")
     assert str(e.value) == (
-        "x.pdf was written by a newer docpipe (document schema 2.0, this docpipe reads up to 1.1): upgrade docpipe"
+        "x.pdf was written by a newer docpipe (document schema 2.0, this docpipe reads up to 1.2): upgrade docpipe"
     )

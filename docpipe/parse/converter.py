@@ -140,7 +140,8 @@ class Converter:
         finisher = DocumentFinisher()
         converted = 0
         with src:
-            sink.begin(Document(id=src.sha256, name=shown(path.name), source=label, mime=src.mime, pages=[], body=[]))
+            header = Document(id=src.sha256, name=shown(path.name), source=label, mime=src.mime, pages=[], body=[])
+            sink.begin(header.model_copy(update={"attachments": src.attachments}))
             pages_iter = src.pages(skip_pages)
             while True:
                 try:
@@ -161,6 +162,14 @@ class Converter:
                     continue
                 if on_page is not None:
                     on_page(sp.number)
+                if sp.native is not None:  # read from the file's structure: no image, so no page stages
+                    converted += 1
+                    if not finish:
+                        sink.add(DocumentPart(pages=[sp.native.page], body=sp.native.elements))
+                        continue
+                    for part in finisher.add_page(sp.native.page, sp.native.elements):
+                        sink.add(part)
+                    continue
                 try:
                     ctx = self._convert_page(sp, timings)
                 except StageFailed as e:  # a broken page costs that page, not the document

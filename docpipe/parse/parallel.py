@@ -28,6 +28,7 @@ from docpipe.errors import ConversionError, shown
 from docpipe.options import ConvertOptions, Limits
 from docpipe.parse.finishing import DocumentFinisher
 from docpipe.parse.load import LoadError, open_source
+from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
 
 
@@ -110,11 +111,7 @@ class ParallelConverter:
 
     def convert_to(self, path: Path, spool: Path) -> ConversionResult:
         """One document, its pages over the free workers (all of them when none is busy)."""
-        try:
-            with open_source(path, limits=self.limits, password=self.password) as src:
-                n_pages = src.n_pages
-        except LoadError:
-            n_pages = 1  # one worker reports it, in its own words
+        n_pages = _page_count(path, self.limits, self.password)
         lanes = [self._free.get()]
         while len(lanes) < min(n_pages, self.workers):
             try:
@@ -202,6 +199,18 @@ def _merge(path: Path, spool: Path, results: list[ConversionResult], spools: lis
     if status is ConversionStatus.SUCCESS and not finisher.has_text:
         errors.append(ConversionError(source=label, stage="finish", message="no text found on any page"))
     return ConversionResult(source=label, status=status, errors=errors, timings=timings, pages=converted)
+
+
+def _page_count(path: Path, limits: Limits, password: str | None) -> int:
+    """Pages worth spreading: those of a PDF or a multi-frame TIFF (other files are read from
+    their own structure, which costs less than a second worker)."""
+    try:
+        if sniff_file(path) not in ("application/pdf", "image/tiff"):
+            return 1
+        with open_source(path, limits=limits, password=password) as src:
+            return src.n_pages
+    except (LoadError, OSError):
+        return 1  # one worker reports it, in its own words
 
 
 def _page_number(part: DocumentPart) -> int:

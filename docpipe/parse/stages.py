@@ -21,7 +21,7 @@ from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
 from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
-from docpipe.parse.tables import TABLES
+from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.textlayer import choose_text, layer_matches_image
 
 MIN_SKEW = 0.2  # degrees; below this, rotating costs more than it gains
@@ -173,7 +173,9 @@ class AssembleStage:
     def __call__(self, ctx: PageContext) -> PageContext:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
-        tables = self.tables.find(ctx.words, rules, ctx.source.number)
+        regions = [r.bbox for r in ctx.regions if r.label == "table"]
+        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, ctx.px_per_pt if ctx.image else 1.0)
+        tables = self.tables.find(page)
         ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx
 

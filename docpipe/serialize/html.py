@@ -24,19 +24,34 @@ def _attrs(e: Element) -> str:
     if len(e.prov) > 1:
         pages = " ".join(str(p.page) for p in e.prov)
         attrs += f' data-pages="{pages}"'
+    if e.prov[0].ref is not None:
+        attrs += f' data-ref="{escape(e.prov[0].ref)}"'
     if e.origin == "ocr":
         attrs += f' data-origin="ocr" data-confidence="{e.confidence:.3f}"'
     return attrs
 
 
 def table_html(t: TableData) -> str:
+    # Every grid position gets a cell (empty where the table has none) so columns stay aligned
+    # in a sparse table; positions a span covers get none.
+    start = {(c.row, c.col): c for c in t.cells}
+    covered = {
+        (c.row + i, c.col + j) for c in t.cells for i in range(c.row_span) for j in range(c.col_span) if i or j
+    }
+    n_head = t.header_rows()
     rows: list[list[str]] = [[] for _ in range(t.n_rows)]
-    for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
-        tag = "th" if c.is_header else "td"
-        span = (f' rowspan="{c.row_span}"' if c.row_span > 1 else "") + (
-            f' colspan="{c.col_span}"' if c.col_span > 1 else ""
-        )
-        rows[c.row].append(f"<{tag}{span}>{escape(c.text)}</{tag}>")
+    for r in range(t.n_rows):
+        for col in range(t.n_cols):
+            c = start.get((r, col))
+            if c is None:
+                if (r, col) not in covered:
+                    rows[r].append("<th></th>" if r < n_head else "<td></td>")
+                continue
+            tag = "th" if c.is_header else "td"
+            span = (f' rowspan="{c.row_span}"' if c.row_span > 1 else "") + (
+                f' colspan="{c.col_span}"' if c.col_span > 1 else ""
+            )
+            rows[r].append(f"<{tag}{span}>{escape(c.text)}</{tag}>")
     head = [r for i, r in enumerate(rows) if i < t.header_rows()]
     body = [r for i, r in enumerate(rows) if i >= t.header_rows()]
     out = []
@@ -52,6 +67,8 @@ def element_html(e: Element) -> str:
     if e.label == "figure":
         return f"<figure {_attrs(e)}></figure>"
     tag = _TAGS.get(e.label, "p")
+    if e.label in ("title", "section_header") and e.level is not None:
+        tag = f"h{max(1, min(e.level, 6))}"
     inner = "<br>".join(escape(ln) for ln in e.text.split("\n"))
     return f"<{tag} {_attrs(e)}>{inner}</{tag}>"
 

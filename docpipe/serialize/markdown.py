@@ -25,6 +25,8 @@ def element_markdown(e: Element) -> str:
         return table_markdown(e.table)
     text = e.text.replace("\n", " ") if e.label != "text" else e.text.replace("\n", "  \n")
     prefix = {"title": "# ", "section_header": "## ", "list_item": "- ", "caption": "*"}.get(e.label, "")
+    if e.label in ("title", "section_header") and e.level is not None:  # the source's own level (DOCX, HTML)
+        prefix = "#" * max(1, min(e.level, 6)) + " "
     suffix = "*" if e.label == "caption" else ""
     return f"{prefix}{text}{suffix}" if e.label != "figure" else "<!-- figure -->"
 

@@ -10,11 +10,22 @@ from pathlib import Path
 from docpipe.errors import LoadError
 from docpipe.options import Limits
 from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
+from docpipe.parse.load.office.native import open_native
 from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
-from docpipe.parse.load.sniff import SUPPORTED_SUFFIXES, sniff_file
-from docpipe.parse.load.source import Source, SourcePage
+from docpipe.parse.load.sniff import NATIVE_MIMES, SUPPORTED_SUFFIXES, sniff_file
+from docpipe.parse.load.source import NativePage, Source, SourcePage
 
-__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "Source", "SourcePage", "file_sha256", "open_source", "regular_file_size"]
+__all__ = [
+    "NATIVE_MIMES",
+    "SUPPORTED_SUFFIXES",
+    "LoadError",
+    "NativePage",
+    "Source",
+    "SourcePage",
+    "file_sha256",
+    "open_source",
+    "regular_file_size",
+]
 
 
 def regular_file_size(path: Path) -> int:
@@ -52,6 +63,8 @@ def open_source(
         raise LoadError(path, f"file too large ({size / 2**20:.0f} MB > {max_file_mb} MB limit)")
     mime = sniff_file(path)
     digest = file_sha256(path)
+    if mime in NATIVE_MIMES:
+        return open_native(path, mime, digest, limits)
     if mime == "application/pdf":
         pdf = open_pdf(path, password)
         n = len(pdf)

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docpipe.document import BBox, Word
+from docpipe.document import Attachment, BBox, Element, Page, Word
+
+
+@dataclass
+class NativePage:
+    """A page read from a file's own structure (office, web, mail): finished elements, no image."""
+
+    page: Page
+    elements: list[Element]
 
 
 @dataclass
@@ -25,6 +33,7 @@ class SourcePage:
     graphics_coverage: float = 0.0  # share of the page under vector drawings (diagrams, charts)
     bold: list[BBox] = field(default_factory=list)  # boxes (points) of text-layer words set in a bold font
     error: str | None = None  # the page could not be read; the rest of the document may be fine
+    native: NativePage | None = None  # set: the page stages are skipped, these are its elements
 
 
 @dataclass
@@ -35,6 +44,7 @@ class Source(AbstractContextManager["Source"]):
     n_pages: int
     iter_pages: Callable[[frozenset[int]], Iterator[SourcePage]]  # the pages less those skipped
     close: Callable[[], None] = lambda: None
+    attachments: list[Attachment] = field(default_factory=list)  # a mail's, each its own document
 
     def pages(self, skip: frozenset[int] = frozenset()) -> Iterator[SourcePage]:
         """The pages in order; those in `skip` are not read at all (another worker has them)."""

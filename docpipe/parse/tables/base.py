@@ -6,10 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from PIL import Image
+
 from docpipe.document import BBox, TableData, Word
 from docpipe.parse.layout.lines import TextLine
 
 Rule = tuple[float, float, float, float]  # a stroked line's box, points
+
+
+@dataclass
+class TablePage:
+    """What a table engine sees of one page (boxes in points)."""
+
+    words: list[Word]
+    rules: list[Rule] | None  # the PDF's stroked lines, when the words came from its text layer
+    number: int  # 1-based
+    regions: list[BBox]  # where the layout model saw tables
+    image: Image.Image | None = None  # the page as the words lie on it (upright), for image models
+    px_per_pt: float = 1.0
 
 
 @dataclass
@@ -29,6 +43,6 @@ class TableEngine(Protocol):
     def warm_up(self) -> None:
         """Load models; called once before the first page, never in __init__."""
 
-    def find(self, words: list[Word], rules: list[Rule] | None, page: int) -> list[FoundTable]:
-        """Tables of one page; words and rules in points, page 1-based."""
+    def find(self, page: TablePage) -> list[FoundTable]:
+        """Tables of one page."""
         ...

@@ -1,0 +1,56 @@
+"""The default table engine: per table, SLANet-plus's structure or the words' alignment, by which
+measured better on realdocs' tables (bench/eval_real.md, docs in notes).
+
+SLANet reads spanning, stacked and wrapped headers and multi-line cells that white space alone
+does not separate, and wins on those tables; on long value tables it squeezes the page into its
+488-px input and merges value rows, where the alignment of the words is exact. So: SLANet's
+table, unless it has fewer rows holding a value than the region has text lines holding one
+(rows merged), or finds nothing; then the alignment's.
+"""
+
+from __future__ import annotations
+
+from docpipe.document import BBox, TableData, Word
+from docpipe.options import AutoTableOptions, SlanetTableOptions
+from docpipe.parse.layout.lines import group_lines
+from docpipe.parse.tables.aligned import aligned_table, is_value
+from docpipe.parse.tables.base import FoundTable, TablePage
+from docpipe.parse.tables.geometry import find_all
+from docpipe.parse.tables.slanet import SlanetTableEngine
+
+
+def value_rows(table: TableData) -> int:
+    return len({c.row for c in table.cells if is_value(c.text)})
+
+
+def value_lines(words: list[Word]) -> int:
+    return sum(1 for ln in group_lines(words) if any(is_value(w.text) for s in ln.segments for w in s.words))
+
+
+def choose(model: TableData | None, aligned: TableData | None, words: list[Word]) -> TableData | None:
+    if model is None or value_rows(model) < value_lines(words):
+        return aligned or model
+    return model
+
+
+class AutoTableEngine:
+    name = "auto"
+    options_type = AutoTableOptions
+
+    def __init__(self, options: AutoTableOptions | None = None) -> None:
+        self.options = options or AutoTableOptions()
+        self.model = SlanetTableEngine(
+            SlanetTableOptions(model_path=self.options.model_path, sha256=self.options.sha256)
+        )
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def find(self, page: TablePage) -> list[FoundTable]:
+        def build(words: list[Word], region: BBox) -> TableData | None:
+            aligned = aligned_table(words, page.number)
+            if page.image is None:
+                return aligned
+            return choose(self.model.structure(page.image, words, region, page.px_per_pt, page.number), aligned, words)
+
+        return find_all(page, build)
