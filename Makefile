@@ -83,6 +83,7 @@ bench: install peers
 	$(PY) bench/run.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
+	$(PY) bench/realdocs.py
 
 # RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
 bench-memory: install

@@ -175,6 +175,9 @@ class Settings(BaseSettings):
         default=None, description="a second generator, asked when the first gives no grounded answer"
     )
     render_dpi: int = 200
+    renderer: Literal["pypdfium2", "pdf2image"] = Field(
+        default="pypdfium2", description="PDF rasteriser: pypdfium2 in process, or pdf2image (poppler's pdftoppm)"
+    )
     run_layout: Literal["auto", "always"] = Field(
         default="auto", description="auto: the layout model only on pages where it can change the result"
     )
@@ -249,6 +252,7 @@ class Settings(BaseSettings):
             tables=self.tables,
             dpi=self.render_dpi,
             run_layout=self.run_layout,
+            renderer=self.renderer,
             limits=self.limits,
             password=self.pdf_password,
         )

@@ -173,6 +173,7 @@ class ConvertOptions(BaseModel):
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
     tables: TableOptions = Field(default_factory=AutoTableOptions)
     dpi: int = 200
+    renderer: Literal["pypdfium2", "pdf2image"] = "pypdfium2"  # PDF rasteriser (docpipe.parse.load.render)
     # auto: the layout model runs only on pages where its regions can change the result
     # (docpipe.parse.layout.needed); always: on every page.
     run_layout: Literal["auto", "always"] = "auto"

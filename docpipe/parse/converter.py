@@ -132,7 +132,9 @@ class Converter:
         timings: dict[str, float] = {}
         label = shown(path)
         try:
-            src = open_source(path, limits=self.options.limits, password=self.options.password)
+            src = open_source(
+                path, limits=self.options.limits, password=self.options.password, renderer=self.options.renderer
+            )
         except LoadError as e:
             failed = ConversionError(source=e.path, stage="load", message=e.reason)
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[failed])

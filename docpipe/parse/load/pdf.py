@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -11,6 +11,7 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
+from docpipe.parse.load.render import RendererName, pdfium_render, poppler_render
 from docpipe.parse.load.source import SourcePage
 from docpipe.parse.load.visibility import char_bold, char_hidden, graphics_coverage, image_coverage, ruling_lines
 
@@ -29,7 +30,14 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
         raise LoadError(path, f"corrupt or unreadable PDF ({e})") from e
 
 
-def iter_pdf_pages(pdf: pdfium.PdfDocument, skip: frozenset[int] = frozenset()) -> Iterator[SourcePage]:
+def iter_pdf_pages(
+    pdf: pdfium.PdfDocument,
+    skip: frozenset[int] = frozenset(),
+    renderer: RendererName = "pypdfium2",
+    path: Path | None = None,
+    password: str | None = None,
+) -> Iterator[SourcePage]:
+    """The pages less `skip`; images from `renderer` (docpipe.parse.load.render; pdf2image needs `path`)."""
     for i in range(len(pdf)):
         if i + 1 in skip:
             continue
@@ -46,8 +54,14 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument, skip: frozenset[int] = frozenset()) 
             continue
         width, height = page.get_size()
 
-        def render(dpi: int, page: pdfium.PdfPage = page, area: float = width * height) -> Image.Image:
-            return page.render(scale=render_scale(dpi, area)).to_pil().convert("RGB")
+        draw = (
+            poppler_render(path, i + 1, password)
+            if renderer == "pdf2image" and path is not None
+            else pdfium_render(page)
+        )
+
+        def render(dpi: int, draw: Callable[[float], Image.Image] = draw, area: float = width * height) -> Image.Image:
+            return draw(render_scale(dpi, area))
 
         yield SourcePage(
             number=i + 1,
