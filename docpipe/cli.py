@@ -245,8 +245,11 @@ def extract(
     from docpipe.jobs.local import default_workers
 
     settings = Settings.load(home, pdf_password=password)
-    if method is Method.LLM and settings.llm.kind == "embedded":
-        raise UsageError("--method llm needs a served model: set DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)")
+    if method is Method.LLM and settings.llm.kind == "embedded":  # transformers: no JSON-schema decoding
+        raise UsageError(
+            "--method llm needs a model that decodes to a JSON schema: the default llama_cpp kind, "
+            "or DOCPIPE_LLM_BASE_URL (e.g. a vLLM server)"
+        )
     try:
         sch = load_schema(schema)
     except ValueError as e:  # a UsageError already, or the message of one

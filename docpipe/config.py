@@ -30,6 +30,7 @@ from docpipe.options import (
     EmbedderOptions,
     LayoutOptions,
     Limits,
+    LlamaCppOptions,
     LLMOptions,
     OcrOptions,
     RapidLayoutOptions,
@@ -92,6 +93,7 @@ LEGACY_KEYS = (
     "layout_model",
     "embed_model",
     "embed_batch_size",
+    "llm_gguf",
     "llm_base_url",
     "llm_model",
     "llm_api_key",
@@ -170,7 +172,9 @@ class Settings(BaseSettings):
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
     tables: TableOptions = Field(default_factory=AutoTableOptions)
     embedder: EmbedderOptions = Field(default_factory=SentenceTransformerOptions)
-    llm: LLMOptions = Field(default_factory=EmbeddedLLMOptions, description="embedded unless a base URL is given")
+    llm: LLMOptions = Field(
+        default_factory=LlamaCppOptions, description="llama.cpp in-process unless a base URL is given"
+    )
     llm_fallback: LLMOptions | None = Field(
         default=None, description="a second generator, asked when the first gives no grounded answer"
     )
@@ -225,6 +229,11 @@ class Settings(BaseSettings):
         for key, name in (("embed_model", "model_path"), ("embed_batch_size", "batch_size")):
             if key in flat:
                 _section(data, "embedder").setdefault(name, flat[key])
+        if "llm_gguf" in flat and "llm_base_url" not in flat:  # DOCPIPE_LLM_GGUF=path: any local GGUF
+            section = _section(data, "llm")
+            section.setdefault("kind", "llama_cpp")
+            if section["kind"] == "llama_cpp":
+                section.setdefault("gguf", flat.pop("llm_gguf"))
         _fold_llm(data, "llm", flat)
         _fold_llm(data, "llm_fallback", flat)
         for key in ("max_pages", "max_file_mb", "max_image_pixels"):
@@ -237,7 +246,7 @@ class Settings(BaseSettings):
         """The embedded LLM keeps its derived files in the settings' cache unless told otherwise."""
         for key in ("llm", "llm_fallback"):
             opts = getattr(self, key)
-            if isinstance(opts, EmbeddedLLMOptions) and opts.cache_dir is None:
+            if isinstance(opts, EmbeddedLLMOptions | LlamaCppOptions) and opts.cache_dir is None:
                 setattr(self, key, opts.model_copy(update={"cache_dir": self.cache_dir}))
         return self
 

@@ -115,6 +115,9 @@ class Word(BaseModel):
     text: str
     bbox: BBox
     confidence: float = 1.0
+    # Set in a bold face (from the text layer's font; OCR does not say). Used to tell headings
+    # from body text while a page is assembled; style, not content, so not serialized.
+    bold: bool = Field(default=False, exclude=True)
 
 
 class Provenance(BaseModel):
@@ -190,7 +193,9 @@ class Element(BaseModel):
     origin: Origin = "text_layer"
     lines: list[Line] = Field(default_factory=list)
     table: TableData | None = None
-    level: int | None = Field(default=None, description="heading level (1 = the title) where the source says it")
+    level: int | None = Field(
+        default=None, description="heading level (1 = the title): the source's own, or from numbering and size"
+    )
 
     @property
     def page(self) -> int:

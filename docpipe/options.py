@@ -93,10 +93,25 @@ class SentenceTransformerOptions(_Builtin):
 
 
 class EmbeddedLLMOptions(_Builtin):
-    """The in-process model (SmolLM2 through transformers)."""
+    """SmolLM2 in-process through transformers (slow: llama_cpp with model smollm2-135m runs the same GGUF)."""
 
     kind: Literal["embedded"] = "embedded"
     cache_dir: Path | None = Field(default=None, description="derived model files; Settings fills in its cache_dir")
+
+
+class LlamaCppOptions(_Builtin):
+    """A GGUF model run in-process by llama.cpp (xllamacpp): a shipped model by name, or any local file."""
+
+    kind: Literal["llama_cpp"] = "llama_cpp"
+    model: str = Field(
+        default="qwen2.5-coder-0.5b",
+        description="a shipped model: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, smollm2-135m (ignored when gguf is set)",
+    )
+    gguf: Path | None = Field(default=None, description="any local GGUF file (DOCPIPE_LLM_GGUF)")
+    sha256: str | None = Field(default=None, description="the pinned sha256 of gguf; checked on load when given")
+    threads: int = Field(default=0, ge=0, description="CPU threads; 0: runtime.default_threads() (the cores)")
+    context: int = Field(default=4096, ge=512, description="context window in tokens (prompt + answer)")
+    cache_dir: Path | None = Field(default=None, description="where shipped parts are joined; Settings fills it in")
 
 
 class OpenAIOptions(_Builtin):
@@ -142,10 +157,11 @@ EmbedderOptions = Annotated[
     _by_kind("sentence-transformers", "sentence-transformers"),
 ]
 LLMOptions = Annotated[
-    Annotated[EmbeddedLLMOptions, Tag("embedded")]
+    Annotated[LlamaCppOptions, Tag("llama_cpp")]
+    | Annotated[EmbeddedLLMOptions, Tag("embedded")]
     | Annotated[OpenAIOptions, Tag("openai")]
     | Annotated[EngineOptions, Tag(OTHER)],
-    _by_kind("embedded", "embedded", "openai"),
+    _by_kind("llama_cpp", "llama_cpp", "embedded", "openai"),
 ]
 
 

@@ -102,7 +102,7 @@ def test_plain_paragraphs_need_no_layout(pdfs: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("bold", "short bold block"), ("picture", "images"), ("diagram", "vector drawings"), ("table", "table")],
+    [("picture", "images"), ("diagram", "vector drawings"), ("table", "more than one run")],
 )
 def test_what_makes_layout_run(pdfs: dict[str, Path], name: str, reason: str) -> None:
     page = _page(pdfs[name])
@@ -115,11 +115,13 @@ def test_ocr_pages_always_get_layout(pdfs: dict[str, Path]) -> None:
     assert layout_needed(page.text_words, page, "ocr") is not None
 
 
-def test_bold_is_read_from_the_text_layer(pdfs: dict[str, Path]) -> None:
+def test_a_bold_heading_is_found_without_the_model(pdfs: dict[str, Path], converter: Converter) -> None:
+    """Bold on the text layer makes it a heading by geometry: no region needed for it."""
     page = _page(pdfs["bold"])
-    assert len(page.bold) == 3  # "2", "Related", "Work"
-    assert all(b.y0 < 110 for b in page.bold)  # at the top, where the heading is drawn
-    assert _page(pdfs["plain"]).bold == []
+    assert layout_needed(page.text_words, page, "text_layer") is None
+    doc = converter.convert(pdfs["bold"]).document
+    assert doc is not None
+    assert (doc.body[0].label, doc.body[0].text) == ("section_header", "2 Related Work")
 
 
 def test_skipping_changes_nothing_and_running_still_labels(pdfs: dict[str, Path], converter: Converter) -> None:

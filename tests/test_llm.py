@@ -32,7 +32,8 @@ def test_client_names_the_url_when_the_server_is_down() -> None:
 
 def test_registry_knows_both_kinds_and_refuses_others() -> None:
     assert set(LLMS.kinds()) >= {"embedded", "openai"}
-    with pytest.raises(UnknownEngineError, match=r"unknown generator 'gpt-magic'; choose from .*embedded, openai"):
+    choose = r"unknown generator 'gpt-magic'; choose from .*embedded, llama_cpp, openai"
+    with pytest.raises(UnknownEngineError, match=choose):
         LLMS.create("gpt-magic")
     with pytest.raises(LLMError, match="base URL"):
         LLMS.create("openai")

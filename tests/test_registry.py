@@ -17,9 +17,9 @@ from docpipe.errors import MissingEngineError, UnknownEngineError, UsageError
 from docpipe.jobs.worker import with_threads
 from docpipe.options import (
     ConvertOptions,
-    EmbeddedLLMOptions,
     EngineOptions,
     Limits,
+    LlamaCppOptions,
     OpenAIOptions,
     PaddleOcrOptions,
     RapidOcrOptions,
@@ -190,7 +190,7 @@ def test_engine_specific_flat_names_apply_to_their_engine_only(monkeypatch: pyte
     monkeypatch.setenv("DOCPIPE_LLM_MODEL", "solar")  # without a base URL it means nothing, as before
     s = Settings()
     assert s.ocr == RapidOcrOptions()
-    assert s.llm == EmbeddedLLMOptions(cache_dir=s.cache_dir) and s.llm_fallback is None
+    assert s.llm == LlamaCppOptions(cache_dir=s.cache_dir) and s.llm_fallback is None
     monkeypatch.setenv("DOCPIPE_OCR_ENGINE", "paddleocr")
     assert Settings().ocr == PaddleOcrOptions(model_dir=tmp_path)
 

@@ -27,6 +27,7 @@ class Format(StrEnum):
     JSON = "json"  # always written: OUT/<name>.json + OUT/results.jsonl
     CSV = "csv"  # also results.csv + line_items.csv, for spreadsheets
 
+
 __all__ = [
     "Done",
     "Engine",

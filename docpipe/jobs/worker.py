@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from docpipe.parse.converter import DocumentConverter
 
 
-
 class Method(StrEnum):
     AUTO = "auto"  # the served LLM when one is configured, else rules
     RULES = "rules"
@@ -39,8 +38,9 @@ class JobConfig:
     threads: int = 0  # intra-op threads per worker; 0 = the library's default
 
     def uses_llm(self) -> bool:
-        """auto: when a generator other than the in-process default is configured (a server)."""
-        return self.method == Method.LLM or (self.method == Method.AUTO and self.settings.llm.kind != "embedded")
+        """auto: when a generator other than the in-process ones is configured (a server)."""
+        in_process = self.settings.llm.kind in ("llama_cpp", "embedded")
+        return self.method == Method.LLM or (self.method == Method.AUTO and not in_process)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""The generator role by kind (docpipe.registry): `embedded`, the in-process default, or
-`openai`, any OpenAI-compatible server; third parties add kinds in the group `docpipe.llm`."""
+"""The generator role by kind (docpipe.registry): `llama_cpp`, the in-process default (a shipped
+or local GGUF on llama.cpp); `embedded`, SmolLM2 through transformers; `openai`, any
+OpenAI-compatible server; third parties add kinds in the group `docpipe.llm`."""
 
 from __future__ import annotations
 
-from docpipe.llm.base import ChatMessage, Generation, Generator, LLMError
-from docpipe.options import EmbeddedLLMOptions, LLMOptions, OpenAIOptions
+from docpipe.llm.base import ChatMessage, Generation, Generator, LLMError, generate_json
+from docpipe.options import EmbeddedLLMOptions, LlamaCppOptions, LLMOptions, OpenAIOptions
 from docpipe.registry import Registry
 
 
@@ -12,6 +13,12 @@ def embedded_generator(options: EmbeddedLLMOptions) -> Generator:
     from docpipe.llm.embedded import EmbeddedSmolLM  # transformers only when this kind is made
 
     return EmbeddedSmolLM(cache_dir=options.cache_dir)
+
+
+def llama_cpp_generator(options: LlamaCppOptions) -> Generator:
+    from docpipe.llm.llama_cpp import LlamaCppGenerator  # xllamacpp only when this kind is made
+
+    return LlamaCppGenerator(options)
 
 
 def openai_generator(options: OpenAIOptions) -> Generator:
@@ -25,9 +32,13 @@ def openai_generator(options: OpenAIOptions) -> Generator:
 LLMS: Registry[Generator] = Registry(
     "llm",
     # Not "docpipe.llm:embedded": importing the submodule docpipe.llm.embedded rebinds that name.
-    {"embedded": "docpipe.llm:embedded_generator", "openai": "docpipe.llm:openai_generator"},
+    {
+        "llama_cpp": "docpipe.llm:llama_cpp_generator",
+        "embedded": "docpipe.llm:embedded_generator",
+        "openai": "docpipe.llm:openai_generator",
+    },
     LLMOptions,
     label="generator",
 )
 
-__all__ = ["LLMS", "ChatMessage", "Generation", "Generator", "LLMError"]
+__all__ = ["LLMS", "ChatMessage", "Generation", "Generator", "LLMError", "generate_json"]

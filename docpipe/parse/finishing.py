@@ -130,6 +130,7 @@ class DocumentFinisher:
         if e.label == "title":
             if self._has_title:  # one title per document; later big text is a heading
                 e.label = "section_header"
+                e.level = 2 if e.level == 1 else e.level
             self._has_title = True
         e.id = f"e{self._n_body}"
         self._n_body += 1

@@ -144,9 +144,7 @@ class Documents:
             "SELECT d.id, d.sha256, d.path, d.name, d.status, d.error, d.n_pages,"
             " (SELECT COUNT(*) FROM chunks c WHERE c.document_id=d.id), d.errors FROM documents d ORDER BY d.path"
         ).fetchall()
-        return [
-            DocumentRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _ERRORS.validate_json(r[8])) for r in rows
-        ]
+        return [DocumentRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _ERRORS.validate_json(r[8])) for r in rows]
 
     def get(self, sha256_or_name: str) -> Document | None:
         """The whole document by sha256, file name or path; None if no such document is stored."""

@@ -18,6 +18,14 @@ from docpipe.parse.tables.base import FoundTable
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
 _MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
 _CAPTION = re.compile(r"^(figure|fig\.|table|tab\.|chart|exhibit)\s*\d+[a-z]?\s*[.:\-\u2013]", re.I)
+# Section numbering that opens a heading: "5.1", "2.", "A.2", "IV.", "Chapter 3", "Appendix B".
+_NUMBERED = re.compile(
+    r"^(?:(?:chapter|section|part|appendix|annex)\s+[\dA-Z]+[.:]?|\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z](?:\.\d{1,2}){1,3}\.?"
+    r"|[IVX]{1,5}\.)\s+\S",
+    re.I,
+)
+_AMOUNT = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}(?!\d)|\b(?:EUR|USD|GBP|RM)\s?\d")
+HEADING_MAX_WORDS = 16  # a heading is a short line; more is a paragraph set in bold
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
 
@@ -32,7 +40,45 @@ class Block:
 
     @property
     def line_height(self) -> float:
-        return max(s.height for s in self.segments)
+        return max(s.font_height for s in self.segments)
+
+    @property
+    def bold(self) -> bool:
+        return all(_bold(s) for s in self.segments)
+
+
+def _bold(seg: Segment) -> bool:
+    return all(w.bold for w in seg.words)
+
+
+def numbering_depth(text: str) -> int:
+    """How deep a heading's section number goes ("5" 1, "5.1" 2, "A.2.1" 3), 0 for none."""
+    m = _NUMBERED.match(text)
+    if not m:
+        return 0
+    head = text.split()[0].rstrip(".:")
+    if head.lower() in ("chapter", "section", "part", "appendix", "annex"):
+        return 1
+    return head.count(".") + 1
+
+
+def split_run_in_headings(line: TextLine) -> TextLine:
+    """A numbered bold heading that runs into its paragraph on one line ("9.1.1 Subsubsection.
+    Text ...") becomes a segment of its own, so it is labelled apart from the text."""
+    out: list[Segment] = []
+    for seg in line.segments:
+        k = 0
+        while k < len(seg.words) and seg.words[k].bold:
+            k += 1
+        if (
+            0 < k < len(seg.words)
+            and numbering_depth(" ".join(w.text for w in seg.words[: k + 1]))
+            and (seg.words[k - 1].text.endswith((".", ":")))
+        ):
+            out += [Segment(seg.words[:k]), Segment(seg.words[k:])]
+        else:
+            out.append(seg)
+    return TextLine(out)
 
 
 def _merge_label_values(line: TextLine, height: float) -> TextLine:
@@ -75,11 +121,16 @@ def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Blo
             last = b.segments[-1]
             gap = seg.bbox.y0 - last.bbox.y1
             h = max(last.height, seg.height)
-            similar = lo < seg.height / max(last.height, 1e-6) < hi  # a heading is a size step up
+            similar = lo < seg.font_height / max(last.font_height, 1e-6) < hi  # a heading is a size step up
             aligned = abs(seg.bbox.x0 - last.bbox.x0) < 1.5 * h or seg.bbox.x_overlap(last.bbox) > 0.6 * min(
                 seg.bbox.width, last.bbox.width
             )
-            if -0.3 * h < gap < 0.8 * h and similar and aligned and not _between(seg, last, placed):
+            # A line wholly in bold after text, or text after a bold line, starts a new block:
+            # headings set in the body size are told apart by their face.
+            # A bold label ("Bill To:") stays with what it labels.
+            bold = seg if _bold(seg) else last
+            same_face = _bold(seg) == _bold(last) or not _heading_like(bold.text, True, False)
+            if -0.3 * h < gap < 0.8 * h and similar and aligned and same_face and not _between(seg, last, placed):
                 target = b
                 break
         if target is None:
@@ -119,7 +170,34 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
         return "title" if page_no == 1 and box.y0 < 0.4 * page_h else "section_header"
     if n_lines <= 2 and (b.line_height >= 1.15 * body_h or region == "section_header"):
         return "section_header"
+    if n_lines <= 2 and _heading_like(text, b.bold, b.line_height >= 1.05 * body_h):
+        return "section_header"
     return "text"
+
+
+def _heading_like(text: str, bold: bool, larger: bool) -> bool:
+    """A short line in bold, or numbered and bold or larger: a heading in the body's size."""
+    words = text.split()
+    if not words or len(words) > HEADING_MAX_WORDS or not any(ch.isalpha() for ch in text):
+        return False
+    if text.rstrip().endswith((",", ";")) or sum(ch.isdigit() for ch in text) > 0.5 * len(text.replace(" ", "")):
+        return False
+    if _AMOUNT.search(text):  # "Total Due $926.64" in bold is a total, not a heading
+        return False
+    return (bool(numbering_depth(text)) and (bold or larger)) or (bold and not text.rstrip().endswith(":"))
+
+
+def heading_level(label: Label, text: str, line_height: float, body_h: float) -> int | None:
+    """h1 for the title; numbered headings by their depth ("2" h2, "2.1" h3, "2.1.1" h4); others
+    by their size over the body's."""
+    if label == "title":
+        return 1
+    if label != "section_header":
+        return None
+    depth = numbering_depth(text)
+    if depth:
+        return min(4, depth + 1)
+    return 2 if line_height >= 1.3 * body_h else 3
 
 
 def _lines_of(segments: list[Segment]) -> list[Line]:
@@ -172,7 +250,10 @@ def assemble_page(
     apart = {id(w) for t in tables if not t.body_text for w in t.words}
     lines = group_lines([w for w in words if id(w) not in apart])
     body_h = median_line_height(lines)
-    rest = [_merge_label_values(ln, body_h) for ln in _without(lines, {id(w) for t in tables for w in t.words})]
+    rest = [
+        split_run_in_headings(_merge_label_values(ln, body_h))
+        for ln in _without(lines, {id(w) for t in tables for w in t.words})
+    ]
     for b in _build_blocks(rest, origin):
         label = _label_block(b, regions, page_h, body_h, page_no)
         text = "\n".join(s.text for s in b.segments)
@@ -180,6 +261,7 @@ def assemble_page(
             Element(
                 id="",
                 label=label,
+                level=heading_level(label, text, b.line_height, body_h),
                 text=text,
                 prov=[Provenance(page=page_no, bbox=b.bbox)],
                 confidence=min(s.confidence for s in b.segments),

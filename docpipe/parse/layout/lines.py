@@ -6,12 +6,15 @@ and a right-aligned value, therefore give two segments on the same line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from statistics import median
 
 from docpipe.document import BBox, Word
 
 SEGMENT_GAP = 1.1  # gap wider than this many line heights splits a line into segments
+NUMBER_GAP = 4.0  # a bold section number and its bold title stay one segment across this gap
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z](?:\.\d{1,2}){1,3}\.?|[IVX]{1,5}\.)$")
 
 
 @dataclass
@@ -29,6 +32,12 @@ class Segment:
     @property
     def height(self) -> float:
         return self.bbox.height
+
+    @property
+    def font_height(self) -> float:
+        """The median word height: the type size, which a raised superscript or a logo
+        (LaTeX's raised A) does not change as it changes the box."""
+        return median(w.bbox.height for w in self.words)
 
     @property
     def confidence(self) -> float:
@@ -61,7 +70,8 @@ def group_lines(words: list[Word]) -> list[TextLine]:
         height = median(w.bbox.height for w in row)
         segments: list[list[Word]] = [[row[0]]]
         for w in row[1:]:
-            if w.bbox.x0 - segments[-1][-1].bbox.x1 > SEGMENT_GAP * height:
+            gap = w.bbox.x0 - segments[-1][-1].bbox.x1
+            if gap > SEGMENT_GAP * height and not _numbered_title(segments[-1], w, gap, height):
                 segments.append([w])
             else:
                 segments[-1].append(w)
@@ -70,6 +80,17 @@ def group_lines(words: list[Word]) -> list[TextLine]:
     return lines
 
 
+def _numbered_title(seg: list[Word], nxt: Word, gap: float, height: float) -> bool:
+    """'2.1   Template Styles': headings set the number a quad or more from the title."""
+    return (
+        len(seg) == 1
+        and seg[0].bold
+        and nxt.bold
+        and gap < NUMBER_GAP * height
+        and bool(_SECTION_NUMBER.match(seg[0].text))
+    )
+
+
 def median_line_height(lines: list[TextLine]) -> float:
-    heights = [s.height for ln in lines for s in ln.segments]
+    heights = [s.font_height for ln in lines for s in ln.segments]
     return median(heights) if heights else 10.0

@@ -12,8 +12,15 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
 from docpipe.parse.load.render import RendererName, pdfium_render, poppler_render
+from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
-from docpipe.parse.load.visibility import char_bold, char_hidden, graphics_coverage, image_coverage, ruling_lines
+from docpipe.parse.load.visibility import (
+    char_bold,
+    char_hidden,
+    graphics_coverage,
+    image_coverage,
+    ruling_lines,
+)
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -37,16 +44,16 @@ def iter_pdf_pages(
     path: Path | None = None,
     password: str | None = None,
 ) -> Iterator[SourcePage]:
-    """The pages less `skip`; images from `renderer` (docpipe.parse.load.render; pdf2image needs `path`)."""
+    """The pages less `skip` (not read at all); images from `renderer` (docpipe.parse.load.render;
+    pdf2image needs `path`)."""
     for i in range(len(pdf)):
         if i + 1 in skip:
             continue
         hidden: list[Word] = []
-        bold: list[BBox] = []
         try:
             page = pdf[i]
             page_w, page_h = (float(v) for v in page.get_size())
-            words = text_layer_words(page, page_h, hidden, bold)
+            words = text_layer_words(page, page_h, hidden)
             coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
             graphics = graphics_coverage(page, page_w, page_h)
         except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
@@ -54,11 +61,8 @@ def iter_pdf_pages(
             continue
         width, height = page.get_size()
 
-        draw = (
-            poppler_render(path, i + 1, password)
-            if renderer == "pdf2image" and path is not None
-            else pdfium_render(page)
-        )
+        poppler = renderer == "pdf2image" and path is not None
+        draw = poppler_render(path, i + 1, password) if poppler and path is not None else pdfium_render(page)
 
         def render(dpi: int, draw: Callable[[float], Image.Image] = draw, area: float = width * height) -> Image.Image:
             return draw(render_scale(dpi, area))
@@ -74,7 +78,6 @@ def iter_pdf_pages(
             image_coverage=coverage,
             rules=rules,
             graphics_coverage=graphics,
-            bold=bold,
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy
         # now rather than holding every page of a long document until the file closes.
@@ -93,21 +96,19 @@ def render_scale(dpi: int, area_pt2: float) -> float:
     return scale
 
 
-def text_layer_words(
-    page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None, bold: list[BBox] | None = None
-) -> list[Word]:
+def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
     """Words from the text layer, split on whitespace and on jumps between characters.
-    Words drawn invisibly, in white or off the page go to `hidden` instead; the boxes of
-    visible words set in a bold font also go to `bold` (headings the layout model need not find)."""
+    Words drawn invisibly, in white or off the page go to `hidden` instead."""
     textpage = page.get_textpage()
     page_width = page.get_width()
+    frame = PageFrame.of(page)
     try:
         n = textpage.count_chars()
         words: list[Word] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
         in_hidden = False
-        first = 0  # index of the word's first character: its font stands for the word's
+        first = [0]  # index of the current word's first character (its font is the word's)
 
         def flush() -> None:
             if chars:
@@ -116,14 +117,16 @@ def text_layer_words(
                 top = max(b[3] for b in boxes)
                 bottom = min(b[1] for b in boxes)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
-                word = Word(text="".join(chars), bbox=BBox.of(x0, page_height - top, x1, page_height - bottom))
+                word = Word(
+                    text="".join(chars),
+                    bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
+                    bold=char_bold(textpage, first[0]),
+                )
                 if in_hidden or off_page:
                     if hidden is not None:
                         hidden.append(word)
                 else:
                     words.append(word)
-                    if bold is not None and char_bold(textpage, first):
-                        bold.append(word.bbox)
                 chars.clear()
                 boxes.clear()
 
@@ -144,7 +147,7 @@ def text_layer_words(
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            left, bottom, right, top = frame.display(textpage.get_charbox(i, loose=True))
             is_hidden = char_hidden(textpage, i)
             if boxes and is_hidden != in_hidden:
                 flush()
@@ -156,7 +159,7 @@ def text_layer_words(
                 if abs(bottom - prev[1]) > 0.5 * size or left - prev[2] > 0.15 * size:
                     flush()
             if not chars:
-                first = i
+                first[0] = i
             chars.append(ch)
             boxes.append((left, bottom, right, top))
         flush()

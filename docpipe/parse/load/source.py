@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docpipe.document import Attachment, BBox, Element, Page, Word
+from docpipe.document import Attachment, Element, Page, Word
 
 
 @dataclass
@@ -31,7 +31,6 @@ class SourcePage:
     image_coverage: float = 0.0  # share of the page under images: a scan, if near 1
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
     graphics_coverage: float = 0.0  # share of the page under vector drawings (diagrams, charts)
-    bold: list[BBox] = field(default_factory=list)  # boxes (points) of text-layer words set in a bold font
     error: str | None = None  # the page could not be read; the rest of the document may be fine
     native: NativePage | None = None  # set: the page stages are skipped, these are its elements
 

@@ -1,12 +1,15 @@
-"""Whether text-layer characters are drawn where a reader can see them, and how much of a
-page is covered by images (a scan under a text layer) or by vector drawings."""
+"""Whether text-layer characters are drawn where a reader can see them (and in a bold face),
+and how much of a page is covered by images (a scan under a text layer) or by vector drawings."""
 
 from __future__ import annotations
 
 import ctypes
+import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+
+from docpipe.parse.load.rotation import PageFrame
 
 INVISIBLE_MODES = frozenset({3, 7})  # neither fill nor stroke (7 only adds a clip path)
 WHITE = 245  # fill channels at or above this on every channel: white text
@@ -22,27 +25,28 @@ def char_hidden(textpage: pdfium.PdfTextPage, index: int) -> bool:
     return has_fill and (a.value == 0 or min(r.value, g.value, b.value) >= WHITE)
 
 
-BOLD_WEIGHT = 600
-_BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
-FORCE_BOLD = 1 << 18  # PDF font descriptor flag
+# Bold faces by name: many embedded fonts report no weight (-1, 0 or a wrong 400), but their
+# names say it: Helvetica-Bold, NimbusRomNo9L-Medi, CMBX10, LinLibertineTB, MyriadBd, Arial-Black.
+_BOLD_NAME = re.compile(r"bold|black|heavy|demi|medi(?:um)?\b|medi$|bx\d|^(?:\w+\+)?cmb|tbi?$|bd(?:it)?$|bd\b", re.I)
+FORCE_BOLD = 1 << 18  # the font descriptor's ForceBold flag
+_FONT_NAME = ctypes.create_string_buffer(256)
 
 
 def char_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:
-    """True when the character's font is bold: by weight, by the descriptor flag, or by name."""
-    if pdfium_c.FPDFText_GetFontWeight(textpage.raw, index) >= BOLD_WEIGHT:
-        return True
+    """True when the character's font is a bold face (by weight, flag or name)."""
     flags = ctypes.c_int()
-    buf = ctypes.create_string_buffer(128)
-    n = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buf, len(buf), flags)
-    name = buf.value.decode("latin-1", "replace").lower() if n else ""
-    return bool(flags.value & FORCE_BOLD) or any(b in name for b in _BOLD_NAMES)
+    n = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, _FONT_NAME, len(_FONT_NAME), ctypes.byref(flags))
+    if flags.value & FORCE_BOLD or pdfium_c.FPDFText_GetFontWeight(textpage.raw, index) >= 600:
+        return True
+    return bool(n) and bool(_BOLD_NAME.search(_FONT_NAME.value.decode("latin-1")))
 
 
 def image_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
     """Share of the page area under image objects (capped at 1)."""
     area = 0.0
+    frame = PageFrame.of(page)
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
-        x0, y0, x1, y1 = obj.get_bounds()
+        x0, y0, x1, y1 = frame.display(obj.get_bounds())
         w = max(0.0, min(x1, width) - max(x0, 0.0))
         h = max(0.0, min(y1, height) - max(y0, 0.0))
         area += w * h
@@ -56,11 +60,12 @@ def ruling_lines(page: pdfium.PdfPage, height: float) -> list[tuple[float, float
     """Stroked straight lines of the page as thin boxes (points, top-left origin): the rules
     of ruled tables. A stroked rectangle gives its four edges; filled shapes give none."""
     out: list[tuple[float, float, float, float]] = []
+    frame = PageFrame.of(page)
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
         fill, stroke = ctypes.c_int(), ctypes.c_int()
         if not pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke) or not stroke.value:
             continue
-        x0, y0, x1, y1 = obj.get_bounds()
+        x0, y0, x1, y1 = frame.display(obj.get_bounds())
         top, bottom = height - y1, height - y0
         if y1 - y0 <= RULE_THICKNESS or x1 - x0 <= RULE_THICKNESS:
             out.append((x0, top, x1, bottom))
