@@ -195,6 +195,7 @@ class ConvertOptions(BaseModel):
     run_layout: Literal["auto", "always"] = "auto"
     layout_dpi: int = Field(default=96, gt=0, description="render for the layout model on text-layer pages")
     force_ocr: bool = False
+    crop_margins: bool = True  # OCR only the box of a scan that holds ink (docpipe.parse.ocr.crop)
     detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
     limits: Limits = Field(default_factory=Limits)
     password: str | None = None  # tried on encrypted PDFs; never stored or logged

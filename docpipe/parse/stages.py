@@ -10,7 +10,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from docpipe.document import Element, Origin, Page, Word
+from docpipe.document import BBox, Element, Origin, Page, Word
 from docpipe.options import ConvertOptions
 from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
@@ -19,6 +19,7 @@ from docpipe.parse.layout.needed import layout_needed
 from docpipe.parse.layout.reading_order import attach_captions, order_elements
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
+from docpipe.parse.ocr.crop import content_box
 from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
 from docpipe.parse.tables import TABLES, TablePage
@@ -114,10 +115,23 @@ class TextStage:
             ctx.image = image = rotate(image, angle)
             ctx.skew = angle
         f = 1.0 / ctx.px_per_pt
-        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self._recognize(image)]
         ctx.words = self._clean(ctx, words)
         ctx.origin = "ocr"
         return ctx
+
+    def _recognize(self, image: Image.Image) -> list[Word]:
+        """OCR of the part of the page that holds ink (docpipe.parse.ocr.crop); pixel boxes of the whole image."""
+        box = content_box(image) if self.options.crop_margins else None
+        if box is None:
+            return self.ocr.recognize(image)
+        dx, dy = box[0], box[1]
+        return [
+            w.model_copy(
+                update={"bbox": BBox(x0=w.bbox.x0 + dx, y0=w.bbox.y0 + dy, x1=w.bbox.x1 + dx, y1=w.bbox.y1 + dy)}
+            )
+            for w in self.ocr.recognize(image.crop(box))
+        ]
 
     @staticmethod
     def _clean(ctx: PageContext, words: list[Word]) -> list[Word]:
