@@ -185,6 +185,7 @@ class Settings(BaseSettings):
     run_layout: Literal["auto", "always"] = Field(
         default="auto", description="auto: the layout model only on pages where it can change the result"
     )
+    crop_margins: bool = Field(default=True, description="OCR only the part of a scan that holds ink")
     chunk_tokens: int = 200
     llm_max_tokens: int = 160
     limits: Limits = Field(default_factory=Limits)
@@ -262,6 +263,7 @@ class Settings(BaseSettings):
             dpi=self.render_dpi,
             run_layout=self.run_layout,
             renderer=self.renderer,
+            crop_margins=self.crop_margins,
             limits=self.limits,
             password=self.pdf_password,
         )
