@@ -68,7 +68,7 @@ class Docpipe:
         return Store(self.home.store)
 
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens)
+        return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens, self.settings.limits)
 
     def generator(self) -> Generator:
         from docpipe.llm import LLMS

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+SUPPORTED_KINDS = "PDF, images, DOCX, PPTX, XLSX, HTML, EML"
+
 app = typer.Typer(
     help="Private document AI: parse, index, ask and extract from PDFs and scans, all on your machine.",
     no_args_is_help=True,
@@ -110,7 +112,7 @@ def _usage(e: ValidationError, options: dict[str, str]) -> UsageError:
 @app.command()
 @reported
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    paths: Annotated[list[Path], typer.Argument(help=f"Files or folders ({SUPPORTED_KINDS}).")],
     home: HomeOpt = None,
     password: PasswordOpt = None,
     workers: WorkersOpt = None,
@@ -127,7 +129,7 @@ def ingest(
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files and not problems:
-        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+        raise DocpipeError(f"no supported files ({SUPPORTED_KINDS}) found in " + ", ".join(map(str, paths)))
     bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files)
 
     def done(o: FileOutcome) -> None:
@@ -167,7 +169,7 @@ def ask(
     document: Annotated[
         str | None, typer.Option(help="Only this document (file name or path; % matches anything).")
     ] = None,
-    kind: Annotated[DocumentKind | None, typer.Option("--type", help="Only pdf or image documents.")] = None,
+    kind: Annotated[DocumentKind | None, typer.Option("--type", help="Only documents of this kind.")] = None,
     since: Annotated[str | None, typer.Option(help="Only documents ingested on or after YYYY-MM-DD.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print the LLM's words as they come.")] = False,
     home: HomeOpt = None,
@@ -258,7 +260,7 @@ def extract(
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
     if not files:
-        raise DocpipeError("no supported files (PDF, PNG, JPG, TIFF) found in " + ", ".join(map(str, paths)))
+        raise DocpipeError(f"no supported files ({SUPPORTED_KINDS}) found in " + ", ".join(map(str, paths)))
     config = JobConfig(settings=settings, schema=sch, method=method)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True)
 
@@ -383,7 +385,7 @@ def remove(
 @app.command("bench")
 @reported
 def bench(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, PNG, JPG, TIFF).")],
+    paths: Annotated[list[Path], typer.Argument(help=f"Files or folders ({SUPPORTED_KINDS}).")],
     repeats: Annotated[int, typer.Option("--repeats", "-n", min=1, help="Timed passes after the warm-up.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:

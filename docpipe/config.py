@@ -78,6 +78,11 @@ class Home:
         return self.root / "uploads"
 
     @property
+    def attachments(self) -> Path:
+        """Files taken out of ingested mails (attachments/<mail sha256[:16]>/<name>), each its own document."""
+        return self.root / "attachments"
+
+    @property
     def settings_file(self) -> Path:
         return self.root / "docpipe.toml"
 

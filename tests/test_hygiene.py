@@ -87,3 +87,17 @@ def test_page_with_lone_surrogates_converts_whole_and_says_what_it_dropped(conve
     assert "😀" in body and "first office in Lyon" in body and "ordinary text" in body
     # What failed in the isolation child before: JSON of the page, encoded as UTF-8.
     json.loads(doc.model_dump_json().encode("utf-8"))
+
+
+def test_line_end_hyphens_join_unless_the_page_writes_the_compound() -> None:
+    from docpipe.parse.layout.paragraphs import join_hyphenated, vocabulary
+
+    vocab = vocabulary(["final", "“camera-ready”", "copy"])
+    lines = ["the docu-", "ment is a camera-", "ready copy of Sec-", "Tion 3 and a dash-", "only"]
+    assert join_hyphenated(lines, vocab) == [
+        "the document",
+        "is a camera-ready",
+        "copy of Sec-",
+        "Tion 3 and a dashonly",
+        "",
+    ]

@@ -112,8 +112,10 @@ def test_the_shipped_model_answers_from_the_prompt(llama: Any) -> None:
     out = llama.generate(
         [
             {"role": "system", "content": "Answer with the value only."},
-            {"role": "user", "content": "Invoice INV-2291 from Acme GmbH. Total due: 1,234.50 EUR.\n"
-             "What is the total due?"},
+            {
+                "role": "user",
+                "content": "Invoice INV-2291 from Acme GmbH. Total due: 1,234.50 EUR.\nWhat is the total due?",
+            },
         ],
         max_tokens=16,
     )
@@ -139,8 +141,11 @@ def test_json_schema_constrains_the_reply(llama: Any) -> None:
         "additionalProperties": False,
     }
     messages = [
-        {"role": "user", "content": "Rechnung Nr. RE-2024-0117 vom 3. Mai. Gesamtbetrag: 845,20 EUR.\n"
-         "Extract invoice_number and total as JSON."}
+        {
+            "role": "user",
+            "content": "Rechnung Nr. RE-2024-0117 vom 3. Mai. Gesamtbetrag: 845,20 EUR.\n"
+            "Extract invoice_number and total as JSON.",
+        }
     ]
     value, out = generate_json(llama, messages, schema, max_tokens=64)
     assert value["invoice_number"] == "RE-2024-0117" and "845,20" in value["total"]

@@ -47,6 +47,11 @@ async def _stdio_session(home: Path, folder: Path) -> dict[str, Any]:
         out["para"] = _json(
             await client.call_tool("ask", {"question": "Who is the contract between?", "mode": "extractive"})
         )
+        out["invoice"] = _json(
+            await client.call_tool(
+                "ask", {"question": "What is the total due on invoice INV-MAIL-7?", "mode": "extractive"}
+            )
+        )
         out["search"] = _json(await client.call_tool("search", {"query": "penalty per week of delay", "k": 3}))
         out["extract"] = _json(
             await client.call_tool(
@@ -70,9 +75,20 @@ def test_an_agent_lists_the_tools_and_gets_cited_answers_over_stdio(tmp_path: Pa
     folder.mkdir()
     of.contract_docx(folder / "contract.docx")
     of.stock_xlsx(folder / "stock.xlsx")
+    of.mail_eml(folder / "mail.eml")
     out = asyncio.run(_stdio_session(tmp_path / "home", folder))
     assert out["tools"] == ["ask", "extract", "ingest", "parse", "search"]
-    assert {f["status"] for f in out["ingest"]["files"]} == {"ingested"}
+    ingested = {Path(f["path"]).name: f["status"] for f in out["ingest"]["files"]}
+    assert ingested == dict.fromkeys(["contract.docx", "mail.eml", "invoice-7.pdf", "stock.xlsx"], "ingested")
+    # The mail's PDF attachment is a document of its own, linked to the mail, and answers for itself.
+    from docpipe.index.store import Store
+
+    with Store(tmp_path / "home" / "store.db") as store:
+        mail, invoice = store.documents.get("mail.eml"), store.documents.get("invoice-7.pdf")
+    assert mail is not None and invoice is not None and invoice.parent == mail.id
+    assert [a.sha256 for a in mail.attachments] == [invoice.id]
+    cite = out["invoice"]["citations"][0]
+    assert cite["document"] == "invoice-7.pdf" and "318.40" in cite["text"] and "318.40" in out["invoice"]["answer"]
     assert "# Supply contract" in out["parse"] and "| Steel bolts | 100 | 12.50 EUR |" in out["parse"]
     assert out["bad"].is_error and "missing.docx" in out["bad"].content[0].text
     # The sheet row that holds the answer is cited: its document, its sheet as the page, its text.
@@ -86,7 +102,7 @@ def test_an_agent_lists_the_tools_and_gets_cited_answers_over_stdio(tmp_path: Pa
     top = out["search"]["hits"][0]
     assert top["document"] == "contract.docx" and "2 percent per week" in top["text"]
     assert out["extract"]["schema"] == "stock" and out["extract"]["source"].endswith("stock.xlsx")
-    assert set(out["resources"]) == {"contract.docx", "stock.xlsx"}
+    assert set(out["resources"]) == {"contract.docx", "stock.xlsx", "mail.eml", "invoice-7.pdf"}
     assert out["resources"]["contract.docx"].startswith("docpipe://documents/")
     assert out["resource"].startswith("# Supply contract\n")
 

@@ -219,3 +219,22 @@ def test_hostile_office_files_get_one_line_in_bounded_memory(tmp_path: Path) -> 
     assert out["peak_mb"] < 400, out["peak_mb"]  # a 600 MB bomb, a 10^9-cell sheet, 10^6 levels: none inflated
     with pytest.raises(LoadError):
         open_source(tmp_path / "nested.html")
+
+
+def test_type_filters_name_the_new_kinds() -> None:
+    from docpipe.answer.request import AskRequest
+    from docpipe.index.store.filters import filter_sql
+
+    for kind, pattern in (("office", "application/vnd.openxmlformats-officedocument.%"), ("mail", "message/rfc822")):
+        sql, args = filter_sql(AskRequest(question="q", type=kind).search_filter())  # type: ignore[arg-type]
+        assert "d.mime LIKE ?" in sql and args == [pattern]
+        assert sniff_ok(pattern)
+
+
+def sniff_ok(pattern: str) -> bool:
+    """The pattern matches the type the sniffer gives (SQL LIKE: % is any run of characters)."""
+    import re
+
+    mimes = {DOCX, PPTX, XLSX, EML, HTML}
+    rx = re.compile("^" + re.escape(pattern).replace("%", ".*") + "$")
+    return any(rx.match(m) for m in mimes)

@@ -38,6 +38,22 @@ def test_detector_names_each_quarter_turn_of_the_scanned_sample() -> None:
 
 
 @pytest.mark.slow
+def test_detector_names_the_turn_of_a_page_holding_one_line() -> None:
+    """A mostly white page (one sentence, as the realdocs OCR test pages): shrunk whole for the
+    classifier it is a blank square and every turn scores ~0.25; its inked area is not."""
+    from PIL import ImageFont
+
+    from docpipe.parse.ocr.orientation import OrientationDetector
+
+    page = Image.new("RGB", (1654, 2339), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40)
+    ImageDraw.Draw(page).text((200, 250), "Docling bundles PDF document conversion to JSON", fill="black", font=font)
+    ImageDraw.Draw(page).text((200, 320), "and Markdown in an easy self contained package", fill="black", font=font)
+    detector = OrientationDetector()
+    assert [detector.detect(page.rotate(-t, expand=True)) for t in (0, 90, 180, 270)] == [0, 90, 180, 270]
+
+
+@pytest.mark.slow
 def test_turned_scans_read_upright_with_boxes_on_the_stored_page(converter, tmp_path: Path) -> None:
     ((path, truth),) = make_all(tmp_path, ["rotated_scans"])
     doc = converter.convert(path).document

@@ -94,3 +94,25 @@ def test_captions_follow_the_figure_or_table_they_label() -> None:
     assert got.index("figcap") == got.index("fig") + 1
     assert got.index("tabcap") == got.index("table") - 1
     assert got.index("L1") < got.index("fig")  # left column first, as before
+
+
+def test_right_to_left_lines_read_in_logical_order_with_latin_runs_kept() -> None:
+    from docpipe.document import Word
+    from docpipe.parse.layout.lines import group_lines
+
+    # As a text layer gives them: left to right as drawn.
+    drawn = ["داخلی", "کالای", "PDF", "2.0", "بازار", "در"]
+    words = [Word(text=t, bbox=BBox.of(10 + 50 * i, 10, 50 + 50 * i, 20)) for i, t in enumerate(drawn)]
+    (line,) = group_lines(words)
+    assert line.segments[0].text == "در بازار PDF 2.0 کالای داخلی"
+
+
+def test_right_to_left_page_reads_its_columns_right_to_left() -> None:
+    from docpipe.document import Element, Provenance
+    from docpipe.parse.layout.reading_order import rtl_page
+
+    def el(text: str, x0: float) -> Element:
+        return Element(id="", label="text", text=text, prov=[Provenance(page=1, bbox=BBox.of(x0, 100, x0 + 200, 300))])
+
+    assert rtl_page([el("شرکت بورس کالای ايران", 300), el("Name 12", 50)])
+    assert not rtl_page([el("An English page with one word شرکت", 50)])

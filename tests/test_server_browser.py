@@ -304,3 +304,32 @@ def test_with_a_token_the_page_asks_for_it_then_uploads_and_shows_pages(tmp_path
         )
         assert browser.find_element(By.ID, "page-img").get_attribute("data-page") == "1"
         assert "two_column.pdf, page 1" in browser.find_element(By.ID, "page-title").text
+
+
+def test_a_citation_of_a_sheet_row_and_of_a_docx_paragraph_is_shown_on_its_page(
+    tmp_path: Path, browser: WebDriver
+) -> None:
+    """Office pages have no image: the viewer shows their elements and marks the cited one."""
+    from tests import office_files
+
+    files = [office_files.stock_xlsx(tmp_path / "stock.xlsx"), office_files.contract_docx(tmp_path / "contract.docx")]
+    with _serve(tmp_path / "home") as base:
+        browser.get(base)
+        browser.find_element(By.ID, "file-input").send_keys("\n".join(map(str, files)))
+        WebDriverWait(browser, 600, poll_frequency=0.5).until(lambda d: [st for st, _, _ in _listed(d)] == ["ok", "ok"])
+        shown: dict[str, str] = {}
+        for question, name, wanted in (
+            ("How many wing nuts are in stock?", "stock.xlsx", "Wing nuts"),
+            ("Who is the contract between?", "contract.docx", "Nordlicht GmbH"),
+        ):
+            document, page, _, _ = _ask_and_click(browser, base, question)
+            assert (document, page) == (name, 1)
+            WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#page-html .cited"))
+            assert browser.find_element(By.ID, "page-html").is_displayed()
+            assert not browser.find_element(By.ID, "page-img").is_displayed()
+            cited = browser.find_element(By.CSS_SELECTOR, "#page-html .cited")
+            shown[name] = cited.tag_name
+            assert wanted in cited.text
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / f"viewer_native_{name}.png"))
+        assert shown == {"stock.xlsx": "tr", "contract.docx": "p"}  # the row itself, the paragraph itself

@@ -22,6 +22,9 @@ class AskMode(StrEnum):
 class DocumentKind(StrEnum):
     PDF = "pdf"
     IMAGE = "image"
+    OFFICE = "office"  # DOCX, PPTX, XLSX
+    HTML = "html"
+    MAIL = "mail"
 
 
 class AskRequest(BaseModel):
@@ -33,7 +36,7 @@ class AskRequest(BaseModel):
     document: str | None = Field(
         default=None, max_length=1000, description="Only this document (file name or path; % matches anything)"
     )
-    type: DocumentKind | None = Field(default=None, description="Only pdf or image documents")
+    type: DocumentKind | None = Field(default=None, description="Only pdf, image, office, html or mail documents")
     since: date | None = Field(default=None, description="Only documents ingested on or after this date")
 
     def search_filter(self) -> SearchFilter:

@@ -18,14 +18,17 @@ from typing import Literal
 import numpy as np
 
 from docpipe.config import Home
-from docpipe.document import ConversionResult, ConversionStatus
+from docpipe.document import ConversionStatus
 from docpipe.errors import ConversionError, DiskFullError, LockedError, shown
 from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
+from docpipe.options import Limits
 from docpipe.parse.converter import DocumentConverter
 from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
+from docpipe.parse.load.office.mail import attachments
+from docpipe.parse.load.sniff import EML
 from docpipe.parse.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
 
 EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
@@ -44,18 +47,6 @@ class FileOutcome:
     def error(self) -> str | None:
         """The one-line messages joined, as stored and printed; None when nothing went wrong."""
         return "; ".join(map(str, self.errors)) or None
-
-
-@dataclass(frozen=True)
-class _Job:
-    """A file to convert and store, with the spools it goes through."""
-
-    path: Path
-    key: str
-    digest: str
-    doc_spool: Path
-    chunk_spool: Path
-    t0: float
 
 
 class IngestLockedError(LockedError):
@@ -112,12 +103,18 @@ def ingest_lock(home: Home) -> Iterator[None]:
 
 class Ingestor:
     def __init__(
-        self, home: Home | Path, converter: DocumentConverter, embedder: Embedder, chunk_tokens: int = 200
+        self,
+        home: Home | Path,
+        converter: DocumentConverter,
+        embedder: Embedder,
+        chunk_tokens: int = 200,
+        limits: Limits | None = None,
     ) -> None:
         self.home = home if isinstance(home, Home) else Home(home)
         self.converter = converter
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
+        self.limits = limits or Limits()
 
     def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
@@ -134,10 +131,11 @@ class Ingestor:
                         f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
                         "run `docpipe index rebuild --reembed` first"
                     )
-                for outcome in self._run(store, files):
-                    outcomes.append(outcome)
-                    if on_done:
-                        on_done(outcome)
+                for f in files:
+                    for outcome in self._with_attachments(store, f):
+                        outcomes.append(outcome)
+                        if on_done:
+                            on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
             except Exception as e:
@@ -149,34 +147,28 @@ class Ingestor:
                     store.close()
         return outcomes
 
-    def _run(self, store: Store, files: list[Path]) -> Iterator[FileOutcome]:
-        """Each file's outcome, in order. A converter with convert_many (ParallelConverter)
-        converts the next documents on its workers while this thread chunks, embeds and
-        stores the one before."""
-        convert_many = getattr(self.converter, "convert_many", None)
-        if convert_many is None:
-            for i, f in enumerate(files):
-                planned = self._plan(store, f, i, set())
-                yield planned if isinstance(planned, FileOutcome) else self._convert_and_store(store, planned, None)
+    def _with_attachments(self, store: Store, path: Path) -> Iterator[FileOutcome]:
+        """The file's outcome, then, for a mail just ingested, each attachment's: taken out to
+        HOME/attachments/<mail>/<name> and stored as its own document whose parent is the mail."""
+        outcome, digest, mime = self._one(store, path)
+        yield outcome
+        if outcome.status != "ingested" or mime != EML or digest is None:
             return
-        digests: set[str] = set()
-        plans = [self._plan(store, f, i, digests) for i, f in enumerate(files)]
-        jobs = [p for p in plans if isinstance(p, _Job)]
-        results = convert_many((j.path, j.doc_spool) for j in jobs)
         try:
-            for p in plans:
-                if isinstance(p, FileOutcome):
-                    yield p
-                    continue
-                _, _, result = next(results)
-                yield self._convert_and_store(store, p, result)
-        finally:
-            results.close()
-            for j in jobs:
-                j.doc_spool.unlink(missing_ok=True)
+            found = attachments(path, path.read_bytes(), self.limits)
+        except (LoadError, OSError):
+            return  # the mail itself was read: what its attachments lack is said when each is converted
+        for i, a in enumerate(found, start=1):
+            # The mail's name for it, made a plain file name (a name is a label, never a path).
+            name = "".join(ch if ch.isalnum() or ch in "._- ()" else "_" for ch in a.name).strip(" .")
+            folder = self.home.attachments / digest[:16] / str(i)
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / (name[:120] or f"attachment-{i}")
+            target.write_bytes(a.data)
+            yield self._one(store, target, parent=digest)[0]
 
-    def _plan(self, store: Store, path: Path, index: int, digests: set[str]) -> FileOutcome | _Job:
-        """An outcome already known (unreadable, stored before, a copy of an earlier file), or the job."""
+    def _one(self, store: Store, path: Path, parent: str | None = None) -> tuple[FileOutcome, str | None, str | None]:
+        """The outcome, the file's sha256 and its type (None where it could not be read)."""
         t0 = time.perf_counter()
         label = shown(path)
         key = shown(path.resolve())
@@ -191,33 +183,33 @@ class Ingestor:
             # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
             key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
             store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
-            return FileOutcome(label, "failed", [unreadable])
-        if store.documents.has_ok(digest) or digest in digests:
-            return FileOutcome(label, "skipped")
-        digests.add(digest)
-        spools, stem = self.home.spool, f"{os.getpid()}-{index}"
-        return _Job(path, key, digest, spools / f"{stem}.document", spools / f"{stem}.chunks", t0)
-
-    def _convert_and_store(self, store: Store, job: _Job, result: ConversionResult | None) -> FileOutcome:
-        """Convert into a spool (unless converted already), chunk and embed it part by part into
-        a second spool, then store both in one short transaction: memory stays flat however
-        long the document."""
+            return FileOutcome(label, "failed", [unreadable]), None, None
+        if store.documents.has_ok(digest):
+            return FileOutcome(label, "skipped"), digest, None
+        spools = self.home.spool
+        doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
         try:
-            return self._store(store, job, result or self.converter.convert_to(job.path, job.doc_spool))
+            outcome, mime = self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0, parent)
+            return outcome, digest, mime
         finally:
-            job.doc_spool.unlink(missing_ok=True)
-            job.chunk_spool.unlink(missing_ok=True)
+            doc_spool.unlink(missing_ok=True)
+            chunk_spool.unlink(missing_ok=True)
 
-    def _store(self, store: Store, job: _Job, result: ConversionResult) -> FileOutcome:
-        path, key, digest, doc_spool, chunk_spool, t0 = (
-            job.path,
-            job.key,
-            job.digest,
-            job.doc_spool,
-            job.chunk_spool,
-            job.t0,
-        )
+    def _convert_and_store(
+        self,
+        store: Store,
+        path: Path,
+        key: str,
+        digest: str,
+        doc_spool: Path,
+        chunk_spool: Path,
+        t0: float,
+        parent: str | None = None,
+    ) -> tuple[FileOutcome, str | None]:
+        """Convert into a spool, chunk and embed it part by part into a second spool, then store
+        both in one short transaction: memory stays flat however long the document."""
         label = shown(path)
+        result = self.converter.convert_to(path, doc_spool)
         error = "; ".join(map(str, result.errors)) or None
         has_text = False
         n_chunks = 0
@@ -237,7 +229,9 @@ class Ingestor:
         if not has_text:
             errors = result.errors or [ConversionError(source=label, stage="finish", message="no text found")]
             store.documents.put_failure(digest, key, shown(path.name), "; ".join(map(str, errors)), errors)
-            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0)
+            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0), None
+        if parent is not None:
+            header = header.model_copy(update={"parent": parent})
         store.documents.put_stream(
             header,
             key,
@@ -248,7 +242,8 @@ class Ingestor:
             error,
             result.errors,
         )
-        return FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
+        outcome = FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
+        return outcome, header.mime
 
     def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
         """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""

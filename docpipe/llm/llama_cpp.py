@@ -198,9 +198,7 @@ class LlamaCppGenerator:
 
             try:
                 if self._http is None:
-                    self._http = httpx.Client(
-                        timeout=10.0, headers={"Authorization": f"Bearer {self._loaded.api_key}"}
-                    )
+                    self._http = httpx.Client(timeout=10.0, headers={"Authorization": f"Bearer {self._loaded.api_key}"})
                 resp = self._http.post(self._loaded.address + "/tokenize", json={"content": text})
                 if resp.status_code == 200:
                     return len(resp.json()["tokens"])

@@ -7,6 +7,9 @@ one and converts the document again without that page. The rest of the batch nev
 
 The child writes the document into a spool file (docpipe.parse.spool) page by page; only small
 messages cross the pipe, and neither process holds a long document whole.
+
+Office, web and mail files (no page images, no models) are converted in this process: their
+readers are bounded by the limits, and starting the child would only load models they never use.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.errors import ConversionError, DocpipeError, shown
 from docpipe.parse.converter import Converter, ConvertOptions
+from docpipe.parse.load import NATIVE_MIMES, LoadError
+from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import read_document
 
 MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
@@ -130,6 +135,10 @@ class IsolatedConverter:
     ) -> ConversionResult:
         """As Converter.convert_to; skip_pages and finish=False let docpipe.parse.parallel give
         this child a share of a document's pages."""
+        if _is_native(path):
+            # No page stages run on office, web and mail files (their readers are bounded by the
+            # limits, and no OCR or layout model can hang on them): no child to start or wait for.
+            return Converter(self.options).convert_to(path, spool, skip_pages=skip_pages, finish=finish)
         label = shown(path)
         skip: set[int] = set()
         abandoned: list[ConversionError] = []
@@ -182,6 +191,13 @@ class IsolatedConverter:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _is_native(path: Path) -> bool:
+    try:
+        return sniff_file(path) in NATIVE_MIMES
+    except LoadError:
+        return False  # the child says what is wrong with it, as for any file
 
 
 def _died(exitcode: int | None) -> str:

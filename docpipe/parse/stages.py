@@ -16,11 +16,11 @@ from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
 from docpipe.parse.layout.needed import layout_needed
-from docpipe.parse.layout.reading_order import attach_captions, order_elements
+from docpipe.parse.layout.reading_order import attach_captions, order_elements, rtl_page
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
 from docpipe.parse.ocr.crop import content_box
-from docpipe.parse.ocr.deskew import estimate_skew, rotate, unorient_element, unrotate_element
+from docpipe.parse.ocr.deskew import estimate_skew, orient_box, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
 from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.textlayer import choose_text, layer_matches_image
@@ -102,6 +102,12 @@ class TextStage:
         ctx.decision = choice.reason
         if not choice.ocr:
             ctx.words, ctx.origin = self._clean(ctx, choice.words), "text_layer"
+            turn = ctx.source.text_turn
+            if turn:  # text drawn sideways (a turned table page): read the page turned upright
+                w, h = ctx.source.width, ctx.source.height
+                ctx.image = ctx.image_at(self.options.dpi).rotate(turn, expand=True)
+                ctx.orientation = turn
+                ctx.words = [x.model_copy(update={"bbox": orient_box(x.bbox, turn, w, h)}) for x in ctx.words]
             return ctx
         image = ctx.image_at(self.options.dpi)
         if self.options.detect_orientation:
@@ -188,7 +194,8 @@ class AssembleStage:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
         regions = [r.bbox for r in ctx.regions if r.label == "table"]
-        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, ctx.px_per_pt if ctx.image else 1.0)
+        scale = ctx.px_per_pt if ctx.image else 1.0
+        page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, scale, ocr=ctx.origin == "ocr")
         tables = self.tables.find(page)
         ctx.elements = assemble_page(ctx.words, ctx.regions, tables, ctx.source.number, ctx.upright_size[1], ctx.origin)
         return ctx
@@ -204,6 +211,9 @@ class ReadingOrderStage(_NoModel):
 
     def __call__(self, ctx: PageContext) -> PageContext:
         boxes, labels = [e.bbox for e in ctx.elements], [e.label for e in ctx.elements]
+        if rtl_page(ctx.elements):  # columns read right to left: order the mirrored page
+            w = ctx.upright_size[0]
+            boxes = [BBox(x0=w - b.x1, y0=b.y0, x1=w - b.x0, y1=b.y1) for b in boxes]
         order = attach_captions(boxes, labels, order_elements(boxes, labels))
         ctx.elements = [ctx.elements[i] for i in order]
         return ctx

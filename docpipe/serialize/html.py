@@ -35,9 +35,7 @@ def table_html(t: TableData) -> str:
     # Every grid position gets a cell (empty where the table has none) so columns stay aligned
     # in a sparse table; positions a span covers get none.
     start = {(c.row, c.col): c for c in t.cells}
-    covered = {
-        (c.row + i, c.col + j) for c in t.cells for i in range(c.row_span) for j in range(c.col_span) if i or j
-    }
+    covered = {(c.row + i, c.col + j) for c in t.cells for i in range(c.row_span) for j in range(c.col_span) if i or j}
     n_head = t.header_rows()
     rows: list[list[str]] = [[] for _ in range(t.n_rows)]
     for r in range(t.n_rows):

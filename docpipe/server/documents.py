@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 
 from docpipe.parse.load import LoadError
+from docpipe.server.native_view import page_html
 from docpipe.server.render import NoSuchPage, png_bytes, render_page
 from docpipe.server.state import ID_LEN, DocumentDetail, DocumentInfo, ServerState, server_state
 from docpipe.server.uploads import check_document, file_upload, receive_form
@@ -35,7 +37,7 @@ StateDep = Annotated[ServerState, Depends(server_state)]
     },
 )
 async def upload(request: Request, state: StateDep) -> list[DocumentInfo]:
-    """Upload one or more PDF/PNG/JPEG/TIFF files (multipart field `files`). Each is checked
+    """Upload one or more PDF/PNG/JPEG/TIFF/DOCX/PPTX/XLSX/HTML/EML files (multipart field `files`). Each is checked
     (type sniffed from its bytes, size and page limits), stored under the home and queued for
     ingestion; poll GET /api/documents/{id} for its status. Any refused file refuses the request."""
     s = state.settings
@@ -79,7 +81,8 @@ def get_document(doc_id: str, state: StateDep) -> DocumentDetail:
 @router.get("/{doc_id}/pages/{number}.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
 def page_png(doc_id: str, number: int, state: StateDep, dpi: Annotated[int, Query(ge=36, le=300)] = 100) -> Response:
     """Page `number` (1-based) as PNG: PDFs rendered at `dpi`, images as stored. Boxes scale
-    from points to pixels by image width / page width."""
+    from points to pixels by image width / page width. Office, web and mail pages have no image:
+    see pages/{number}.html."""
     found = state.find(doc_id)
     if not found.path.is_file():
         raise HTTPException(410, f"{found.info.name}: the original file is no longer on the server")
@@ -90,3 +93,14 @@ def page_png(doc_id: str, number: int, state: StateDep, dpi: Annotated[int, Quer
     except LoadError as e:
         raise HTTPException(422, f"{found.info.name}: {e.reason}") from None
     return Response(png_bytes(img), media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/{doc_id}/pages/{number}.html", response_class=HTMLResponse)
+def page_view(doc_id: str, number: int, state: StateDep) -> HTMLResponse:
+    """Page `number` of an office, web or mail document (no page image) as an HTML fragment of
+    its elements; each element and table row has data-bbox in the same points as citations."""
+    found = state.find(doc_id)
+    doc = state.document(found)
+    if not 1 <= number <= len(doc.pages):
+        raise HTTPException(404, f"{found.info.name}: no page {number} of {len(doc.pages)}")
+    return HTMLResponse(page_html(doc, number), headers={"Cache-Control": "private, max-age=3600"})

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from docpipe.errors import LoadError
 from docpipe.options import Limits
 from docpipe.parse.load import open_source
 from docpipe.parse.load.pdf import open_pdf, render_scale
-from docpipe.parse.load.sniff import sniff_file
+from docpipe.parse.load.sniff import NATIVE_MIMES, sniff_file
 
 
 class NoSuchPage(LookupError):
@@ -21,7 +22,10 @@ def render_page(path: Path, number: int, dpi: int, limits: Limits, password: str
     """Page `number` (1-based). PDFs are rendered at `dpi` (lower for giant pages, within the
     loader's pixel budget); an image page is returned as scanned (its pixels map to its points
     by the image's own DPI, as in the Document)."""
-    if sniff_file(path) == "application/pdf":
+    mime = sniff_file(path)
+    if mime in NATIVE_MIMES:
+        raise LoadError(path, "an office, web or mail document has no page image (see its pages/N.html)")
+    if mime == "application/pdf":
         pdf = open_pdf(path, password)
         try:
             if not 1 <= number <= len(pdf):

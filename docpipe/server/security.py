@@ -22,6 +22,11 @@ MIME_SUFFIXES = {
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
     "image/tiff": (".tif", ".tiff"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx", ".docm"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx", ".pptm"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx", ".xlsm"),
+    "text/html": (".html", ".htm"),
+    "message/rfc822": (".eml",),
 }
 _UNSAFE = re.compile(r"[^\w .()+-]")
 # The viewer is self-contained: scripts, styles and images from this server only (blob: for page images).

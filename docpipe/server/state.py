@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from docpipe.api import Docpipe
 from docpipe.config import Settings
+from docpipe.document import Document
 from docpipe.index.records import DocumentRow
 from docpipe.server.worker import IngestWorker, Job, Status
 
@@ -35,6 +36,7 @@ class PageSize(BaseModel):
     number: int
     width: float  # points
     height: float
+    native: bool = False  # read from the file's structure (office, web, mail): no image, shown as HTML
 
 
 class DocumentDetail(DocumentInfo):
@@ -107,7 +109,18 @@ class ServerState:
             return []
         with self.dp.store() as store:
             doc = store.documents.get(found.sha256)
-        return [PageSize(number=p.number, width=p.width, height=p.height) for p in doc.pages] if doc else []
+        if doc is None:
+            return []
+        return [
+            PageSize(number=p.number, width=p.width, height=p.height, native=p.origin == "native") for p in doc.pages
+        ]
+
+    def document(self, found: Found) -> Document:
+        with self.dp.store() as store:
+            doc = store.documents.get(found.sha256) if found.info.status == "ok" else None
+        if doc is None:
+            raise HTTPException(409, f"{found.info.name}: not ingested ({found.info.status})")
+        return doc
 
 
 def server_state(request: Request) -> ServerState:

@@ -19,7 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from docpipe.config import Settings
 from docpipe.parse.load import LoadError, open_source
-from docpipe.parse.load.sniff import sniff_mime
+from docpipe.parse.load.sniff import sniff_file
 from docpipe.server.security import BadName, display_name
 
 MAX_FILES = 20
@@ -149,10 +149,10 @@ async def receive_form(request: Request, incoming: Path, max_file_mb: int) -> Fo
 
 def check_document(rec: Received, settings: Settings) -> None:
     """Sniff the bytes and open the file once: wrong type, too many pages or a corrupt file is refused."""
-    with rec.path.open("rb") as f:
-        mime = sniff_mime(f.read(1024))
-    if mime is None:
-        raise HTTPException(415, f"{rec.name}: not a PDF, PNG, JPEG or TIFF (unrecognised content)")
+    try:
+        mime = sniff_file(rec.path)
+    except LoadError as e:
+        raise HTTPException(415, f"{rec.name}: {e.reason}") from None
     rec.mime = mime
     rec.name = display_name(rec.name, mime)
     try:

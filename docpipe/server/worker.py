@@ -78,7 +78,8 @@ class IngestWorker:
         while True:
             try:
                 with self.convert_lock:
-                    (outcome,) = self.dp.ingestor().ingest([job.path])
+                    # The file's outcome first; a mail's attachments follow, stored as their own documents.
+                    outcome = self.dp.ingestor().ingest([job.path])[0]
                 break
             except IngestLockedError as e:
                 if time.monotonic() > deadline:

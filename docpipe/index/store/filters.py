@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from docpipe.index.records import SearchFilter
 
+# --type's names as patterns of the stored mime type.
+MIME_PATTERNS = {
+    "pdf": "application/pdf",
+    "image": "image/%",
+    "office": "application/vnd.openxmlformats-officedocument.%",
+    "html": "text/html",
+    "mail": "message/rfc822",
+}
+
 
 def filter_sql(flt: SearchFilter) -> tuple[str, list[object]]:
     clauses: list[str] = ["d.status='ok'"]
@@ -13,7 +22,7 @@ def filter_sql(flt: SearchFilter) -> tuple[str, list[object]]:
         args += [flt.document, flt.document]
     if flt.kind:
         clauses.append("d.mime LIKE ?")
-        args.append("application/pdf" if flt.kind == "pdf" else "image/%")
+        args.append(MIME_PATTERNS.get(flt.kind, flt.kind))
     if flt.since is not None:
         clauses.append("d.updated_at >= ?")
         args.append(flt.since)

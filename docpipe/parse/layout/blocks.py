@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from docpipe.document import BBox, Element, Label, Line, Origin, Provenance, Word
 from docpipe.parse.layout.base import Region
 from docpipe.parse.layout.lines import Segment, TextLine, group_lines, median_line_height
+from docpipe.parse.layout.paragraphs import join_hyphenated, vocabulary
 from docpipe.parse.tables.base import FoundTable
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
@@ -200,8 +201,14 @@ def heading_level(label: Label, text: str, line_height: float, body_h: float) ->
     return 2 if line_height >= 1.3 * body_h else 3
 
 
-def _lines_of(segments: list[Segment]) -> list[Line]:
-    return [Line(text=s.text, bbox=s.bbox, words=s.words) for s in segments]
+def _lines_of(segments: list[Segment], texts: list[str]) -> list[Line]:
+    return [Line(text=t, bbox=s.bbox, words=s.words) for s, t in zip(segments, texts, strict=True)]
+
+
+def _line_texts(segments: list[Segment], vocab: set[str]) -> list[str]:
+    """Each line's text with hyphenated words joined (a line that held only the rest of a
+    word is left empty)."""
+    return join_hyphenated([s.text for s in segments], vocab)
 
 
 def _without(lines: list[TextLine], taken: set[int]) -> list[TextLine]:
@@ -254,9 +261,11 @@ def assemble_page(
         split_run_in_headings(_merge_label_values(ln, body_h))
         for ln in _without(lines, {id(w) for t in tables for w in t.words})
     ]
+    vocab = vocabulary([w.text for w in words])
     for b in _build_blocks(rest, origin):
         label = _label_block(b, regions, page_h, body_h, page_no)
-        text = "\n".join(s.text for s in b.segments)
+        texts = _line_texts(b.segments, vocab)
+        text = "\n".join(t for t in texts if t)
         elements.append(
             Element(
                 id="",
@@ -266,7 +275,7 @@ def assemble_page(
                 prov=[Provenance(page=page_no, bbox=b.bbox)],
                 confidence=min(s.confidence for s in b.segments),
                 origin=origin,
-                lines=_lines_of(b.segments),
+                lines=_lines_of(b.segments, texts),
             )
         )
     for r in regions:  # figures carry no words but are part of the page

@@ -7,6 +7,7 @@ and a right-aligned value, therefore give two segments on the same line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -75,9 +76,45 @@ def group_lines(words: list[Word]) -> list[TextLine]:
                 segments.append([w])
             else:
                 segments[-1].append(w)
+        if is_rtl(row):
+            segments = [logical_order(s) for s in reversed(segments)]
         lines.append(TextLine([Segment(s) for s in segments]))
     lines.sort(key=lambda ln: ln.bbox.y0)
     return lines
+
+
+def _strong(text: str) -> tuple[int, int]:
+    """Counts of right-to-left and left-to-right letters."""
+    rtl = sum(1 for ch in text if unicodedata.bidirectional(ch) in ("R", "AL"))
+    ltr = sum(1 for ch in text if unicodedata.bidirectional(ch) == "L")
+    return rtl, ltr
+
+
+def is_rtl(words: list[Word]) -> bool:
+    """A line mostly in a right-to-left script (Arabic, Persian, Hebrew)."""
+    rtl, ltr = _strong("".join(w.text for w in words))
+    return rtl > ltr
+
+
+def logical_order(words: list[Word]) -> list[Word]:
+    """Words of a right-to-left run, given left to right as drawn, in reading order: right to
+    left, except that a run of left-to-right words (a Latin name, a code) keeps its own order.
+    A number or other word without letters joins the left-to-right word drawn just before it
+    ("PDF 2.0"), as the bidi algorithm resolves European numbers after Latin text."""
+    ltr: list[bool] = []
+    for w in words:
+        rtl, lat = _strong(w.text)
+        ltr.append(bool(lat and not rtl) or (not rtl and not lat and bool(ltr) and ltr[-1]))
+    out: list[Word] = []
+    run: list[Word] = []
+    for w, is_ltr in zip(reversed(words), reversed(ltr), strict=True):
+        if is_ltr:
+            run.append(w)
+            continue
+        out += reversed(run)
+        run = []
+        out.append(w)
+    return out + list(reversed(run))
 
 
 def _numbered_title(seg: list[Word], nxt: Word, gap: float, height: float) -> bool:

@@ -12,9 +12,10 @@ runs where they stand, and needs no column count.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
-from docpipe.document import BBox
+from docpipe.document import BBox, Element
 
 
 def _before(a: BBox, b: BBox, boxes: list[BBox]) -> bool:
@@ -96,3 +97,14 @@ def attach_captions(boxes: list[BBox], labels: Sequence[str], order: list[int]) 
         k = order.index(j)
         order.insert(k + 1 if below else k, i)
     return order
+
+
+def rtl_page(elements: Sequence[Element]) -> bool:
+    """A page written mostly in a right-to-left script, whose columns are read right to left."""
+    rtl = ltr = 0
+    for e in elements:
+        for ch in e.text:
+            d = unicodedata.bidirectional(ch)
+            rtl += d in ("R", "AL")
+            ltr += d == "L"
+    return rtl > ltr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
+from docpipe.parse.load.direction import char_turn, dominant_turn, from_frame, to_frame
 from docpipe.parse.load.render import RendererName, pdfium_render, poppler_render
 from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
@@ -53,7 +55,8 @@ def iter_pdf_pages(
         try:
             page = pdf[i]
             page_w, page_h = (float(v) for v in page.get_size())
-            words = text_layer_words(page, page_h, hidden)
+            turns: Counter[int] = Counter()
+            words = text_layer_words(page, page_h, hidden, turns)
             coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
             graphics = graphics_coverage(page, page_w, page_h)
         except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
@@ -78,6 +81,7 @@ def iter_pdf_pages(
             image_coverage=coverage,
             rules=rules,
             graphics_coverage=graphics,
+            text_turn=dominant_turn(turns),
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy
         # now rather than holding every page of a long document until the file closes.
@@ -96,9 +100,12 @@ def render_scale(dpi: int, area_pt2: float) -> float:
     return scale
 
 
-def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None) -> list[Word]:
+def text_layer_words(
+    page: pdfium.PdfPage, page_height: float, hidden: list[Word] | None = None, turns: Counter[int] | None = None
+) -> list[Word]:
     """Words from the text layer, split on whitespace and on jumps between characters.
-    Words drawn invisibly, in white or off the page go to `hidden` instead."""
+    Words drawn invisibly, in white or off the page go to `hidden` instead. Text drawn turned
+    is read along its own direction (direction.py); `turns` counts the characters per turn."""
     textpage = page.get_textpage()
     page_width = page.get_width()
     frame = PageFrame.of(page)
@@ -108,14 +115,13 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
         in_hidden = False
+        turn = 0  # the current word's; its boxes are in that turn's reading frame
         first = [0]  # index of the current word's first character (its font is the word's)
 
         def flush() -> None:
             if chars:
-                x0 = min(b[0] for b in boxes)
-                x1 = max(b[2] for b in boxes)
-                top = max(b[3] for b in boxes)
-                bottom = min(b[1] for b in boxes)
+                lefts, bottoms, rights, tops = zip(*boxes, strict=True)
+                x0, bottom, x1, top = from_frame((min(lefts), min(bottoms), max(rights), max(tops)), turn)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
                 word = Word(
                     text="".join(chars),
@@ -147,11 +153,15 @@ def text_layer_words(page: pdfium.PdfPage, page_height: float, hidden: list[Word
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            left, bottom, right, top = frame.display(textpage.get_charbox(i, loose=True))
+            char_box = frame.display(textpage.get_charbox(i, loose=True))
             is_hidden = char_hidden(textpage, i)
-            if boxes and is_hidden != in_hidden:
+            t = (char_turn(textpage, i) + frame.rotation) % 360  # as displayed: /Rotate turns it too
+            if turns is not None:
+                turns[t] += 1
+            if boxes and (is_hidden != in_hidden or t != turn):
                 flush()
-            in_hidden = is_hidden
+            in_hidden, turn = is_hidden, t
+            left, bottom, right, top = to_frame(char_box, turn)
             if boxes:
                 prev = boxes[-1]
                 size = max(prev[3] - prev[1], top - bottom, 1.0)

@@ -31,6 +31,7 @@ class SourcePage:
     image_coverage: float = 0.0  # share of the page under images: a scan, if near 1
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # stroked lines, points
     graphics_coverage: float = 0.0  # share of the page under vector drawings (diagrams, charts)
+    text_turn: int = 0  # clockwise degrees most of the text layer is drawn turned by (a sideways table)
     error: str | None = None  # the page could not be read; the rest of the document may be fine
     native: NativePage | None = None  # set: the page stages are skipped, these are its elements
 

@@ -65,6 +65,18 @@ def unorient_box(b: BBox, angle: int, width: float, height: float) -> BBox:
     return b
 
 
+def orient_box(b: BBox, angle: int, width: float, height: float) -> BBox:
+    """The inverse of unorient_box: a box of the page as stored on the page turned upright."""
+    a = angle % 360
+    if a == 90:
+        return BBox.of(b.y0, width - b.x1, b.y1, width - b.x0)
+    if a == 180:
+        return BBox.of(width - b.x1, height - b.y1, width - b.x0, height - b.y0)
+    if a == 270:
+        return BBox.of(height - b.y1, b.x0, height - b.y0, b.x1)
+    return b
+
+
 def map_element(e: Element, m: Callable[[BBox], BBox]) -> Element:
     """Every box an element holds (provenance, lines, words, cells) through `m`."""
     update: dict[str, object] = {

@@ -135,19 +135,27 @@ def is_value(text: str) -> bool:
 _numeric = is_value
 
 
+_YEAR = re.compile(r"^\(?(19|20)\d\d([-–/](\d\d){1,2})?\)?[.,:;]?$")
+
+
+def _value_line(row: list[Word]) -> bool:
+    """A line holding a value that is not a year: header lines often name years or periods."""
+    return any(is_value(w.text) and not _YEAR.match(w.text) for w in row)
+
+
 def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
     """Whether a line only carries on the text of the row above (a wrapped cell)."""
     if gap > 0.6 * height or any(_numeric(c.text) for c in cur):
         return False
     above = {c.c0: c for c in prev}
-    for c in cur:
-        p = above.get(c.c0)
-        if p is None or _numeric(p.text):
-            return False
-        first = c.text[:1]
-        if not (first.islower() or _CONTINUES.search(p.text.rstrip())):
-            return False
-    return True
+    if any(above.get(c.c0) is None or _numeric(above[c.c0].text) for c in cur):
+        return False
+    # Wrapped text reads on (lower case, or the line above breaks after a hyphen, comma, 'and'…).
+    if all(c.text[:1].islower() or _CONTINUES.search(above[c.c0].text.rstrip()) for c in cur):
+        return True
+    # A description wrapping under its row: only text, in fewer columns, none the first while
+    # the row above has one (a label alone in the first column is a section row of its own).
+    return len(cur) < len(prev) and all(c.c0 > 0 for c in cur) and any(p.c0 == 0 for p in prev)
 
 
 def _stacks(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
@@ -166,21 +174,36 @@ def _join(row: list[_Cell], cells: list[_Cell]) -> None:
     by_cols = {(c.c0, c.c1): c for c in row}
     for c in cells:
         if (c.c0, c.c1) in by_cols:
-            by_cols[(c.c0, c.c1)].words.extend(c.words)
+            words = by_cols[(c.c0, c.c1)].words
+            last, first = words[-1], c.words[0]
+            if last.text.endswith("-") and len(last.text) > 2 and first.text[:1].islower():
+                # a word hyphenated at the cell's line end: 'hyper-' + 'links'
+                joined = Word(
+                    text=last.text[:-1] + first.text,
+                    bbox=BBox.union_all([last.bbox, first.bbox]),
+                    confidence=last.confidence,
+                )
+                words[-1:] = [joined, *c.words[1:]]
+            else:
+                words.extend(c.words)
         else:
             row.append(c)
     row.sort(key=lambda c: c.c0)
 
 
-def aligned_table(words: list[Word], page: int) -> TableData | None:
-    """The table the words of one table region form, or None when they show no columns."""
+def aligned_table(words: list[Word], page: int, header_until: float | None = None) -> TableData | None:
+    """The table the words of one table region form, or None when they show no columns.
+    header_until: where the header ends (a ruled header's bottom rule), when it is known."""
     lines = group_lines(words)
     rows = [[w for s in ln.segments for w in s.words] for ln in lines]
     if len(rows) < 2:
         return None
     height = median(w.bbox.height for r in rows for w in r)
     # Columns from the rows holding values: wrapped header labels above them do not line up.
-    first_data = next((i for i, r in enumerate(rows) if any(_numeric(w.text) for w in r)), 0)
+    if header_until is not None:
+        first_data = next((i for i, r in enumerate(rows) if min(w.bbox.cy for w in r) > header_until), 0)
+    else:
+        first_data = next((i for i, r in enumerate(rows) if _value_line(r)), 0)
     body = rows[first_data:] if len(rows) - first_data >= 2 else rows
     gaps = column_gaps(body, height)
     if not gaps:

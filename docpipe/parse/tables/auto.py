@@ -5,7 +5,7 @@ SLANet reads spanning, stacked and wrapped headers and multi-line cells that whi
 does not separate, and wins on those tables; on long value tables it squeezes the page into its
 488-px input and merges value rows, where the alignment of the words is exact. So: SLANet's
 table, unless it has fewer rows holding a value than the region has text lines holding one
-(rows merged), or finds nothing; then the alignment's.
+(rows merged), or the region holds no value at all, or it finds nothing; then the alignment's.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def value_lines(words: list[Word]) -> int:
 
 
 def choose(model: TableData | None, aligned: TableData | None, words: list[Word]) -> TableData | None:
-    if model is None or value_rows(model) < value_lines(words):
+    lines = value_lines(words)
+    # A table of words only gives no value rows to check the model by: keep the alignment's.
+    if model is None or lines == 0 or value_rows(model) < lines:
         return aligned or model
     return model
 

@@ -24,6 +24,7 @@ class TablePage:
     regions: list[BBox]  # where the layout model saw tables
     image: Image.Image | None = None  # the page as the words lie on it (upright), for image models
     px_per_pt: float = 1.0
+    ocr: bool = False  # the words came from OCR
 
 
 @dataclass

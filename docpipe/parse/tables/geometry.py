@@ -14,6 +14,7 @@ from docpipe.parse.tables.aligned import aligned_table, words_in
 from docpipe.parse.tables.base import FoundTable, TablePage
 from docpipe.parse.tables.columns import build_table, find_tables
 from docpipe.parse.tables.ruled import find_ruled_tables
+from docpipe.parse.tables.values import value_blocks
 
 
 def _take(words: list[Word], taken: list[Word]) -> list[Word]:
@@ -46,8 +47,13 @@ def ruled_tables(page: TablePage, words: list[Word]) -> tuple[list[FoundTable], 
     for rt in find_ruled_tables(page.rules or [], words, page.number):
         words = _take(words, rt.words)
         table = rt.table
-        if rules_missing(table, rt.words):
-            table = aligned_table(rt.words, page.number) or table
+        head = [c.bbox.y1 for c in table.cells if c.is_header and c.bbox is not None]
+        aligned = aligned_table(rt.words, page.number, max(head) if head else None)
+        # Rules drawn only round the header (a ruled head over an unruled body): the grid's
+        # cells then hold whole columns, where the words' alignment sees the rows.
+        partial = aligned is not None and aligned.n_rows >= 2 * table.n_rows and aligned.n_cols >= table.n_cols
+        if aligned is not None and (partial or rules_missing(table, rt.words)):
+            table = aligned
         found.append(FoundTable(table, rt.bbox, rt.words, group_lines(rt.words), body_text=False))
     return found, words
 
@@ -104,8 +110,21 @@ class GeometryTableEngine:
 
 def find_all(page: TablePage, build: Structure) -> list[FoundTable]:
     """Ruled tables, then the layout regions' tables as `build` structures them, then tables
-    headed by a row of labels among the words left."""
+    headed by a row of labels among the words left, then runs of value lines."""
     ruled, words = ruled_tables(page, page.words)
     regions = [r for r in page.regions if not any(t.bbox.intersection(r) > 0.5 * r.area for t in ruled)]
     in_regions, words = region_tables(TablePage(words, None, page.number, regions), words, build)
-    return ruled + in_regions + header_tables(page, words)
+    headed = header_tables(page, words)
+    words = _take(words, [w for t in headed for w in t.words])
+    # Not on OCR pages: every item line of a receipt holds values, and OCR splits lines unevenly.
+    return ruled + in_regions + headed + ([] if page.ocr else value_tables(page, words))
+
+
+def value_tables(page: TablePage, words: list[Word]) -> list[FoundTable]:
+    """Runs of value lines outside any table region (values.py), structured by their alignment."""
+    found: list[FoundTable] = []
+    for block in value_blocks(words):
+        table = aligned_table(block, page.number)
+        if table is not None and table.n_cols >= 2:
+            found.append(FoundTable(table, BBox.union_all([w.bbox for w in block]), block, group_lines(block)))
+    return found

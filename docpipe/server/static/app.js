@@ -123,20 +123,52 @@ async function showPage(id, page, bbox) {
   const sizes = await pageSizes(id);
   const doc = state.docs.find((d) => d.id === id);
   const img = $("page-img");
+  const size = sizes[page - 1];
   $("highlight").classList.add("hidden");
   if (!state.view || state.view.id !== id || state.view.page !== page) {
-    const blob = await (await api(`/api/documents/${id}/pages/${page}.png`)).blob();
-    if (state.pageUrl) URL.revokeObjectURL(state.pageUrl);
-    state.pageUrl = URL.createObjectURL(blob);
-    await new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; img.src = state.pageUrl; });
+    if (size && size.native) {
+      // Office, web and mail pages have no image: their elements, as HTML, each with its box.
+      const html = await (await api(`/api/documents/${id}/pages/${page}.html`)).text();
+      $("page-html").innerHTML = html;  // the server's serializer escapes every text
+      img.removeAttribute("src");
+    } else {
+      const blob = await (await api(`/api/documents/${id}/pages/${page}.png`)).blob();
+      if (state.pageUrl) URL.revokeObjectURL(state.pageUrl);
+      state.pageUrl = URL.createObjectURL(blob);
+      await new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; img.src = state.pageUrl; });
+    }
   }
-  state.view = { id, page, bbox, size: sizes[page - 1] };
+  $("page-html").classList.toggle("hidden", !(size && size.native));
+  state.view = { id, page, bbox, size };
   img.dataset.doc = id;
   img.dataset.page = String(page);
   $("page-title").textContent = `${doc ? doc.name : id}, page ${page} of ${sizes.length}`;
   $("page-nav").classList.toggle("hidden", sizes.length < 2);
   $("page-label").textContent = `${page} / ${sizes.length}`;
-  placeHighlight();
+  if (size && size.native) markCited(bbox);
+  else placeHighlight();
+}
+
+// On a native page the cited box is one element's or one table row's: mark the smallest
+// element whose box holds the citation's centre.
+function markCited(bbox) {
+  const wrap = $("page-html");
+  wrap.querySelectorAll(".cited").forEach((n) => n.classList.remove("cited"));
+  if (!bbox) return;
+  const cx = (bbox[0] + bbox[2]) / 2;
+  const cy = (bbox[1] + bbox[3]) / 2;
+  let best = null;
+  let bestArea = Infinity;
+  for (const node of wrap.querySelectorAll("[data-bbox]")) {
+    const [x0, y0, x1, y1] = node.dataset.bbox.split(" ").map(Number);
+    const area = (x1 - x0) * (y1 - y0);
+    if (x0 - 1 <= cx && cx <= x1 + 1 && y0 - 1 <= cy && cy <= y1 + 1 && area < bestArea) { best = node; bestArea = area; }
+  }
+  if (best) {
+    best.classList.add("cited");
+    best.dataset.citedBbox = JSON.stringify(bbox);
+    best.scrollIntoView({ block: "nearest" });
+  }
 }
 
 // Boxes are PDF points from the page's top-left; the image shows the page at its own scale.
@@ -292,7 +324,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", ask);
   $("prev-page").addEventListener("click", () => turnPage(-1));
   $("next-page").addEventListener("click", () => turnPage(1));
-  window.addEventListener("resize", placeHighlight);
+  window.addEventListener("resize", () => { if (!(state.view && state.view.size && state.view.size.native)) placeHighlight(); });
   setupDrop();
   health();
   refreshDocs();

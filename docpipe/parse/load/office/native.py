@@ -44,10 +44,15 @@ def read_native(path: Path, mime: str, limits: Limits) -> tuple[list[Flow], list
 def open_native(path: Path, mime: str, digest: str, limits: Limits) -> Source:
     try:
         flows, attachments = read_native(path, mime, limits)
+    except LoadError:
+        raise
     except RecursionError as e:
         raise LoadError(path, "structure nested too deeply to read") from e
     except MemoryError as e:
         raise LoadError(path, "too large to read in memory") from e
+    except Exception as e:  # third-party readers on untrusted bytes: what they raise is this file's fault
+        kind = mime.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+        raise LoadError(path, f"corrupt or unreadable {kind} ({type(e).__name__}: {e})") from e
     if len(flows) > limits.max_pages:
         raise LoadError(path, f"too many pages ({len(flows)} slides or sheets > {limits.max_pages} limit)")
 

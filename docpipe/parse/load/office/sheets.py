@@ -114,7 +114,9 @@ def _sheet_cells(ws: Any) -> tuple[list[Cell], str | None]:
 def read_xlsx(path: Path, limits: Limits) -> list[Flow]:
     check_sheets(path, limits)
     try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True, keep_vba=False, keep_links=False)
+        # A file object, not the path: openpyxl refuses paths by their suffix (an upload's is .part).
+        with path.open("rb") as f:
+            wb = openpyxl.load_workbook(f, read_only=False, data_only=True, keep_vba=False, keep_links=False)
     except (ValueError, KeyError, TypeError, zipfile.BadZipFile, OSError) as e:
         raise LoadError(path, f"corrupt or unreadable XLSX ({e})") from e
     flows = []
