@@ -94,6 +94,7 @@ lint: install
 # generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
 bench: install peers $(BIG_STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/extract_speed.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
 	$(PY) bench/realdocs.py

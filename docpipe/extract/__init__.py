@@ -66,16 +66,42 @@ def _address_under_the_name(found: dict[str, Found], rules: dict[str, Found]) ->
     return [f"LLM value for vendor_address ({address.value!r}) is not by the vendor's name; not used"]
 
 
+def _model_pass(doc: Document, schema: Schema, found: dict[str, Found], generator: Generator) -> list[str]:
+    """The model reads the fields it measured better on or the rules missed; `found` becomes
+    the reconciled values."""
+    from docpipe.extract.model_pass import model_fields, read_with_model
+    from docpipe.extract.reconcile import fields_for_model, reconcile
+
+    fields = model_fields(schema)
+    ask = fields_for_model(schema.name, fields, found)
+    model, notes = read_with_model(doc, schema, generator, ask) if ask else ({}, [])
+    rules = dict(found)
+    scalar = {f: v for f, v in rules.items() if f in fields}  # line items stay the rules' as they are
+    merged, _ = reconcile(schema.name, scalar, model)
+    found.update(merged)  # every scalar field gets its measured confidence, asked or not
+    return notes + _keep_rules_where_llm_fails_checks(found, rules, set(model), schema)
+
+
 def extract_document(
-    doc: Document, schema: Schema, *, source: str, generator: Generator | None = None, llm_first: bool = False
+    doc: Document,
+    schema: Schema,
+    *,
+    source: str,
+    generator: Generator | None = None,
+    llm_first: bool = False,
+    reconciled: bool = False,
 ) -> ExtractionRecord:
     """One record for one document. With a `generator`, only answers found in the document's
-    text are kept. `llm_first`: the model reads every scalar field (guided JSON) and the rules
-    answer only where its value is not in the document; otherwise the model is asked only for
-    the fields the rules left empty."""
+    text are kept. `reconciled` (the embedded model): the model reads the fields where it
+    measured better than the rules, or the rules found nothing, and the two are reconciled
+    field by field (extract/reconcile.py). `llm_first` (a served model): the model reads every
+    scalar field (guided JSON) and the rules answer only where its value is not in the
+    document; otherwise the model is asked only for the fields the rules left empty."""
     found = extract_with_rules(doc, schema)
     errors: list[str] = []
-    if generator is not None and llm_first:
+    if generator is not None and reconciled:
+        errors += _model_pass(doc, schema, found, generator)
+    elif generator is not None and llm_first:
         from docpipe.extract.guided import extract_with_llm
 
         llm_found, notes = extract_with_llm(doc, schema, generator)
@@ -88,7 +114,7 @@ def extract_document(
         errors += _address_under_the_name(found, rules_found)
     data: dict[str, Any] = {f: schema.empty_value(f) for f in schema.fields}
     data |= {field: f.value for field, f in found.items()}
-    if generator is not None and not llm_first:
+    if generator is not None and not llm_first and not reconciled:
         from docpipe.extract.refine import fill_missing
 
         filled, notes = fill_missing(doc, schema, data, generator)

@@ -31,9 +31,12 @@ def extract_file(
     generator: Generator | None = None,
     *,
     source: str | None = None,
+    reconciled: bool = False,
 ) -> ExtractionRecord:
     """source: the name every message and the record use for the file (the server passes the
-    upload's name, so its own paths never show); by default the path."""
+    upload's name, so its own paths never show); by default the path. reconciled: the
+    generator is the embedded model, whose values are weighed against the rules' by their
+    measured accuracy (a served model reads every field first)."""
     label = source if source is not None else str(path)
     try:
         result = converter.convert(path)
@@ -42,7 +45,9 @@ def extract_file(
     shown = [str(e) if source is None else e.shown_as(source) for e in result.errors]
     if result.document is None:
         return error_record(label, schema, "; ".join(shown) or f"{label}: conversion failed")
-    llm_first = generator is not None
-    record = extract_document(result.document, schema, source=label, generator=generator, llm_first=llm_first)
+    llm_first = generator is not None and not reconciled
+    record = extract_document(
+        result.document, schema, source=label, generator=generator, llm_first=llm_first, reconciled=reconciled
+    )
     record.errors = [*shown, *record.errors]
     return record

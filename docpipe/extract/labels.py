@@ -18,16 +18,16 @@ def _rx(*patterns: str) -> list[re.Pattern[str]]:
 TOTAL = _rx(
     # what was paid after rounding: a receipt prints it below the unrounded total
     r"nett\s+total|rounded\s+total|total\s+rounded|total\s+after\s+(?:rounding|round|adj\w*)|grand\s+total"
-    r"|total\s+(?:amt\s+)?payable|amount\s+payable|total\s+to\s+pay",
+    r"|total\s+(?:amt\s+)?payable|amount\s+payable|total\s+to\s+pay|jumlah\s+(?:besar|bayaran|keseluruhan)",
     r"total\s+(?:amount\s+|amt\s+)?due|amount\s+due|balance\s+due|total\s+amount|total\s+amt|invoice\s+total"
-    r"|net\s+total\s+\(?incl|total\s*\(\s*rm\s*\)"
+    r"|net\s+total\s+\(?incl|total\s*\(\s*rm\s*\)|a[mn][o0]unt\s+incl\w*[.,]?(?:\s*(?:gst|tax|vat|sst))?"
     r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl)\w*\.?(?:\s*of)?(?:\s*(?:tax|vat|gst|sst|mwst))?\)?"
     r"|total\s+with\s+(?:gst|tax|vat)|due\s+payable"
     r"|gesamtbetrag(?!\s+der)|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|\w*summe\s+brutto"
     r"|brutto\s*(?:betrag|summe)|zu\s+zahlen|montant\s+total|total\s+ttc|montant\s+ttc|net\s+[àa]\s+payer"
     r"|totaal(?:\s*bedrag)?(?:\s+incl\.?)?|te\s+betalen|te\s+voldoen|importe\s+total|total\s+a\s+pagar"
     r"|saldo\s+adeudado",
-    r"total|summe|gesamt|brutto|totaal|montant",
+    r"total|summe|gesamt|brutto|totaal|montant|jumlah",
 )
 TOTAL_NOT = re.compile(
     r"sub\s*-?\s*total|zwischen|excl|exkl|zzgl|netto|\bnet\b(?!\s+(?:[àa]\s+payer|total\s+\(?incl))|\bht\b|before\s+tax"

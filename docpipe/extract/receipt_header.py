@@ -123,7 +123,8 @@ def _name_above(head: list[Line], i: int) -> Line | None:
     close = ln.bbox.y0 - above.bbox.y1 < 0.6 * ln.bbox.height and above.bbox.x_overlap(ln.bbox) > 0
     similar = 0.75 < above.bbox.height / max(ln.bbox.height, 1e-6) < 1.33
     same_case = above.text.isupper() == ln.text.isupper()
-    if close and similar and same_case and _name_like(above.text) and not re.search(r"\d", above.text):
+    one_name = not re.search(r"\d|\s[-–|]\s", above.text)  # "SUSHI MENTAI - MAHKOTA CHERAS": brand - branch
+    if close and similar and same_case and _name_like(above.text) and one_name:
         return above
     return None
 

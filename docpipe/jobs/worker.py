@@ -37,6 +37,10 @@ class JobConfig:
     method: Method = Method.AUTO
     threads: int = 0  # intra-op threads per worker; 0 = the library's default
 
+    def in_process_llm(self) -> bool:
+        """The embedded llama.cpp model: its values are reconciled with the rules' field by field."""
+        return self.settings.llm.kind == "llama_cpp"
+
     def uses_llm(self) -> bool:
         """auto: when a generator other than the in-process ones is configured (a server)."""
         in_process = self.settings.llm.kind in ("llama_cpp", "embedded")
@@ -70,7 +74,13 @@ class Worker:
 
     def run(self, task: Task) -> Done:
         try:
-            record = extract_file(Path(task.path), self.config.schema, self.converter, self.generator)
+            record = extract_file(
+                Path(task.path),
+                self.config.schema,
+                self.converter,
+                self.generator,
+                reconciled=self.config.in_process_llm(),
+            )
         except Exception as e:  # the record is the report: one line naming the file
             record = error_record(task.path, self.config.schema, f"{task.path}: {type(e).__name__}: {e}")
         return Done(task, record.to_json(), record.status == "ok")
