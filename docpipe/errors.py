@@ -97,6 +97,10 @@ class EmbeddingModelMismatch(StoreError):
     """Vectors from one model searched with another's queries would rank nonsense."""
 
 
+class ModelBuildError(DocpipeError):
+    """A model folder `docpipe model` cannot use (architecture, shapes, files) or a recipe it cannot run."""
+
+
 class LLMError(DocpipeError):
     """The LLM failed: server down, refused request, unexpected reply."""
 

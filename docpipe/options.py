@@ -55,6 +55,7 @@ class PaddleOcrOptions(_Builtin):
 class RapidLayoutOptions(_Builtin):
     kind: Literal["rapid_layout"] = "rapid_layout"
     conf_thresh: float = 0.5
+    threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
 
 
 class GeometryTableOptions(_Builtin):
@@ -188,7 +189,13 @@ class ConvertOptions(BaseModel):
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
     tables: TableOptions = Field(default_factory=AutoTableOptions)
     dpi: int = 200
+    renderer: Literal["pypdfium2", "pdf2image"] = "pypdfium2"  # PDF rasteriser (docpipe.parse.load.render)
+    # auto: the layout model runs only on pages where its regions can change the result
+    # (docpipe.parse.layout.needed); always: on every page.
+    run_layout: Literal["auto", "always"] = "auto"
+    layout_dpi: int = Field(default=96, gt=0, description="render for the layout model on text-layer pages")
     force_ocr: bool = False
+    crop_margins: bool = True  # OCR only the box of a scan that holds ink (docpipe.parse.ocr.crop)
     detect_orientation: bool = True  # turn scans upright (0/90/180/270) before OCR
     limits: Limits = Field(default_factory=Limits)
     password: str | None = None  # tried on encrypted PDFs; never stored or logged

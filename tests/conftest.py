@@ -120,3 +120,37 @@ def llama():  # type: ignore[no-untyped-def]
     gen = LlamaCppGenerator(LlamaCppOptions(cache_dir=Settings().cache_dir))
     gen.warm_up()
     return gen
+
+
+# -- docpipe model: the shipped SmolLM2 as a folder, a home of born-digital samples, one adapted model --
+
+
+@pytest.fixture(scope="session")
+def smollm2_folder() -> Path:
+    """SmolLM2-135M from its shipped GGUF as a Hugging Face folder (converted once, in the cache)."""
+    from docpipe.config import Settings
+    from docpipe.model.shipped import resolve_base
+
+    return resolve_base("smollm2-135m", Settings().cache_dir).path
+
+
+@pytest.fixture(scope="session")
+def text_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The born-digital samples ingested (three documents: one is held out by `model adapt`)."""
+    docs = tmp_path_factory.mktemp("text_docs")
+    for name in ("two_column.pdf", "invoice_acme.pdf", "invoice_multipage.pdf"):
+        shutil.copy(SAMPLES / name, docs / name)
+    home = tmp_path_factory.mktemp("text_home")
+    run_cli("ingest", str(docs), home=home, check=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def adapted(tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path, text_home: Path) -> tuple[Path, Any]:
+    """SmolLM2 after 16 LoRA steps of 64 tokens on text_home, and what `model adapt --json` printed."""
+    out = tmp_path_factory.mktemp("adapted") / "smollm2-docs"
+    proc = run_cli(
+        "model", "adapt", str(smollm2_folder), "--out", str(out), "--steps", "16", "--block", "64", "--lora",
+        "--json", home=text_home, check=True,
+    )  # fmt: skip
+    return out, json.loads(proc.stdout)

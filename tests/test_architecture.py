@@ -31,6 +31,7 @@ RANKS: dict[str, int] = {
     "answer": 4,
     "extract": 4,
     "measure": 4,
+    "model": 4,
     "api": 5,
     "jobs": 6,
     "server": 7,

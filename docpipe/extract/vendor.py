@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from docpipe.document import BBox, Document, Element, Line
-from docpipe.extract.labels import CONTACT, DOC_TYPE, PARTY
+from docpipe.extract.labels import CONTACT, DOC_TYPE, DUE_DATE, INVOICE_DATE, INVOICE_NUMBER, PARTY, TOTAL
 from docpipe.extract.normalize import find_dates, find_money
 from docpipe.extract.pairs import line_confidence, word_offsets
 
@@ -93,7 +93,7 @@ def _is_address(text: str) -> bool:
 
 def _candidates(doc: Document) -> list[Element]:
     height = doc.pages[0].height if doc.pages else 792.0
-    body = [e for e in doc.body if e.page == 1 and e.lines and e.label not in ("table", "figure")]
+    body = [e for e in doc.body if e.page == 1 and e.lines and e.label != "figure"]  # a header block may be a table
     top = [e for e in body if e.bbox.y0 < TOP_SHARE * height]
     if top:
         return top
@@ -227,6 +227,14 @@ def _whole_name(lines: list[tuple[Line, Element]], i: int) -> Line:
     return ln
 
 
+def _is_code_or_label(text: str) -> bool:
+    """A bold "DAP" (an Incoterm) or "FECHA" (a date's label) set as a heading is no name."""
+    t = text.strip()
+    if len(t.split()) == 1 and len(t) <= 3:
+        return True
+    return any(rx.fullmatch(t.rstrip(":")) for rx in (*INVOICE_DATE, *DUE_DATE, *INVOICE_NUMBER, *TOTAL))
+
+
 def find_vendor(doc: Document) -> VendorLines | None:
     """The issuer: under a seller label, else first on the sender line over the address window,
     else the best-scored first line of a block near the top (a heading, a company suffix and
@@ -245,7 +253,9 @@ def find_vendor(doc: Document) -> VendorLines | None:
         if id(e) in seen:
             continue  # one candidate per block: its first line
         seen.add(id(e))
-        if id(first) in held or not _is_name(first.text) or _ID_LINE.match(first.text):
+        if e.label == "table" or id(first) in held or not _is_name(first.text) or _ID_LINE.match(first.text):
+            continue  # a table's first line is a header row (the seller block above may still be one)
+        if _is_code_or_label(first.text):
             continue
         size = min(2.0, max(0.0, first.bbox.height / body_h - 1))
         score = 3.0 * (e.label in ("title", "section_header")) + 2.0 * bool(COMPANY.search(first.text))

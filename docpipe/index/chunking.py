@@ -218,6 +218,11 @@ class Chunker:
         return out
 
 
+def chunk_body(text: str) -> str:
+    """A stored chunk's own text: without the context line (name — title — heading) put first."""
+    return text.partition("\n")[2]
+
+
 def chunk_document(doc: Document, budget: int = 200, count: TokenCounter = approx_tokens) -> list[Chunk]:
     chunker = Chunker(doc.name, budget, count)
     return chunker.feed(doc.body) + chunker.finish()

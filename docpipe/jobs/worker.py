@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from docpipe.config import Settings
 from docpipe.extract.file import error_record, extract_file
 from docpipe.extract.schemas import Schema
-from docpipe.options import RapidOcrOptions
+from docpipe.options import RapidLayoutOptions, RapidOcrOptions
 
 if TYPE_CHECKING:
     from docpipe.llm.base import Generator
@@ -87,10 +87,15 @@ class Worker:
 
 
 def with_threads(settings: Settings, threads: int) -> Settings:
-    """The settings with the worker's thread share given to the OCR engine (its `threads` option)."""
-    if not threads or not isinstance(settings.ocr, RapidOcrOptions) or settings.ocr.threads:
-        return settings
-    return settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"threads": threads})})
+    """The settings with the worker's thread share given to the OCR engine (its `threads` option).
+    A job worker converts one document at a time with one converter: the pool spreads documents
+    over the cores, so the converter does not spread pages again."""
+    update: dict[str, object] = {"workers": 1}
+    if threads and isinstance(settings.ocr, RapidOcrOptions) and not settings.ocr.threads:
+        update["ocr"] = settings.ocr.model_copy(update={"threads": threads})
+    if threads and isinstance(settings.layout, RapidLayoutOptions) and not settings.layout.threads:
+        update["layout"] = settings.layout.model_copy(update={"threads": threads})
+    return settings.model_copy(update=update)
 
 
 _WORKER: Worker | None = None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from docpipe.document import ConversionResult, ConversionStatus, Document
+from docpipe.document import ConversionResult, ConversionStatus, Document, DocumentPart
 from docpipe.errors import ConversionError, shown
 from docpipe.options import ConvertOptions
 from docpipe.parse.finishing import DocumentBuilder, DocumentFinisher, DocumentSink
@@ -101,10 +101,11 @@ class Converter:
         *,
         skip_pages: frozenset[int] = frozenset(),
         on_page: Callable[[int], None] | None = None,
+        finish: bool = True,
     ) -> ConversionResult:
         sink = DocumentSpool(spool)
         try:
-            result = self.convert_into(path, sink, skip_pages=skip_pages, on_page=on_page)
+            result = self.convert_into(path, sink, skip_pages=skip_pages, on_page=on_page, finish=finish)
         except BaseException:
             sink.abandon()
             raise
@@ -118,16 +119,22 @@ class Converter:
         *,
         skip_pages: frozenset[int] = frozenset(),
         on_page: Callable[[int], None] | None = None,
+        finish: bool = True,
     ) -> ConversionResult:
         """Pages go to `sink` in parts as they are finished, so memory does not grow with the page count.
 
-        skip_pages: pages left out (already known to hang or crash); on_page(n) before each page.
-        Errors raised by the sink (a full disk) are not a page's fault: they propagate.
+        skip_pages: pages left out (known to hang or crash, or another worker's); on_page(n)
+        before each page. finish=False: each page goes to the sink as it left the page stages,
+        one part per page, for a parent that finishes the pages of several workers in order
+        (docpipe.parse.parallel). Errors raised by the sink (a full disk) are not a page's
+        fault: they propagate.
         """
         timings: dict[str, float] = {}
         label = shown(path)
         try:
-            src = open_source(path, limits=self.options.limits, password=self.options.password)
+            src = open_source(
+                path, limits=self.options.limits, password=self.options.password, renderer=self.options.renderer
+            )
         except LoadError as e:
             failed = ConversionError(source=e.path, stage="load", message=e.reason)
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=[failed])
@@ -137,7 +144,7 @@ class Converter:
         with src:
             header = Document(id=src.sha256, name=shown(path.name), source=label, mime=src.mime, pages=[], body=[])
             sink.begin(header.model_copy(update={"attachments": src.attachments}))
-            pages_iter = src.pages()
+            pages_iter = src.pages(skip_pages)
             while True:
                 try:
                     sp = next(pages_iter)
@@ -159,6 +166,9 @@ class Converter:
                     on_page(sp.number)
                 if sp.native is not None:  # read from the file's structure: no image, so no page stages
                     converted += 1
+                    if not finish:
+                        sink.add(DocumentPart(pages=[sp.native.page], body=sp.native.elements))
+                        continue
                     for part in finisher.add_page(sp.native.page, sp.native.elements):
                         sink.add(part)
                     continue
@@ -169,6 +179,9 @@ class Converter:
                     errors.append(ConversionError(source=label, page=sp.number, stage=e.stage, message=why))
                     continue
                 converted += 1
+                if not finish:
+                    sink.add(DocumentPart(pages=[page_of(ctx)], body=ctx.elements))
+                    continue
                 for part in finisher.add_page(page_of(ctx), ctx.elements):
                     sink.add(part)
             for part in finisher.close():
@@ -176,6 +189,6 @@ class Converter:
         if not converted:
             return ConversionResult(source=label, status=ConversionStatus.FAILURE, errors=errors, timings=timings)
         status = ConversionStatus.PARTIAL if errors else ConversionStatus.SUCCESS
-        if status is ConversionStatus.SUCCESS and not finisher.has_text:
+        if finish and status is ConversionStatus.SUCCESS and not finisher.has_text:
             errors.append(ConversionError(source=label, stage="finish", message="no text found on any page"))
         return ConversionResult(source=label, status=status, errors=errors, timings=timings, pages=converted)

@@ -58,9 +58,11 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     try:
         conn.send(("ready", None))
         while (job := conn.recv()) is not None:
-            path, spool, skip = job
+            path, spool, skip, finish = job
             try:
-                result = converter.convert_to(path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)))
+                result = converter.convert_to(
+                    path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)), finish=finish
+                )
             except OSError as e:  # writing the spool failed (a full disk): the parent's error, not a page's
                 conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
                 continue
@@ -128,18 +130,22 @@ class IsolatedConverter:
                 result.document = read_document(spool)
             return result
 
-    def convert_to(self, path: Path, spool: Path) -> ConversionResult:
+    def convert_to(
+        self, path: Path, spool: Path, *, skip_pages: frozenset[int] = frozenset(), finish: bool = True
+    ) -> ConversionResult:
+        """As Converter.convert_to; skip_pages and finish=False let docpipe.parse.parallel give
+        this child a share of a document's pages."""
         if _is_native(path):
             # No page stages run on office, web and mail files (their readers are bounded by the
             # limits, and no OCR or layout model can hang on them): no child to start or wait for.
-            return Converter(self.options).convert_to(path, spool)
+            return Converter(self.options).convert_to(path, spool, skip_pages=skip_pages, finish=finish)
         label = shown(path)
         skip: set[int] = set()
         abandoned: list[ConversionError] = []
         while True:
             self.warm_up()
             assert self._conn is not None and self._proc is not None
-            self._conn.send((path, spool, frozenset(skip)))
+            self._conn.send((path, spool, frozenset(skip) | skip_pages, finish))
             page = 0
             while True:
                 try:

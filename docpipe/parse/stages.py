@@ -15,9 +15,11 @@ from docpipe.options import ConvertOptions
 from docpipe.parse.hygiene import clean_words
 from docpipe.parse.layout import LAYOUT, Region
 from docpipe.parse.layout.blocks import assemble_page
+from docpipe.parse.layout.needed import layout_needed
 from docpipe.parse.layout.reading_order import attach_captions, order_elements, rtl_page
 from docpipe.parse.load import SourcePage
 from docpipe.parse.ocr import OCR
+from docpipe.parse.ocr.crop import content_box
 from docpipe.parse.ocr.deskew import estimate_skew, orient_box, rotate, unorient_element, unrotate_element
 from docpipe.parse.ocr.orientation import OrientationDetector
 from docpipe.parse.tables import TABLES, TablePage
@@ -50,6 +52,7 @@ class PageContext:
     skew: float = 0.0  # degrees the scan was rotated by before OCR; boxes are mapped back at the end
     decision: str = ""  # why the text came from the layer or from OCR
     orientation: int = 0  # clockwise degrees the scan was turned; the image is upright from TextStage on
+    layout_reason: str | None = None  # why the layout model ran; None: it could not change the page
     timings: dict[str, float] = field(default_factory=dict)
 
     def image_at(self, dpi: int) -> Image.Image:
@@ -118,10 +121,23 @@ class TextStage:
             ctx.image = image = rotate(image, angle)
             ctx.skew = angle
         f = 1.0 / ctx.px_per_pt
-        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self.ocr.recognize(image)]
+        words = [w.model_copy(update={"bbox": w.bbox.scaled(f)}) for w in self._recognize(image)]
         ctx.words = self._clean(ctx, words)
         ctx.origin = "ocr"
         return ctx
+
+    def _recognize(self, image: Image.Image) -> list[Word]:
+        """OCR of the part of the page that holds ink (docpipe.parse.ocr.crop); pixel boxes of the whole image."""
+        box = content_box(image) if self.options.crop_margins else None
+        if box is None:
+            return self.ocr.recognize(image)
+        dx, dy = box[0], box[1]
+        return [
+            w.model_copy(
+                update={"bbox": BBox(x0=w.bbox.x0 + dx, y0=w.bbox.y0 + dy, x1=w.bbox.x1 + dx, y1=w.bbox.y1 + dy)}
+            )
+            for w in self.ocr.recognize(image.crop(box))
+        ]
 
     @staticmethod
     def _clean(ctx: PageContext, words: list[Word]) -> list[Word]:
@@ -133,6 +149,8 @@ class TextStage:
 
 
 class LayoutStage:
+    """Layout regions where they can change the page (docpipe.parse.layout.needed decides)."""
+
     name = "layout"
 
     def __init__(self, options: ConvertOptions) -> None:
@@ -143,8 +161,20 @@ class LayoutStage:
         self.model.warm_up()
 
     def __call__(self, ctx: PageContext) -> PageContext:
-        image = ctx.image_at(self.options.dpi)
-        f = 1.0 / ctx.px_per_pt
+        if self.options.run_layout == "auto":
+            ctx.layout_reason = layout_needed(ctx.words, ctx.source, ctx.origin)
+            if ctx.layout_reason is None:
+                ctx.regions = []
+                return ctx
+        else:
+            ctx.layout_reason = "always"
+        if ctx.image is None:
+            # A text-layer page needs no image but this one: the model sees 800x608 pixels,
+            # so a render at screen resolution reads the same and costs a fraction.
+            image = ctx.source.render(self.options.layout_dpi)
+            f = ctx.upright_size[0] / image.width
+        else:
+            image, f = ctx.image, 1.0 / ctx.px_per_pt
         ctx.regions = [Region(r.label, r.bbox.scaled(f), r.score) for r in self.model.detect(image)]
         return ctx
 

@@ -195,6 +195,22 @@ class Documents:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def reading_texts(self) -> Iterator[tuple[str, str, list[str]]]:
+        """(sha256, name, chunk texts in reading order) of every stored document with chunks, by path."""
+        rows = self.db.con.execute(
+            "SELECT d.sha256, d.name, c.text FROM chunks c JOIN documents d ON d.id=c.document_id"
+            " WHERE d.status='ok' ORDER BY d.path, c.seq"
+        )
+        current: tuple[str, str, list[str]] | None = None
+        for sha, name, text in rows:
+            if current is None or current[0] != sha:
+                if current is not None:
+                    yield current
+                current = (sha, name, [])
+            current[2].append(text)
+        if current is not None:
+            yield current
+
     def chunk_texts(self) -> Iterator[tuple[int, str]]:
         yield from self.db.con.execute("SELECT id, text FROM chunks ORDER BY id")
 

@@ -28,6 +28,7 @@ _NUMBERED = re.compile(
 _AMOUNT = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}(?!\d)|\b(?:EUR|USD|GBP|RM)\s?\d")
 HEADING_MAX_WORDS = 16  # a heading is a short line; more is a paragraph set in bold
 FURNITURE_BAND = 0.06  # top/bottom share of the page where headers and footers live
+RUNNING_TITLE_BAND = 0.1  # how far down a running title set smaller than the body may sit
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of|/)\s+\d+\b", re.I)
 
 
@@ -164,6 +165,10 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
         and box.y1 < FURNITURE_BAND * page_h
         and (region == "page_header" or b.line_height < 0.9 * body_h or _PAGE_NUMBER.search(text))
     ):
+        return "page_header"
+    # A running title set small above the text reaches lower (ACM's sits at 8% of the page):
+    # by position and size alone, so a one- or two-page document loses it too.
+    if n_lines == 1 and box.y1 < RUNNING_TITLE_BAND * page_h and b.line_height < 0.85 * body_h:
         return "page_header"
     if region == "caption" or (n_lines <= 3 and _CAPTION.match(text)):
         return "caption"

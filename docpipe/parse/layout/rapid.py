@@ -39,14 +39,15 @@ class RapidLayoutModel:
     options_type = RapidLayoutOptions
 
     def __init__(self, options: RapidLayoutOptions | None = None) -> None:
-        self.conf_thresh = (options or RapidLayoutOptions()).conf_thresh
+        self.options = options or RapidLayoutOptions()
+        self.conf_thresh = self.options.conf_thresh
         self._engine: Any = None
 
     def warm_up(self) -> None:
         if self._engine is None:
             from rapid_layout import RapidLayout
 
-            from docpipe.runtime import info_silenced
+            from docpipe.runtime import default_threads, info_silenced
 
             with info_silenced():  # it resets its loggers to INFO on every construction
                 # An explicit local path: the package would otherwise try to download.
@@ -54,6 +55,7 @@ class RapidLayoutModel:
                     model_type="pp_layout_cdla",
                     model_dir_or_path=str(shipped_model_path()),
                     conf_thresh=self.conf_thresh,
+                    engine_cfg={"intra_op_num_threads": self.options.threads or default_threads()},
                 )
 
     def detect(self, image: Image.Image) -> list[Region]:

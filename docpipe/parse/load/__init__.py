@@ -12,6 +12,7 @@ from docpipe.options import Limits
 from docpipe.parse.load.image import count_frames, iter_image_pages, open_image
 from docpipe.parse.load.office.native import open_native
 from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
+from docpipe.parse.load.render import RendererName
 from docpipe.parse.load.sniff import NATIVE_MIMES, SUPPORTED_SUFFIXES, sniff_file
 from docpipe.parse.load.source import NativePage, Source, SourcePage
 
@@ -55,6 +56,7 @@ def open_source(
     *,
     limits: Limits | None = None,
     password: str | None = None,
+    renderer: RendererName = "pypdfium2",
 ) -> Source:
     limits = limits or Limits()
     max_pages, max_file_mb, max_image_pixels = limits.max_pages, limits.max_file_mb, limits.max_image_pixels
@@ -74,14 +76,16 @@ def open_source(
         if n > max_pages:
             pdf.close()
             raise LoadError(path, f"too many pages ({n} > {max_pages} limit)")
-        return Source(str(path), mime, digest, n, lambda: iter_pdf_pages(pdf), pdf.close)
+        return Source(
+            str(path), mime, digest, n, lambda skip: iter_pdf_pages(pdf, skip, renderer, path, password), pdf.close
+        )
     img = open_image(path, max_image_pixels)
     n = count_frames(img)
     if n > max_pages:
         img.close()
         raise LoadError(path, f"too many pages ({n} frames > {max_pages} limit)")
 
-    def pages() -> Iterator[SourcePage]:
-        return iter_image_pages(path, img, max_image_pixels)
+    def pages(skip: frozenset[int]) -> Iterator[SourcePage]:
+        return iter_image_pages(path, img, max_image_pixels, skip)
 
     return Source(str(path), mime, digest, n, pages, img.close)

@@ -36,8 +36,12 @@ def count_frames(img: Image.Image) -> int:
     return int(getattr(img, "n_frames", 1))
 
 
-def iter_image_pages(path: Path, img: Image.Image, max_pixels: int) -> Iterator[SourcePage]:
+def iter_image_pages(
+    path: Path, img: Image.Image, max_pixels: int, skip: frozenset[int] = frozenset()
+) -> Iterator[SourcePage]:
     for i, frame in enumerate(ImageSequence.Iterator(img)):
+        if i + 1 in skip:
+            continue
         if frame.width * frame.height > max_pixels:  # TIFF frames each have their own size
             raise _too_large(path, max_pixels)
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -13,9 +13,16 @@ from PIL import Image
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
 from docpipe.parse.load.direction import char_turn, dominant_turn, from_frame, to_frame
+from docpipe.parse.load.render import RendererName, pdfium_render, poppler_render
 from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
-from docpipe.parse.load.visibility import char_bold, char_hidden, image_coverage, ruling_lines
+from docpipe.parse.load.visibility import (
+    char_bold,
+    char_hidden,
+    graphics_coverage,
+    image_coverage,
+    ruling_lines,
+)
 
 # Pixels one page render may take (an A4 page at 200 dpi is 3.9 M). PDF pages can be 200 inches
 # on a side; those are rendered at a lower resolution instead of failing or taking gigabytes.
@@ -32,8 +39,18 @@ def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
         raise LoadError(path, f"corrupt or unreadable PDF ({e})") from e
 
 
-def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
+def iter_pdf_pages(
+    pdf: pdfium.PdfDocument,
+    skip: frozenset[int] = frozenset(),
+    renderer: RendererName = "pypdfium2",
+    path: Path | None = None,
+    password: str | None = None,
+) -> Iterator[SourcePage]:
+    """The pages less `skip` (not read at all); images from `renderer` (docpipe.parse.load.render;
+    pdf2image needs `path`)."""
     for i in range(len(pdf)):
+        if i + 1 in skip:
+            continue
         hidden: list[Word] = []
         try:
             page = pdf[i]
@@ -41,13 +58,17 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             turns: Counter[int] = Counter()
             words = text_layer_words(page, page_h, hidden, turns)
             coverage, rules = image_coverage(page, page_w, page_h), ruling_lines(page, page_h)
+            graphics = graphics_coverage(page, page_w, page_h)
         except pdfium.PdfiumError as e:  # one damaged page object (found by fuzzing)
             yield SourcePage(number=i + 1, width=0.0, height=0.0, render=_unreadable, error=f"cannot be read ({e})")
             continue
         width, height = page.get_size()
 
-        def render(dpi: int, page: pdfium.PdfPage = page, area: float = width * height) -> Image.Image:
-            return page.render(scale=render_scale(dpi, area)).to_pil().convert("RGB")
+        poppler = renderer == "pdf2image" and path is not None
+        draw = poppler_render(path, i + 1, password) if poppler and path is not None else pdfium_render(page)
+
+        def render(dpi: int, draw: Callable[[float], Image.Image] = draw, area: float = width * height) -> Image.Image:
+            return draw(render_scale(dpi, area))
 
         yield SourcePage(
             number=i + 1,
@@ -59,6 +80,7 @@ def iter_pdf_pages(pdf: pdfium.PdfDocument) -> Iterator[SourcePage]:
             hidden_words=hidden,
             image_coverage=coverage,
             rules=rules,
+            graphics_coverage=graphics,
             text_turn=dominant_turn(turns),
         )
         # The consumer is done with this page when it asks for the next one: free pdfium's copy

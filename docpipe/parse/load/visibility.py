@@ -1,5 +1,5 @@
 """Whether text-layer characters are drawn where a reader can see them (and in a bold face),
-and how much of a page is covered by images (a scan under a text layer)."""
+and how much of a page is covered by images (a scan under a text layer) or by vector drawings."""
 
 from __future__ import annotations
 
@@ -72,3 +72,21 @@ def ruling_lines(page: pdfium.PdfPage, height: float) -> list[tuple[float, float
         elif pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:  # a rectangle: its edges
             out += [(x0, top, x1, top), (x0, bottom, x1, bottom), (x0, top, x0, bottom), (x1, top, x1, bottom)]
     return out
+
+
+BACKGROUND = 0.5  # a path covering this much of the page is a page background, not a drawing
+
+
+def graphics_coverage(page: pdfium.PdfPage, width: float, height: float) -> float:
+    """Share of the page under vector drawings (paths thicker than a rule, smaller than a
+    background): diagrams and charts the layout model would call figures."""
+    area = 0.0
+    page_area = max(width * height, 1e-6)
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w = max(0.0, min(x1, width) - max(x0, 0.0))
+        h = max(0.0, min(y1, height) - max(y0, 0.0))
+        if w <= RULE_THICKNESS or h <= RULE_THICKNESS or w * h > BACKGROUND * page_area:
+            continue
+        area += w * h
+    return min(1.0, area / page_area)

@@ -56,9 +56,11 @@ def open_native(path: Path, mime: str, digest: str, limits: Limits) -> Source:
     if len(flows) > limits.max_pages:
         raise LoadError(path, f"too many pages ({len(flows)} slides or sheets > {limits.max_pages} limit)")
 
-    def pages() -> Iterator[SourcePage]:
+    def pages(skip: frozenset[int]) -> Iterator[SourcePage]:
         for flow in flows:
             page = flow.page()
+            if page.number in skip:
+                continue
             yield SourcePage(
                 number=page.number,
                 width=page.width,

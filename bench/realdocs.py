@@ -1,0 +1,179 @@
+"""`make bench`, part 2: docpipe beside pdfplumber, pymupdf4llm and unstructured on the real
+documents of shared/realdocs (born-digital PDFs, scans), in one run, plus ingest scaling.
+
+    .venv/bin/python bench/realdocs.py [--realdocs DIR] [--receipts N] [--repeats N] [--skip-ingest]
+
+Every tool runs in a child process of its own venv through bench/peers/runner.py (timed passes
+after a cold start, peak RSS). docpipe runs twice: one converter in the process (1 worker) and
+as shipped (one isolated worker per core: pages over the workers, documents side by side).
+Ingest: `docpipe ingest` of 100 mixed documents with --workers 1 and with the default, one
+after the other. The machine is shared: its load average is recorded before and after each
+tool, and the figures to read are the ratios within this run. Quality is not scored here
+(the same outputs are scored by shared/realdocs/run.sh); writes the "realdocs" section of
+bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.peers.compare import Tool, _speed, machine, run_child  # noqa: E402
+
+SCAN_STEMS = ("ocr_test", "nemotron_multipage", "2206.01062_p1p3")
+TOOLS = [
+    Tool("docpipe", "main", ("digital", "scan"), note="1 worker: one Converter in the process"),
+    Tool("docpipe_workers", "main", ("digital", "scan"), note="as shipped: one isolated worker per core"),
+    Tool("pdfplumber", "peers", ("digital",), note="text layer + ruled tables; no OCR"),
+    Tool("pymupdf4llm", "peers", ("digital", "scan"), note="Markdown; OCR through pymupdf-layout"),
+    Tool("unstructured", "peers", ("digital", "scan"), note="fast (text PDFs) / ocr_only (tesseract)"),
+    Tool("rapidocr", "peers", ("scan",), note="raw RapidOCR lines, no layout"),
+]
+
+
+def default_realdocs() -> Path:
+    for cand in (ROOT.parent / "shared" / "realdocs", Path("/work/shared/realdocs")):
+        if cand.is_dir():
+            return cand
+    return ROOT.parent / "shared" / "realdocs"
+
+
+def page_count(path: Path) -> int:
+    if path.suffix.lower() != ".pdf":
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return getattr(im, "n_frames", 1)
+    import pypdfium2 as pdfium
+
+    return len(pdfium.PdfDocument(str(path)))
+
+
+def document_sets(rd: Path, receipts: int) -> dict[str, list[Path]]:
+    parse_docs = sorted((rd / "parse" / "docs").iterdir())
+    scans = [p for p in parse_docs if p.stem.startswith(SCAN_STEMS)]
+    digital = [p for p in parse_docs if p not in scans] + sorted((rd / "tables" / "docs").iterdir())
+    imgs = sorted((rd / "receipts" / "img").iterdir())
+    step = max(1, len(imgs) // max(1, receipts))
+    return {"digital": digital, "scan": scans + imgs[::step][:receipts]}
+
+
+def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
+    """100 mixed documents ingested with 1 worker, then with the default (one per core)."""
+    pool = (
+        sorted((rd / "parse" / "docs").iterdir())
+        + sorted((rd / "tables" / "docs").iterdir())
+        + sorted((rd / "invoices" / "docs").iterdir())
+        + sorted((rd / "receipts" / "img").iterdir())
+    )[:100]
+    folder = work / "mixed"
+    folder.mkdir()
+    for p in pool:
+        shutil.copy(p, folder / p.name)
+    py = ROOT / ".venv" / "bin" / "python"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    rows: dict[str, Any] = {"documents": len(pool), "pages": sum(page_count(p) for p in pool)}
+    for label, workers in (("workers_1", 1), ("workers_default", os.cpu_count() or 1)):
+        home = work / f"home-{label}"
+        cmd = [str(py), "-m", "docpipe.cli", "ingest", str(folder), "--home", str(home), "--workers", str(workers)]
+        load0 = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+        wall = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        rows[label] = {
+            "workers": workers,
+            "wall_s": round(wall, 1),
+            "docs_per_s": round(len(pool) / wall, 3),
+            "exit": proc.returncode,
+            "summary": proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:],
+            "peak_rss_mb_one_process": round(max(rss, before) / 1024, 1),
+            "load_avg_before_after": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        }
+        rate = len(pool) / wall
+        print(f"ingest {label:16} {wall:7.1f} s  {rate:.2f} docs/s  exit {proc.returncode}", file=sys.stderr)
+    rows["speedup"] = round(rows["workers_1"]["wall_s"] / rows["workers_default"]["wall_s"], 3)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--realdocs", type=Path, default=default_realdocs())
+    ap.add_argument("--receipts", type=int, default=20, help="receipts among the scans (of 80)")
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--tools", default=",".join(t.name for t in TOOLS))
+    ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = ap.parse_args()
+    if not args.realdocs.is_dir():
+        sys.exit(f"bench/realdocs.py: no realdocs folder at {args.realdocs} (--realdocs DIR)")
+    sets = document_sets(args.realdocs, args.receipts)
+    pages = {k: sum(page_count(p) for p in v) for k, v in sets.items()}
+    rows: dict[str, Any] = {"digital": {}, "scan": {}}
+    wanted = set(args.tools.split(","))
+    with tempfile.TemporaryDirectory(prefix="docpipe-realdocs-") as tmp:
+        for tool in (t for t in TOOLS if t.name in wanted):
+            for kind in tool.kinds:
+                load0 = os.getloadavg()[0]
+                rep = run_child(tool, "parse", sets[kind], args.repeats, Path(tmp))
+                if "skipped" in rep:
+                    rows[kind][tool.name] = {"skipped": rep["skipped"]}
+                    print(f"{tool.name:18} {kind:8} skipped: {rep['skipped']}", file=sys.stderr)
+                    continue
+                row = {**_speed(rep, pages[kind]), "pages": pages[kind], "docs": len(sets[kind])}
+                row["pages_per_s"] = row.pop("per_s_median")
+                row["s_per_page"] = round(1 / row["pages_per_s"], 3)
+                row["errors"] = rep["errors"]
+                row["note"] = tool.note
+                row["load_avg_before_after"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+                rows[kind][tool.name] = row
+                print(
+                    f"{tool.name:18} {kind:8} {row['pages_per_s']:7.2f} pages/s  {row['s_per_page']:6.3f} s/page  "
+                    f"RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_before_after']}",
+                    file=sys.stderr,
+                )
+        ingest = None if args.skip_ingest else ingest_scaling(args.realdocs, Path(tmp))
+
+    def ratio(kind: str, a: str, b: str) -> float | None:
+        ra, rb = rows[kind].get(a, {}), rows[kind].get(b, {})
+        if "pages_per_s" not in ra or "pages_per_s" not in rb:
+            return None
+        return round(ra["pages_per_s"] / rb["pages_per_s"], 3)
+
+    ratios = {
+        f"{kind}_{me}_vs_{peer}": ratio(kind, me, peer)
+        for kind in ("digital", "scan")
+        for me in ("docpipe_workers", "docpipe")
+        for peer in ("pdfplumber", "pymupdf4llm", "unstructured", "rapidocr")
+    }
+    section = {
+        "machine": machine(),
+        "load_avg_at_end": os.getloadavg(),
+        "documents": {k: {"docs": len(v), "pages": pages[k]} for k, v in sets.items()},
+        "repeats": args.repeats,
+        **rows,
+        "ratios_pages_per_s": {k: v for k, v in ratios.items() if v is not None},
+        "ingest": ingest,
+        "note": "ratios > 1: docpipe is faster; docpipe also does layout, tables, reading order and furniture",
+    }
+    result = json.loads(args.out.read_text()) if args.out.exists() else {}
+    result["realdocs"] = section
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(section["ratios_pages_per_s"], indent=2), f"\n→ {args.out}")
+
+
+if __name__ == "__main__":
+    main()

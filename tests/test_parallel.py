@@ -1,0 +1,108 @@
+"""Pages of one document over several workers, and documents side by side
+(docpipe.parse.parallel): the same Document as one converter makes, in the same order, and a
+page that crashes its worker's child costs only that page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from docpipe.document import ConversionStatus, Document
+from docpipe.options import ConvertOptions, EngineOptions
+from docpipe.parse.converter import Converter
+from docpipe.parse.isolated import IsolatedConverter
+from docpipe.parse.parallel import ParallelConverter, with_thread_share
+from tests.test_isolation import PAGE_TIMEOUT
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seven pages with a running header and page numbers (furniture is found across pages)
+    and a table on page 3."""
+    f = tmp_path_factory.mktemp("parallel") / "report.pdf"
+    c = canvas.Canvas(str(f), pagesize=A4)
+    for n in range(1, 8):
+        c.setFont("Helvetica", 8)
+        c.drawString(72, 810, "Quarterly report of the harbour authority")
+        c.drawString(500, 30, f"Page {n} of 7")
+        c.setFont("Helvetica", 11)
+        y = 760
+        for line in range(8):
+            c.drawString(72, y, f"Section {n} line {line}: the berth {n * 10 + line} handled cargo on schedule.")
+            y -= 14
+        if n in (3, 4):
+            rows = [["Berth", "Ships", "Tonnes", "Hours"]] if n == 3 else []
+            rows += [[f"B{n}{i}", str(i + 2), f"{1000 + 10 * i}", f"{i + 4}"] for i in range(6)]
+            y -= 20
+            for row in rows:
+                for k, cell in enumerate(row):
+                    c.drawString(72 + 110 * k, y, cell)
+                y -= 16
+        c.showPage()
+    c.save()
+    return f
+
+
+def _shape(doc: Document) -> list[tuple[str, str, str, int]]:
+    return [(e.id, e.label, e.text, e.prov[0].page) for e in doc.body]
+
+
+def test_pages_over_workers_make_the_same_document(report: Path, converter: Converter) -> None:
+    single = converter.convert(report)
+    par = ParallelConverter(lambda: Converter(with_thread_share(ConvertOptions(), 3)), 3)
+    try:
+        split = par.convert(report)
+    finally:
+        par.close()
+    assert single.document is not None and split.document is not None
+    assert split.status is ConversionStatus.SUCCESS and split.pages == 7
+    assert [p.number for p in split.document.pages] == list(range(1, 8))
+    assert _shape(split.document) == _shape(single.document)
+    assert [e.text for e in split.document.furniture] == [e.text for e in single.document.furniture]
+    assert "Quarterly report of the harbour authority" in {e.text for e in split.document.furniture}
+    tables = [e for e in split.document.body if e.label == "table"]
+    assert tables and tables[0].prov[0].page == 3 and tables[0].text.startswith("Berth | Ships | Tonnes | Hours")
+
+
+@pytest.mark.slow
+def test_documents_side_by_side_come_back_in_order(report: Path, tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    files = [samples / "invoice_acme.pdf", report, samples / "two_column.pdf", samples / "invoice_multipage.pdf"]
+    par = ParallelConverter(lambda: Converter(with_thread_share(ConvertOptions(), 2)), 2)
+    try:
+        got = list(par.convert_many((f, tmp_path / f"{i}.spool") for i, f in enumerate(files)))
+    finally:
+        par.close()
+    assert [p for p, _, _ in got] == files
+    assert [r.pages for _, _, r in got] == [1, 7, 1, 2]
+    assert all(r.status is ConversionStatus.SUCCESS for _, _, r in got)
+
+
+def test_thread_share() -> None:
+    opts = with_thread_share(ConvertOptions(), 64)
+    assert opts.ocr.threads == 1 and opts.layout.threads == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_a_crashing_page_costs_only_itself_when_split(tmp_path: Path) -> None:
+    """Three scanned pages over two isolated workers; page 2 (worker 2's) crashes its child."""
+    from tests.test_isolation import _page
+
+    f = tmp_path / "three.pdf"
+    pages = [_page("Invoice ALPHA-1 Total 11.00"), _page(None), _page("Invoice GAMMA-3 Total 33.00")]
+    pages[0].save(f, save_all=True, append_images=pages[1:], resolution=150)
+    options = ConvertOptions(ocr=EngineOptions(kind="tests.faulty_engines:CrashOnRed"))
+    par = ParallelConverter(lambda: IsolatedConverter(with_thread_share(options, 2), PAGE_TIMEOUT), 2)
+    try:
+        result = par.convert(f)
+    finally:
+        par.close()
+    assert result.status is ConversionStatus.PARTIAL
+    [err] = result.errors
+    assert str(err) == f"{f}: page 2 abandoned (the converter crashed (SIGSEGV))"
+    assert result.document is not None and [p.number for p in result.document.pages] == [1, 3]
+    text = result.document.text()
+    assert text.index("ALPHA-1") < text.index("GAMMA-3")
