@@ -17,12 +17,17 @@ from collections.abc import Sequence
 
 from docpipe.document import BBox, Element
 
+# A column gutter is wider than this (points). Blocks stacked one above the other with a
+# narrower sliver between their x-ranges (a right-aligned totals block over a note that ends
+# just short of it) are not two columns; they are read top to bottom.
+MIN_GUTTER = 6.0
+
 
 def _before(a: BBox, b: BBox, boxes: list[BBox]) -> bool:
     overlap = a.x_overlap(b) > 0.1 * min(a.width, b.width)
     if overlap:
         return a.cy < b.cy
-    if a.x1 <= b.x0 + 1e-6:
+    if a.x1 <= b.x0 + 1e-6 and (b.x0 - a.x1 >= MIN_GUTTER or a.y_overlap(b) > 0):
         lo, hi = min(a.cy, b.cy), max(a.cy, b.cy)
         for c in boxes:
             if c is a or c is b:
@@ -54,6 +59,7 @@ def reading_order(boxes: list[BBox]) -> list[int]:
 
 
 SEPARATOR_LABELS = frozenset({"title", "section_header"})
+FURNITURE_LABELS = frozenset({"page_header", "page_footer"})
 
 
 def order_elements(boxes: list[BBox], labels: Sequence[str]) -> list[int]:
@@ -63,6 +69,16 @@ def order_elements(boxes: list[BBox], labels: Sequence[str]) -> list[int]:
     read before it and the columns below after it."""
     if not boxes:
         return []
+    furniture = [i for i, label in enumerate(labels) if label in FURNITURE_LABELS]
+    if furniture and len(furniture) < len(boxes):
+        # Running headers and footers take no part in the body's order: a footer left of a
+        # right-hand block would otherwise chain the body text above it before that block.
+        body = [i for i in range(len(boxes)) if i not in furniture]
+        inner = order_elements([boxes[i] for i in body], [labels[i] for i in body])
+        by_y = sorted(furniture, key=lambda i: (boxes[i].y0, boxes[i].x0))
+        heads = [i for i in by_y if labels[i] == "page_header"]
+        feet = [i for i in by_y if labels[i] != "page_header"]
+        return heads + [body[k] for k in inner] + feet
     left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
     widened = []
     for i, (b, label) in enumerate(zip(boxes, labels, strict=True)):
