@@ -105,6 +105,9 @@ def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
     assert grounding_passages("2,000.00 €", chunks, [0]) == []  # a figure no passage holds
     assert grounding_passages("Contoso Ltd", chunks, [0, 1]) == []  # a name no passage holds
     assert grounding_passages("I don't know", chunks, []) == []
+    # Cited the wrong document, but the question names the one that holds the figure.
+    assert grounding_passages("12,99 €", chunks, [0], named=["doc2.pdf"]) == [1]
+    assert grounding_passages("1,810.80 €", chunks, [2], named=["doc2.pdf"]) == []  # not the named one
 
 
 class _Retriever:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -93,7 +93,9 @@ def is_refusal(answer: str) -> bool:
     return not low.strip() or "don't know" in low or "do not know" in low or low.startswith(REFUSAL.lower())
 
 
-def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "") -> list[int]:
+def grounding_passages(
+    answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "", named: Sequence[str] = ()
+) -> list[int]:
     """Passages (indices) that back the answer: the cited ones that hold its figures and names
     (one of them, or together for a list; else a passage of a cited document that does).
     Empty when the answer is a refusal or states a figure or name the cited documents do not
@@ -127,9 +129,10 @@ def grounding_passages(answer: str, chunks: list[StoredChunk], cited: list[int],
         together: set[str] = set().union(*(words[i] for i in cited))
         if cited and figures <= _figures(joined) and all(set(re.findall(r"\w+", n)) <= together for n in names):
             return cited
-        # A small model may misnumber a passage of the document it read: a passage of a cited
-        # document that holds the facts is cited instead. Another document's never is.
-        read = {chunks[i].document for i in cited}
+        # A small model may misnumber a passage: a passage that holds the facts, of a cited
+        # document or of one the question names ("the ACME invoice"), is cited instead.
+        # Any other document's never is (the cafe's tax for a question on the market receipt).
+        read = {chunks[i].document for i in cited} | set(named)
         return [i for i in range(len(chunks)) if chunks[i].document in read and holds(i)][:1]
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
     return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
@@ -235,11 +238,12 @@ class Asker:
             )
             self._log(question, answer, "retrieval", chunks[:k], 0, 0)
             return answer
-        answer, used, tokens = self._generate(self.generator(), question, chunks, t0, on_token)
+        named = found.named_documents
+        answer, used, tokens = self._generate(self.generator(), question, chunks, t0, on_token, named)
         route = "primary"
         if not answer.grounded and self.fallback is not None:
             logger.info("primary model %s gave no grounded answer; asking the fallback", answer.model)
-            answer, used, tokens = self._generate(self.fallback(), question, chunks, t0, on_token)
+            answer, used, tokens = self._generate(self.fallback(), question, chunks, t0, on_token, named)
             route = "fallback"
         self._log(question, answer, route, used, *tokens)
         return answer
@@ -251,6 +255,7 @@ class Asker:
         chunks: list[StoredChunk],
         t0: float,
         on_token: Callable[[str], None] | None,
+        named: Sequence[str] = (),
     ) -> tuple[Answer, list[StoredChunk], tuple[int, int]]:
         messages, used = build_messages(
             question,
@@ -272,7 +277,7 @@ class Asker:
         text, numbers = parse_reply(raw)
         text = _concise(text)
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
-        backing = grounding_passages(text, used, cited, question)
+        backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         latency = time.perf_counter() - t0
         if not lines or is_injection(text):
