@@ -82,6 +82,14 @@ def _figures(text: str) -> set[str]:
     return {f for f in (_norm_figure(m) for m in _FIGURE.findall(text)) if f}
 
 
+_IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w][\w-]{3,}\b")
+
+
+def _identifiers(text: str) -> set[str]:
+    """Tokens mixing letters and digits (invoice, order and account numbers)."""
+    return {m.lower() for m in _IDENTIFIER.findall(text)}
+
+
 def _names(text: str) -> set[str]:
     """Capitalised words that are not glue ("The", "What"): names the answer asserts."""
     words = (m.lower().strip(".-") for m in _NAME.findall(text))
@@ -133,7 +141,17 @@ def grounding_passages(
         # document or of one the question names ("the ACME invoice"), is cited instead.
         # Any other document's never is (the cafe's tax for a question on the market receipt).
         read = {chunks[i].document for i in cited} | set(named)
-        return [i for i in range(len(chunks)) if chunks[i].document in read and holds(i)][:1]
+        found = [i for i in range(len(chunks)) if chunks[i].document in read and holds(i)][:1]
+        if found or named:
+            return found
+        # No document named: an identifier in the answer (letters and digits: INV-2024-0117)
+        # that one document alone holds places it there. Bare amounts never do: the cafe's
+        # $1.23 of tax must not answer for the market receipt.
+        ids = _identifiers(answer)
+        holders = [i for i in range(len(chunks)) if holds(i) and ids <= _identifiers(chunks[i].text)]
+        if ids and len({chunks[i].document for i in holders}) == 1:
+            return holders[:1]
+        return []
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
     return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
 
