@@ -7,6 +7,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -123,7 +124,10 @@ class Ingestor:
             # Spools left by a killed ingest: we hold the lock, so none is in use.
             self.home.spool.mkdir(exist_ok=True)
             for stale in self.home.spool.glob("*"):
-                stale.unlink(missing_ok=True)
+                if stale.is_dir():  # the per-worker shard folders of a split document
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
             try:
                 _, _, models = store.embeddings.state()
                 if models and models != {self.embedder.name}:  # refuse before mixing two models' vectors
