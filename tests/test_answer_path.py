@@ -111,6 +111,7 @@ def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
     ids = [_chunk(1, "Meeting notes about ACME"), _chunk(2, "ACME Invoice No: INV-2024-0117 total $926.64")]
     assert grounding_passages("INV-2024-0117", ids, [0]) == [1]  # an identifier one document alone holds
     assert grounding_passages("$926.64", ids, [0]) == []  # a bare amount read off another document
+    assert grounding_passages("The total due is 7.00 EUR", [_chunk(1, "Total due 7.00")], [0]) == [0]
 
 
 class _Retriever:

@@ -90,10 +90,14 @@ def _identifiers(text: str) -> set[str]:
     return {m.lower() for m in _IDENTIFIER.findall(text)}
 
 
+# A currency code the model adds to a figure ("7.00 EUR") names nothing the passage must hold.
+CURRENCY_CODES = frozenset("eur usd gbp chf jpy cny inr myr sgd aud cad sek nok dkk pln czk krw rub brl mxn".split())
+
+
 def _names(text: str) -> set[str]:
     """Capitalised words that are not glue ("The", "What"): names the answer asserts."""
     words = (m.lower().strip(".-") for m in _NAME.findall(text))
-    return {w for w in words if w not in STOPWORDS and w not in GLUE}
+    return {w for w in words if w not in STOPWORDS and w not in GLUE and w not in CURRENCY_CODES}
 
 
 def is_refusal(answer: str) -> bool:
