@@ -109,7 +109,8 @@ def grounding_passages(
     answer: str, chunks: list[StoredChunk], cited: list[int], question: str = "", named: Sequence[str] = ()
 ) -> list[int]:
     """Passages (indices) that back the answer: the cited ones that hold its figures and names
-    (one of them, or together for a list; else a passage of a cited document that does).
+    (one of them, or together for a list; else a passage of a cited or named document that
+    does; else, when no document is named, the one document holding the answer's identifier).
     Empty when the answer is a refusal or states a figure or name the cited documents do not
     hold (made up, taken from the question, or read off another document: the cafe's tax for a
     question about the market receipt)."""
