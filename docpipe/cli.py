@@ -672,6 +672,17 @@ def model_export_gguf(
     typer.echo(f"{report.arch} GGUF, {report.tensors} tensors, {report.bytes_written / 1e6:.0f} MB  → {out}")
 
 
+def _bound_url(host: str, port: int, api_token: str | None) -> str:
+    """The base URL to bind, after the rule that anything but loopback needs an API token."""
+    from docpipe.server.security import check_bind
+
+    try:
+        check_bind(host, api_token)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @app.command()
 @reported
 def serve(
@@ -690,16 +701,11 @@ def serve(
         import uvicorn
 
         from docpipe.server.app import create_app
-        from docpipe.server.security import check_bind
     except ImportError as e:
         raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
     settings = Settings.load(home)
-    try:
-        check_bind(host, settings.api_token)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"docpipe serving {settings.home} at http://{shown}:{port}/ (API docs at /docs)", err=True)
+    url = _bound_url(host, port, settings.api_token)
+    typer.echo(f"docpipe serving {settings.home} at {url}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info" if debug else "warning")
 
 
@@ -731,14 +737,8 @@ def mcp_server(
         raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
     settings = Settings.load(home)
     if transport is McpTransport.HTTP:
-        from docpipe.server.security import check_bind
-
-        try:
-            check_bind(host, settings.api_token)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-        shown = f"[{host}]" if ":" in host else host
-        typer.echo(f"docpipe MCP serving {settings.home} at http://{shown}:{port}/mcp", err=True)
+        url = _bound_url(host, port, settings.api_token)
+        typer.echo(f"docpipe MCP serving {settings.home} at {url}/mcp", err=True)
     serve_mcp(settings, transport.value, host, port)
 
 
