@@ -149,8 +149,10 @@ def _core(text: str) -> str:
 
 
 def _plain(text: str) -> bool:
+    """A name with its suffix: not a suffix alone ("Company No:256628-W" is a registration line)."""
     core = _core(text)
-    return _letters(core) >= 3 and not (_SLOGAN.match(core) or _REGISTRATION.search(core) or CONTACT.search(core))
+    named = _letters(COMPANY.sub(" ", core)) >= 3
+    return named and not (_SLOGAN.match(core) or _REGISTRATION.search(core) or CONTACT.search(core))
 
 
 def _find_name(head: list[Line]) -> tuple[int, Line] | None:

@@ -228,6 +228,19 @@ def _column_sum(total: Hit, lines: list[PlacedLine]) -> Found | None:
     return None
 
 
+def _paid_less_change(lines: list[PlacedLine]) -> Found | None:
+    """No total printed ("Net Amt : 36.00" is no total label): what was paid less the change
+    given back ("Received 36.00", "Change : 0.00") is what the purchase cost."""
+    paid = min(find_values(lines, L.PAID, parse_money), key=lambda h: h.placed.order, default=None)
+    if paid is None:
+        return None
+    change = next((h for h in find_values(lines, L.CHANGE, parse_money) if h.placed.order > paid.placed.order), None)
+    if change is None or not 0 <= change.value < paid.value:
+        return None
+    text = f"{paid.text}\n{change.text}"
+    return Found(float(paid.value - change.value), paid.placed.page, paid.bbox, text, 0.6 * paid.confidence)
+
+
 def find_amount_fields(lines: list[PlacedLine]) -> dict[str, Found]:
     totals = find_values(lines, L.TOTAL, parse_money, L.TOTAL_NOT)
     found = _pick_amounts(
@@ -237,6 +250,8 @@ def find_amount_fields(lines: list[PlacedLine]) -> dict[str, Found]:
         chosen = next((h for h in totals if h.bbox == found["total"].bbox and h.text == found["total"].text), None)
         summed = _column_sum(chosen, lines) if chosen is not None else None
         found["total"] = summed or _rounded(found["total"], lines)
+    elif (spent := _paid_less_change(lines)) is not None:
+        found["total"] = spent
     return found
 
 
