@@ -2,6 +2,7 @@
 
     python bench/answers_real.py --home HOME            # HOME: realdocs ingested (run.sh's qa step does it)
     python bench/answers_real.py --ingest --home HOME   # ingest the realdocs folders into HOME first
+    python bench/answers_real.py                        # `make bench`: ingest into a temporary home
 
 Each configuration runs in its own process (so its peak RSS is its own), with the model
 loaded once and kept, as `docpipe chat` and the server keep it: model load time, seconds per
@@ -117,7 +118,7 @@ def ingest(home: Path, realdocs: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--home", type=Path, default=None, help="an ingested home (default: ingest into a temp one)")
     ap.add_argument("--realdocs", default=None)
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--ingest", action="store_true")
@@ -126,6 +127,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "answers_real.json")
     args = ap.parse_args()
     realdocs = _realdocs(args)
+    if not (realdocs / "qa" / "questions.json").exists():
+        sys.exit(f"no realdocs questions at {realdocs}/qa/questions.json (give --realdocs DIR)")
+    if args.home is None:
+        tmp = tempfile.TemporaryDirectory(prefix="answers-real-")
+        args.home, args.ingest = Path(tmp.name), True
     if args.one:
         print(json.dumps(one(args.one, args.home, realdocs, args.limit), ensure_ascii=False))
         return

@@ -39,7 +39,7 @@ logger = logging.getLogger("docpipe.ask")
 
 Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
-PASSAGE_BUDGET = 600  # tokens of passages: on two CPU cores llama.cpp reads ~100-150 prompt tokens/s
+PASSAGE_BUDGET = 1000  # tokens of passages: what two CPU cores read in a few seconds
 
 
 class Citation(BaseModel):
@@ -297,6 +297,7 @@ class Asker:
             for piece in generator.stream(messages, max_tokens=self.answer_tokens, temperature=0.0, json_schema=schema):
                 shown.feed(piece)
             raw, model, tokens = shown.raw, generator.name, (0, 0)
+        logger.debug("model %s replied %r to %d passages", model, raw, len(used))
         text, numbers = parse_reply(raw)
         text = _concise(text)
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
