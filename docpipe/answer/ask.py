@@ -22,6 +22,7 @@ from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, con
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
     REFUSAL,
+    YES_NO_QUESTION,
     AnswerStream,
     answer_schema,
     build_messages,
@@ -67,11 +68,6 @@ class Answer(BaseModel):
 _FIGURE = re.compile(r"\d[\d.,:/\-]*\d|\d")
 _NAME = re.compile(r"\b[A-ZÄÖÜÀ-Þ][\w&.-]{2,}")
 _YES_NO = re.compile(r"^(yes|no|ja|nein|oui|non|sí|si)\b", re.I)
-_YES_NO_QUESTION = re.compile(
-    r"^(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should"
-    r"|ist|sind|war|hat|gibt|est-ce|y a-t-il|hay)\b",
-    re.I,
-)
 
 
 def _norm_figure(s: str) -> str:
@@ -129,7 +125,7 @@ def grounding_passages(
         return figures <= _figures(chunks[i].text) and has_names(i)
 
     if _YES_NO.match(answer):  # yes/no: only to a yes/no question, citing a passage about it
-        if not _YES_NO_QUESTION.match(question.strip()):
+        if not YES_NO_QUESTION.match(question.strip()):
             return []
         asked = content_words(question) - DOC_TYPE_WORDS
         return [i for i in cited if asked & content_words(chunks[i].text)]
