@@ -61,6 +61,7 @@ def test_yes_or_no_is_offered_only_to_a_yes_no_question() -> None:
     from docpipe.answer.prompt import system_prompt
 
     assert "yes or no" not in system_prompt("How many class labels does DocLayNet use?")
-    assert "yes or no" in system_prompt("Is the invoice paid?") and "yes or no" in system_prompt("Ist die Rechnung bezahlt?")
+    assert "yes or no" in system_prompt("Is the invoice paid?")
+    assert "yes or no" in system_prompt("Ist die Rechnung bezahlt?")
     messages, _ = build_messages("How many labels?", [_chunk(1, "11 labels")])
     assert messages[0]["content"] == system_prompt("How many labels?")
