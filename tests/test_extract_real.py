@@ -34,11 +34,15 @@ def _line(text: str, y: float, h: float = LINE_H) -> Line:
     return Line(text=" ".join(w.text for w in words), bbox=BBox.union_all([w.bbox for w in words]), words=words)
 
 
-def receipt(*rows: str | tuple[str, float]) -> Document:
-    """One element per printed line, top-down; a (text, height) row prints larger."""
+def receipt(*rows: str | tuple[str, float] | None) -> Document:
+    """One element per printed line, top-down; a (text, height) row prints larger, None is
+    a blank line's worth of paper."""
     body: list[Element] = []
     y = 40.0
     for i, row in enumerate(rows):
+        if row is None:
+            y += LINE_H * 1.25
+            continue
         text, h = (row, LINE_H) if isinstance(row, str) else row
         ln = _line(text, y, h)
         prov = [Provenance(page=1, bbox=ln.bbox)]
@@ -192,6 +196,44 @@ def test_malay_and_misread_total_labels() -> None:
         "DION HARTA SDN BHD", "27, Jalan Sultan Ismail,", "Anount Incl, GST 5.00 RM", "Accepted total 10.00 RM"
     )
     assert fields(misread)["total"] == 5.0  # OCR's "Anount"; the cash accepted is no total
+
+
+def test_the_outlet_printed_after_the_brand_names_the_business_and_blank_paper_ends_the_address() -> None:
+    doc = receipt(
+        "TAX INVOICE A01234",
+        "PIZZA PALACE",
+        "GST REF NO : 001234567890",
+        "PIZZA PALACE TAMAN MELATI",
+        "12, Jln Cempaka 3, Tmn Melati",
+        "53100 Kuala Lumpur",
+        None,
+        None,
+        "Pay By: CASH",
+        "DINE IN",
+        "Order Time : 10:52:09 Date :08/05/18",
+        "TOTAL 6.70",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "PIZZA PALACE TAMAN MELATI"
+    assert out["vendor_address"] == "12, Jln Cempaka 3, Tmn Melati, 53100 Kuala Lumpur"
+    assert out["date"] == "2018-05-08"
+
+
+def test_a_date_and_time_between_the_name_and_the_address_does_not_end_the_header() -> None:
+    doc = receipt(
+        "A05030",
+        "SEMANGAT NIAGA SDN BHD",
+        "09 May 2018 18.24",
+        "(867388-U)",
+        "12, Jalan Tampoi 7/4, Kawasan Perindustrian",
+        "Tampoi, 81200 Johor Bahru, Johor",
+        "TAXINVOICE",
+        "Nett Total: $6.60",
+    )
+    out = fields(doc)
+    assert out["vendor_address"] == "12, Jalan Tampoi 7/4, Kawasan Perindustrian, Tampoi, 81200 Johor Bahru, Johor"
+    assert out["date"] == "2018-05-09"
+    assert out["total"] == 6.6
 
 
 @pytest.fixture(scope="module")

@@ -90,6 +90,12 @@ DOC_TYPE = re.compile(
     r"|credit\s+note|gutschrift|pro-?forma|quot(?:e|ation)|angebot|order\s+confirmation)\b",
     re.I,
 )
+# A credit note's title: its amounts are stated as credited, positive (EN 16931 type 381), even
+# where the page prints them with a minus.
+CREDIT_NOTE = re.compile(
+    r"^\s*(?:credit\s*note|avoir|gutschrift|nota\s+de\s+cr[ée]dito|note\s+de\s+cr[ée]dit|creditnota|credit\s+memo)\b",
+    re.I,
+)
 PARTY = re.compile(
     r"^\s*(?:bill(?:ed)?\s+to|ship(?:ped)?\s+to|sold\s+to|deliver(?:y|ed)?\s+to|invoice\s+to|remit\s+to"
     r"|payable\s+to|customer|client|kunde|rechnungsempfänger|lieferadresse|empfänger|(?:to|an)\s*:)",
