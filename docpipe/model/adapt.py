@@ -156,6 +156,7 @@ def adapt(
     before, n_held = perplexity(hf, held_all, device)
     per_doc = {name: {"before": perplexity(hf, seqs, device)[0]} for name, seqs in held.items()}
 
+    torch.manual_seed(options.seed)  # LoRA's A matrices start random: the same run gives the same model
     if options.lora:
         from peft import LoraConfig, get_peft_model
 
