@@ -42,8 +42,8 @@ def words_in(words: list[Word], region: BBox) -> list[Word]:
     return [w for w in words if w.bbox.intersection(region) >= 0.5 * max(w.bbox.area, 1e-6)]
 
 
-def column_gaps(rows: list[list[Word]], height: float) -> list[tuple[float, float]]:
-    """White strips between columns: x ranges that at most CROSSING of the rows put ink on."""
+def column_gaps(rows: list[list[Word]], height: float, crossing: float = CROSSING) -> list[tuple[float, float]]:
+    """White strips between columns: x ranges that at most `crossing` of the rows put ink on."""
     x0 = min(w.bbox.x0 for r in rows for w in r)
     x1 = max(w.bbox.x1 for r in rows for w in r)
     step = 0.5
@@ -56,7 +56,7 @@ def column_gaps(rows: list[list[Word]], height: float) -> list[tuple[float, floa
                 hit[b] = True
         for b, h in enumerate(hit):
             count[b] += h
-    allowed = int(CROSSING * len(rows))
+    allowed = int(crossing * len(rows))
     gaps: list[tuple[float, float]] = []
     start = None
     for b in range(n + 1):
