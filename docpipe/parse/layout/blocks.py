@@ -37,6 +37,7 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of
 @dataclass
 class Block:
     segments: list[Segment] = field(default_factory=list)
+    heading: bool = False  # split off the top of a paragraph as its heading (split_caps_headings)
 
     @property
     def bbox(self) -> BBox:
@@ -158,6 +159,30 @@ def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Blo
             target.segments.append(seg)
         placed.append(seg)
     return blocks
+
+
+_CAPS_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+)?[A-Z][A-Z&/\-]+(?:\s+[A-Z][A-Z&/\-]*){0,5}:?$")
+PROSE_LINE_WORDS = 6  # a line of running text under a heading holds at least this many words
+
+
+def split_caps_headings(blocks: list[Block]) -> list[Block]:
+    """A line in capitals ('ABSTRACT', 'CCS CONCEPTS', '4 ANNOTATION CAMPAIGN') set tight above a
+    paragraph is that paragraph's heading: scans carry no bold to tell it by, and the line
+    spacing under it is the body's, so it was taken into the block."""
+    out: list[Block] = []
+    for b in blocks:
+        first = b.segments[0]
+        if (
+            len(b.segments) >= 2
+            and _CAPS_HEADING.match(first.text.strip())
+            and sum(ch.isalpha() for ch in first.text) >= 3
+            and len(b.segments[1].words) >= PROSE_LINE_WORDS
+            and first.bbox.width < 0.7 * b.bbox.width
+        ):
+            out += [Block([first], heading=True), Block(b.segments[1:])]
+        else:
+            out.append(b)
+    return out
 
 
 def _region_label(box: BBox, regions: list[Region]) -> Label | None:
@@ -334,8 +359,8 @@ def assemble_page(
         for i, ln in enumerate(kept)
     ]
     vocab = vocabulary([w.text for w in words])
-    for b in _build_blocks(rest, origin):
-        label = _label_block(b, regions, page_h, body_h, page_no)
+    for b in split_caps_headings(_build_blocks(rest, origin)):
+        label = "section_header" if b.heading else _label_block(b, regions, page_h, body_h, page_no)
         texts = _line_texts(b.segments, vocab)
         text = "\n".join(t for t in texts if t)
         elements.append(

@@ -67,10 +67,12 @@ def group_lines(words: list[Word]) -> list[TextLine]:
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
         for row in reversed(rows[-3:]):
-            ref = row[-1].bbox
-            # Overlapping the line's first word too: columns set on staggered baselines would
-            # otherwise chain one line of each into a row that runs down the page.
-            if w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height) and w.bbox.y_overlap(row[0].bbox) > 0:
+            # Overlapping the line's first word as well as its last: columns set on staggered
+            # baselines, or a tall word in the margin (a turned sidebar OCR'd), would otherwise
+            # chain one line after another into a row that runs down the page.
+            if all(
+                w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height) for ref in (row[-1].bbox, row[0].bbox)
+            ):
                 row.append(w)
                 break
         else:

@@ -3,8 +3,8 @@
 The layout model sometimes marks a table region over prose set in columns (a three-column
 Government page), and two columns of prose line up as well as a table's columns do. Where the
 text layer's own geometry proves the candidate is running text in columns, the geometry wins:
-every column (split at white strips that run the candidate's full height) holds lines of many
-words, and hardly any word is a number. A table has at least one column of short cells (labels,
+in every column (split at white strips that run the candidate's full height) most words sit in
+lines of many words, and hardly any word is a number. A table has at least one column of short cells (labels,
 values, option names), or values throughout.
 
 A form of label/value pairs (bold labels, each with its plain value on the same line, section
@@ -26,7 +26,8 @@ from docpipe.parse.tables.aligned import column_gaps, is_value
 
 MIN_LINES = 3  # fewer lines prove nothing either way
 MAX_VALUES = 0.1  # share of words that are numbers, amounts or codes in running text
-LINE_WORDS = 5  # median words per line in every column of running text
+LINE_WORDS = 5  # words of a line of running text
+LONG_SHARE = 0.6  # share of every column's words in such lines
 FORM_LINES = 6  # lines a form needs before it is told from a small table
 FORM_SEGMENTS = 3  # runs of text a form's line holds at most (a label, a value, a check box's word)
 FORM_VALUES = 0.2  # share of words that are numbers: more, and it is a table of values
@@ -53,7 +54,14 @@ def running_text(words: list[Word]) -> bool:
     n = len(words)
     if sum(1 for w in words if is_value(w.text)) > MAX_VALUES * n:
         return False
-    return all(len(col) < 2 or median(len(s.words) for s in col) >= LINE_WORDS for col in _columns(lines))
+    return all(_long_share(col) >= LONG_SHARE for col in _columns(lines) if len(col) >= 2)
+
+
+def _long_share(col: list[Segment]) -> float:
+    """Share of a column's words that sit in lines of running text (headings and a paragraph's
+    last line are short; a table's column of labels or values is short throughout)."""
+    n = sum(len(s.words) for s in col)
+    return sum(len(s.words) for s in col if len(s.words) >= LINE_WORDS) / max(n, 1)
 
 
 def whole_segments(inside: list[Word], words: list[Word]) -> list[Word]:
