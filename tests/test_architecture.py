@@ -39,7 +39,7 @@ RANKS: dict[str, int] = {
 }
 # The foundation every stage uses.
 SHARED = {"__init__", "errors", "runtime", "registry", "options", "config", "document"}
-TOP_LEVEL_MODULES = {"__init__", "api", "cli", "config", "document", "errors", "options", "registry", "runtime"}
+TOP_LEVEL_MODULES = {"__init__", "api", "config", "document", "errors", "options", "registry", "runtime"}
 
 
 def _module_name(path: Path) -> str:

@@ -34,11 +34,15 @@ def _line(text: str, y: float, h: float = LINE_H) -> Line:
     return Line(text=" ".join(w.text for w in words), bbox=BBox.union_all([w.bbox for w in words]), words=words)
 
 
-def receipt(*rows: str | tuple[str, float]) -> Document:
-    """One element per printed line, top-down; a (text, height) row prints larger."""
+def receipt(*rows: str | tuple[str, float] | None) -> Document:
+    """One element per printed line, top-down; a (text, height) row prints larger, None is
+    a blank line's worth of paper."""
     body: list[Element] = []
     y = 40.0
     for i, row in enumerate(rows):
+        if row is None:
+            y += LINE_H * 1.25
+            continue
         text, h = (row, LINE_H) if isinstance(row, str) else row
         ln = _line(text, y, h)
         prov = [Provenance(page=1, bbox=ln.bbox)]
@@ -192,6 +196,96 @@ def test_malay_and_misread_total_labels() -> None:
         "DION HARTA SDN BHD", "27, Jalan Sultan Ismail,", "Anount Incl, GST 5.00 RM", "Accepted total 10.00 RM"
     )
     assert fields(misread)["total"] == 5.0  # OCR's "Anount"; the cash accepted is no total
+
+
+def test_the_outlet_printed_after_the_brand_names_the_business_and_blank_paper_ends_the_address() -> None:
+    doc = receipt(
+        "TAX INVOICE A01234",
+        "PIZZA PALACE",
+        "GST REF NO : 001234567890",
+        "PIZZA PALACE TAMAN MELATI",
+        "12, Jln Cempaka 3, Tmn Melati",
+        "53100 Kuala Lumpur",
+        None,
+        None,
+        "Pay By: CASH",
+        "DINE IN",
+        "Order Time : 10:52:09 Date :08/05/18",
+        "TOTAL 6.70",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "PIZZA PALACE TAMAN MELATI"
+    assert out["vendor_address"] == "12, Jln Cempaka 3, Tmn Melati, 53100 Kuala Lumpur"
+    assert out["date"] == "2018-05-08"
+
+
+def test_a_date_and_time_between_the_name_and_the_address_does_not_end_the_header() -> None:
+    doc = receipt(
+        "A05030",
+        "SEMANGAT NIAGA SDN BHD",
+        "09 May 2018 18.24",
+        "(867388-U)",
+        "12, Jalan Tampoi 7/4, Kawasan Perindustrian",
+        "Tampoi, 81200 Johor Bahru, Johor",
+        "TAXINVOICE",
+        "Nett Total: $6.60",
+    )
+    out = fields(doc)
+    assert out["vendor_address"] == "12, Jalan Tampoi 7/4, Kawasan Perindustrian, Tampoi, 81200 Johor Bahru, Johor"
+    assert out["date"] == "2018-05-09"
+    assert out["total"] == 6.6
+
+
+def _letter_spaced(head: str, spaced: str, y: float) -> Element:
+    """A line whose second part the till prints letter-spaced and OCR returns a character at
+    a time, each its own word, nearly touching."""
+    words, x = [], 40.0
+    for t in head.split():
+        words.append(Word(text=t, bbox=BBox(x0=x, y0=y, x1=x + 15 * len(t), y1=y + LINE_H), confidence=0.9))
+        x += 15 * len(t) + 15
+    for ch in spaced.replace(" ", ""):
+        words.append(Word(text=ch, bbox=BBox(x0=x, y0=y, x1=x + 12, y1=y + LINE_H), confidence=0.9))
+        x += 15
+    ln = Line(text=" ".join(w.text for w in words), bbox=BBox.union_all([w.bbox for w in words]), words=words)
+    return Element(id="spaced", label="text", text=ln.text, prov=[Provenance(page=1, bbox=ln.bbox)], lines=[ln])
+
+
+def test_a_letter_spaced_date_is_read_as_the_date_it_spells() -> None:
+    doc = receipt("SRI PAGI STATIONERY SHOP", "NO. 3, JALAN MAWAR 2, 40170 SHAH ALAM", "Total 8.70", "CASH 10.00")
+    doc.body.append(_letter_spaced("INV NO: CS-SA-0120436", "Date: 27/10/2017", 400.0))
+    assert fields(doc)["date"] == "2017-10-27"
+
+
+def test_a_registration_line_that_opens_with_company_is_no_name() -> None:
+    doc = receipt(
+        "LEONG KEE SERVICE STATION",
+        "Company No:256628-W",
+        "LOT 2615 BANDAR SG LONG,",
+        "43000 KAJANG, SELANGOR",
+        "GST No : 001934041088",
+        "Total RM 50.00",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "LEONG KEE SERVICE STATION"
+    assert out["vendor_address"] == "LOT 2615 BANDAR SG LONG, 43000 KAJANG, SELANGOR"
+
+
+def test_no_total_printed_the_amount_received_less_the_change() -> None:
+    doc = receipt(
+        "PASIR MAJU HARDWARE SDN BHD",
+        "NO 9, JALAN PENGKALAN 5,",
+        "81700 PASIR GUDANG, JOHOR.",
+        "Date :23/06/18 12:46:33 PM",
+        "PLUG TOP 13A 3 24.00",
+        "UMS 13A PLUG 3 12.00",
+        "Gross Amt : 36.00",
+        "Net Amt : 36.00",
+        "Received 50.00",
+        "Change : 14.00",
+    )
+    assert fields(doc)["total"] == 36.0
+    without_change = receipt("PASIR MAJU HARDWARE SDN BHD", "Net Amt : 36.00", "Received 50.00")
+    assert fields(without_change)["total"] is None  # the cash alone is not what was spent
 
 
 @pytest.fixture(scope="module")

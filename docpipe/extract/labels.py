@@ -37,6 +37,12 @@ TOTAL_NOT = re.compile(
     re.I,
 )
 
+# What the customer handed over and got back: with no total printed, the one less the other.
+PAID = _rx(
+    r"cash|tunai|received|amount\s+(?:paid|received|tendered)|paid\s+amount|tender(?:ed)?|bar(?:geld)?|gegeben|esp[èe]ces"
+)
+CHANGE = _rx(r"change|baki|kembalian|wang\s+baki|rückgeld|zur[üu]ck|rendu")
+
 SUBTOTAL = _rx(
     r"sub\s*-?\s*total|zwischensumme|net\s+amount|net\s+total|total\s+net|nettobetrag|nettosumme|summe\s+netto"
     r"|total\s+(?:excl|exkl)\.?(?:\s*(?:tax|vat|gst|mwst))?|total\s+before\s+tax|total\s+ht|montant\s+ht",
@@ -88,6 +94,12 @@ DUE_DATE = _rx(
 DOC_TYPE = re.compile(
     r"^\s*(?:tax\s+)?(?:invoice|rechnung|receipt|quittung|beleg|kassenbon|facture|factura|statement"
     r"|credit\s+note|gutschrift|pro-?forma|quot(?:e|ation)|angebot|order\s+confirmation)\b",
+    re.I,
+)
+# A credit note's title: its amounts are stated as credited, positive (EN 16931 type 381), even
+# where the page prints them with a minus.
+CREDIT_NOTE = re.compile(
+    r"^\s*(?:credit\s*note|avoir|gutschrift|nota\s+de\s+cr[ée]dito|note\s+de\s+cr[ée]dit|creditnota|credit\s+memo)\b",
     re.I,
 )
 PARTY = re.compile(

@@ -50,11 +50,76 @@ class PlacedLine:
         return self.line.bbox
 
 
+SIDEWAYS = 2.5  # a word this many times taller than wide is printed along the margin
+
+
+def _sideways(w: Word, height: float) -> bool:
+    return w.bbox.height > SIDEWAYS * max(w.bbox.width, 1e-6) and w.bbox.height > 1.5 * height
+
+
+def _as_line(words: list[Word]) -> Line:
+    words = sorted(words, key=lambda w: w.bbox.x0)
+    return Line(text=" ".join(w.text.strip() for w in words), bbox=BBox.union_all([w.bbox for w in words]), words=words)
+
+
+def split_rows(line: Line) -> list[Line]:
+    """A line whose words sit on rows that do not touch is several lines: a word printed
+    sideways in the margin, as tall as two rows, makes the layout merge them ("Steuerbasisbetrag
+    ... Rechnungssumme Brutto ... 235,62 37,62"). The line itself when it is one row."""
+    words = [w for w in line.words if w.text.strip()]
+    if len(words) < 2:
+        return [line]
+    height = median(w.bbox.height for w in words)
+    margin = [w for w in words if _sideways(w, height)]
+    upright = [w for w in words if not _sideways(w, height)]
+    rows: list[list[Word]] = []
+    bottom = -1e9
+    for w in sorted(upright, key=lambda w: w.bbox.y0):
+        if rows and w.bbox.y0 < bottom:
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+        bottom = max(bottom, w.bbox.y1) if len(rows[-1]) > 1 else w.bbox.y1
+    if len(rows) < 2:
+        return [line]
+    return [_as_line(r) for r in rows] + ([_as_line(margin)] if margin else [])
+
+
+SPACED_RUN = 3  # single characters in a row that make a letter-spaced word
+SPACED_GAP = 0.35  # word heights: closer than this, two characters are one word
+
+
+def unspaced(line: Line) -> Line:
+    """Letter-spaced print ("D a t e : 2 7 / 1 0 / 2 0 1 7"), which OCR returns a character
+    at a time, as the words it spells: runs of single characters that nearly touch are joined.
+    The line itself when it has no such run."""
+    words = [w for w in line.words if w.text.strip()]
+    groups: list[list[Word]] = []
+    for w in words:
+        prev = groups[-1][-1] if groups else None
+        close = prev is not None and w.bbox.x0 - prev.bbox.x1 < SPACED_GAP * max(prev.bbox.height, w.bbox.height)
+        if close and len(w.text.strip()) == 1 and all(len(p.text.strip()) == 1 for p in groups[-1]):
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    if not any(len(g) >= SPACED_RUN for g in groups):
+        return line
+    joined: list[Word] = []
+    for g in groups:
+        if len(g) < SPACED_RUN:
+            joined += g
+            continue
+        text, box = "".join(w.text.strip() for w in g), BBox.union_all([w.bbox for w in g])
+        joined.append(Word(text=text, bbox=box, confidence=min(w.confidence for w in g)))
+    return Line(text=" ".join(w.text.strip() for w in joined), bbox=line.bbox, words=joined)
+
+
 def placed_lines(doc: Document) -> list[PlacedLine]:
     out: list[PlacedLine] = []
     for e in doc.body:
         for ln, page in zip(e.lines, e.line_pages(), strict=True):
-            out.append(PlacedLine(ln, page, e, len(out)))
+            for row in split_rows(ln):
+                out.append(PlacedLine(unspaced(row), page, e, len(out)))
     return out
 
 

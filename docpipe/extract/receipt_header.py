@@ -149,8 +149,10 @@ def _core(text: str) -> str:
 
 
 def _plain(text: str) -> bool:
+    """A name with its suffix: not a suffix alone ("Company No:256628-W" is a registration line)."""
     core = _core(text)
-    return _letters(core) >= 3 and not (_SLOGAN.match(core) or _REGISTRATION.search(core) or CONTACT.search(core))
+    named = _letters(COMPANY.sub(" ", core)) >= 3
+    return named and not (_SLOGAN.match(core) or _REGISTRATION.search(core) or CONTACT.search(core))
 
 
 def _find_name(head: list[Line]) -> tuple[int, Line] | None:
@@ -190,20 +192,40 @@ def _address_line(line: Line) -> Line:
     return sub_line(line, m.end(), len(line.text)) if m else line
 
 
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?\b", re.I)
+
+
+def _lone_date(text: str) -> bool:
+    """A date (and its time) printed alone: "09 May 2018 18.24" is no amount."""
+    dates = find_dates(text)
+    if not dates or DOC_TYPE.match(text):
+        return False
+    rest = text
+    for d in reversed(dates):
+        rest = rest[: d.start] + " " + rest[d.end :]
+    return not find_money(_TIME.sub(" ", rest))
+
+
+ADDRESS_GAP = 1.5  # line heights of blank paper that end the address block
+
+
 def _find_address(after: list[Line]) -> list[Line]:
     """The first run of address lines that reads like an address; registration and contact
     lines before it are skipped, and a run without a street word or postcode (a branch
-    name) is dropped."""
+    name) is dropped. Blank paper under the run ends it: the address is printed as a block."""
     run: list[Line] = []
     for ln in after[:ADDRESS_REACH]:
+        if run and ln.bbox.y0 - run[-1].bbox.y1 > ADDRESS_GAP * run[-1].bbox.height:
+            if any(_ADDRESS_EVIDENCE.search(r.text) for r in run):
+                break
+            run = []
         if _is_address_line(ln.text):
             run.append(_address_line(ln))
             continue
         if run and any(_ADDRESS_EVIDENCE.search(r.text) for r in run):
             break
         run = []
-        lone_date = bool(find_dates(ln.text)) and not find_money(ln.text) and not DOC_TYPE.match(ln.text)
-        if _is_title_or_end(ln.text) and not _REGISTRATION.search(ln.text) and not lone_date:
+        if _is_title_or_end(ln.text) and not _REGISTRATION.search(ln.text) and not _lone_date(ln.text):
             break
     return run if any(_ADDRESS_EVIDENCE.search(r.text) for r in run) else []
 
@@ -217,6 +239,23 @@ def _address_above(above: list[Line]) -> list[Line]:
     return run[first:]
 
 
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).upper()
+
+
+def _fuller_name(name: Line, after: list[Line]) -> Line | None:
+    """The name printed again before the address with the outlet after it ("DOMINO'S PIZZA" /
+    "DOMINO'S PIZZA TAMAN UNIVERSITI"): the fuller line names the business that issued it."""
+    core = _squeezed(name.text)
+    for ln in after:
+        if _is_title_or_end(ln.text) and not _REGISTRATION.search(ln.text) and not _lone_date(ln.text):
+            break
+        text = _squeezed(_core(ln.text))
+        if len(core) >= 4 and text.startswith(core) and len(text) > len(core) and _name_like(ln.text):
+            return ln
+    return None
+
+
 def find_receipt_header(doc: Document) -> VendorLines | None:
     lines = _sorted_lines(doc)
     head = _head(lines)
@@ -225,6 +264,8 @@ def find_receipt_header(doc: Document) -> VendorLines | None:
         return None
     i, name = found
     at = lines.index(head[i])
+    if (fuller := _fuller_name(name, lines[at + 1 : at + 1 + ADDRESS_REACH])) is not None:
+        name, at = _without_registration(fuller), lines.index(fuller)
     # the address under the name; printed above it (between the brand and the name) otherwise
     address = _find_address(lines[at + 1 :]) or _address_above(head[:i])
     return VendorLines(name, address, line_confidence(head[i]))

@@ -202,15 +202,73 @@ def _rounded(total: Found, lines: list[PlacedLine]) -> Found:
     return total
 
 
+COLUMN_GAP = 3.0  # line heights between two amounts of one column of totals
+
+
+def _column_sum(total: Hit, lines: list[PlacedLine]) -> Found | None:
+    """A total read under its column's header ("Endbetrag") may head a column of totals, one
+    per tax rate, closed by their sum (-5,77 / -3,02 / -8,79): the sum is the invoice's total."""
+    if total.where != "below":
+        return None
+    values, prev = [total.value], total.placed
+    for pl in lines[prev.order + 1 :]:
+        if pl.page != prev.page or pl.bbox.y0 < prev.bbox.y0:
+            continue
+        if pl.bbox.y0 - prev.bbox.y1 > COLUMN_GAP * prev.bbox.height:
+            break
+        boxed = [(m.value, *span_box(pl.line, m.start, m.end)) for m in find_money(pl.text)]
+        under = next((b for b in boxed if b[1].x_overlap(total.bbox) > 0), None)
+        if under is None:
+            break
+        values.append(under[0])
+        prev = pl
+        if len(values) >= 3 and values[-1] == sum(values[:-1], Decimal(0)):
+            text = "\n".join(p.text for p in lines[total.placed.order : pl.order + 1])
+            return Found(float(values[-1]), pl.page, under[1], text, under[2])
+    return None
+
+
+def _paid_less_change(lines: list[PlacedLine]) -> Found | None:
+    """No total printed ("Net Amt : 36.00" is no total label): what was paid less the change
+    given back ("Received 36.00", "Change : 0.00") is what the purchase cost."""
+    paid = min(find_values(lines, L.PAID, parse_money), key=lambda h: h.placed.order, default=None)
+    if paid is None:
+        return None
+    change = next((h for h in find_values(lines, L.CHANGE, parse_money) if h.placed.order > paid.placed.order), None)
+    if change is None or not 0 <= change.value < paid.value:
+        return None
+    text = f"{paid.text}\n{change.text}"
+    return Found(float(paid.value - change.value), paid.placed.page, paid.bbox, text, 0.6 * paid.confidence)
+
+
 def find_amount_fields(lines: list[PlacedLine]) -> dict[str, Found]:
+    totals = find_values(lines, L.TOTAL, parse_money, L.TOTAL_NOT)
     found = _pick_amounts(
-        find_values(lines, L.TOTAL, parse_money, L.TOTAL_NOT),
-        find_values(lines, L.SUBTOTAL, parse_money),
-        find_values(lines, L.TAX, parse_money, L.TAX_NOT),
+        totals, find_values(lines, L.SUBTOTAL, parse_money), find_values(lines, L.TAX, parse_money, L.TAX_NOT)
     )
     if "total" in found:
-        found["total"] = _rounded(found["total"], lines)
+        chosen = next((h for h in totals if h.bbox == found["total"].bbox and h.text == found["total"].text), None)
+        summed = _column_sum(chosen, lines) if chosen is not None else None
+        found["total"] = summed or _rounded(found["total"], lines)
+    elif (spent := _paid_less_change(lines)) is not None:
+        found["total"] = spent
     return found
+
+
+CREDIT_TITLE_LINES = 25  # a credit note says so in its title, among the first lines
+
+
+def credited(found: dict[str, Found], lines: list[PlacedLine]) -> dict[str, Found]:
+    """On a credit note the amounts are what is credited: positive, the document's type
+    carries the sign (a corrective invoice, "Rechnungskorrektur", keeps its minus)."""
+    if not any(L.CREDIT_NOTE.match(pl.text) for pl in lines[:CREDIT_TITLE_LINES]):
+        return found
+    out = dict(found)
+    for name in ("total", "subtotal", "tax"):
+        if name in out and out[name].value < 0:
+            f = out[name]
+            out[name] = Found(-f.value, f.page, f.bbox, f.text, f.confidence)
+    return out
 
 
 def find_currency_field(doc: Document, lines: list[PlacedLine]) -> Found | None:
@@ -310,7 +368,7 @@ def extract_with_rules(doc: Document, schema: Schema) -> dict[str, Found]:
     if number := find_invoice_number(lines):
         found["invoice_number"] = number
     found |= find_dates_fields(lines, date_field, dayfirst)
-    found |= find_amount_fields(lines)
+    found |= credited(find_amount_fields(lines), lines)
     if "line_items" in fields and (items := find_line_items(doc, lines, vendor)):
         found["line_items"] = items
     for field in fields - BUILTIN_FIELDS:
