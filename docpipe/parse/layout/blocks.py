@@ -93,7 +93,7 @@ def _continues_column(seg: Segment, prev: Segment, above: list[Segment], height:
         0 <= seg.bbox.y0 - o.bbox.y1 < 0.8 * height
         and abs(o.bbox.x0 - seg.bbox.x0) < 1.5 * height
         and o.bbox.x0 > prev.bbox.x1
-        and len(o.words) >= 3
+        and len(o.words) >= PROSE_LINE_WORDS  # running text, not a column of values ('March 14, 2024')
         for o in above
     )
 
