@@ -91,13 +91,15 @@ lint: install
 	$(BIN)/mypy docpipe
 
 # The existing bench (raw tools, retrieval, answers, LLM speed), then docpipe beside its peers on
-# generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png.
+# generated documents (bench/peers/): bench/results.json, bench/REPORT.md, bench/peers.png; then the
+# answers on the realdocs questions per model (0.5B, 1.5B, SmolLM2, extractive): bench/answers_real.json.
 bench: install peers $(BIG_STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/extract_speed.py
 	$(PY) bench/memory.py --pages 20,200 --out bench/memory_200.json
 	$(PY) -m bench.peers.compare
 	$(PY) bench/realdocs.py
+	$(PY) bench/answers_real.py
 
 # RSS over a 1,000-page ingest beside a 100-page one (≈ 15 min): bench/memory.json.
 bench-memory: install

@@ -2,6 +2,7 @@
 
     python bench/answers_real.py --home HOME            # HOME: realdocs ingested (run.sh's qa step does it)
     python bench/answers_real.py --ingest --home HOME   # ingest the realdocs folders into HOME first
+    python bench/answers_real.py                        # `make bench`: ingest into a temporary home
 
 Each configuration runs in its own process (so its peak RSS is its own), with the model
 loaded once and kept, as `docpipe chat` and the server keep it: model load time, seconds per
@@ -32,14 +33,22 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "smollm2-135m": {"llm": {"kind": "llama_cpp", "model": "smollm2-135m"}, "mode": "auto"},
     "extractive": {"llm": None, "mode": "extractive"},
 }
-STREAM_SAMPLE = 5  # questions asked again streamed, for the time to the first token
+STREAM_SAMPLE = 3  # questions asked again streamed, for the time to the first token
 
 
 def _realdocs(args: argparse.Namespace) -> Path:
     return Path(args.realdocs) if args.realdocs else REALDOCS
 
 
-def one(name: str, home: Path, realdocs: Path, limit: int | None) -> dict[str, Any]:
+def _questions(realdocs: Path, limit: int | None, only: str | None) -> list[dict[str, Any]]:
+    """The questions, all or a subset: the first `limit`, or the 1-based numbers in `only`."""
+    qs: list[dict[str, Any]] = json.loads((realdocs / "qa" / "questions.json").read_text(encoding="utf-8"))
+    if only:
+        return [qs[int(n) - 1] for n in only.split(",")]
+    return qs[:limit]
+
+
+def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | None = None) -> dict[str, Any]:
     """One configuration in this process: load, ask every question, score."""
     from docpipe.answer.request import AskMode, AskRequest
     from docpipe.api import Docpipe
@@ -53,8 +62,9 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None) -> dict[str, A
         llm["threads"] = int(os.environ["BENCH_THREADS"])
     overrides: dict[str, Any] = {"llm": llm} if llm else {}
     dp = Docpipe(Settings.load(home, **overrides))
-    questions = json.loads((realdocs / "qa" / "questions.json").read_text(encoding="utf-8"))[:limit]
+    questions = _questions(realdocs, limit, only)
     out: dict[str, Any] = {"config": name, "mode": cfg["mode"], "threads": llm.get("threads", 0)}
+    out["questions"] = len(questions)
     t0 = time.perf_counter()
     dp.embedder.warm_up() if hasattr(dp.embedder, "warm_up") else None
     if cfg["llm"]:
@@ -117,25 +127,35 @@ def ingest(home: Path, realdocs: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--home", type=Path, default=None, help="an ingested home (default: ingest into a temp one)")
     ap.add_argument("--realdocs", default=None)
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--ingest", action="store_true")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--only", default=None, help="1-based question numbers, comma-separated (a subset)")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "answers_real.json")
     args = ap.parse_args()
     realdocs = _realdocs(args)
+    if not (realdocs / "qa" / "questions.json").exists():
+        sys.exit(f"no realdocs questions at {realdocs}/qa/questions.json (give --realdocs DIR)")
+    if args.home is None:
+        tmp = tempfile.TemporaryDirectory(prefix="answers-real-")
+        args.home, args.ingest = Path(tmp.name), True
     if args.one:
-        print(json.dumps(one(args.one, args.home, realdocs, args.limit), ensure_ascii=False))
+        print(json.dumps(one(args.one, args.home, realdocs, args.limit, args.only), ensure_ascii=False))
         return
     if args.ingest:
         ingest(args.home, realdocs)
     results: dict[str, Any] = {"questions": str(realdocs / "qa" / "questions.json"), "cores": os.cpu_count()}
+    if args.out.exists() and os.environ.get("BENCH_KEEP"):  # add configurations to an earlier run's file
+        results = json.loads(args.out.read_text(encoding="utf-8"))
     for name in args.configs.split(","):
         cmd = [sys.executable, __file__, "--one", name, "--home", str(args.home), "--realdocs", str(realdocs)]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
+        if args.only:
+            cmd += ["--only", args.only]
         proc = subprocess.run(cmd, capture_output=False, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             results[name] = {"error": f"exit {proc.returncode}"}
@@ -147,7 +167,8 @@ def main() -> None:
             f"refusals {s['refusal_acc']:.3f} citations {s['citation_acc']:.3f}  p50 {results[name]['seconds_p50']} s",
             file=sys.stderr,
         )
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        results[name]["load_average_after"] = round(os.getloadavg()[0], 1)  # the machine is shared
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")  # after each one
 
 
 if __name__ == "__main__":

@@ -236,6 +236,90 @@ def test_a_date_and_time_between_the_name_and_the_address_does_not_end_the_heade
     assert out["total"] == 6.6
 
 
+def test_a_name_set_over_three_lines() -> None:
+    doc = receipt(
+        "SENG HUAT HARDWARE",
+        "ENTERPRISE (BUKIT",
+        "JELUTONG) SDN BHD",
+        "822737-X",
+        "NO. 17-G, JALAN SETIA INDAH (X) U13/X,",
+        "40170 SHAH ALAM,",
+        "TEL: 012 - 6651783",
+        "SIMPLIFIED TAX INVOICE",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "SENG HUAT HARDWARE ENTERPRISE (BUKIT JELUTONG) SDN BHD"
+    assert out["vendor_address"] == "NO. 17-G, JALAN SETIA INDAH (X) U13/X, 40170 SHAH ALAM"
+
+
+FILLER = [f"ITEM {i} PAPER CLIP BOX OF HUNDRED 1 2.50" for i in range(8)]  # a receipt's worth of letters
+
+
+def test_a_date_printed_without_separators_when_no_other_date_is_printed() -> None:
+    doc = receipt("HING LOONG STATIONERY SDN BHD", "NO.3, JALAN SR 1/9, SEKSYEN 9,", "Tax Invoice", "27032018")
+    assert fields(doc)["date"] == "2018-03-27"
+    assert fields(receipt("HING LOONG STATIONERY SDN BHD", "Tax Invoice", "12345678"))["date"] is None  # no date
+
+
+def test_a_lone_accent_on_an_unaccented_receipt_is_ocr_noise_several_are_spelling() -> None:
+    stray = receipt("SRI MAJU STATIONERY SHOP", "NO. 31G, JALAN SETIA INDAH X,", "40170 SETIA ÁLAM", *FILLER)
+    assert fields(stray)["vendor_address"] == "NO. 31G, JALAN SETIA INDAH X, 40170 SETIA ALAM"
+    spelled = receipt("CAFÉ DU MARCHÉ SARL", "12 rue de la République", "75011 Paris", *FILLER, "Espèces 20,00")
+    assert fields(spelled)["vendor_name"] == "CAFÉ DU MARCHÉ SARL"
+
+
+def _letter_spaced(head: str, spaced: str, y: float) -> Element:
+    """A line whose second part the till prints letter-spaced and OCR returns a character at
+    a time, each its own word, nearly touching."""
+    words, x = [], 40.0
+    for t in head.split():
+        words.append(Word(text=t, bbox=BBox(x0=x, y0=y, x1=x + 15 * len(t), y1=y + LINE_H), confidence=0.9))
+        x += 15 * len(t) + 15
+    for ch in spaced.replace(" ", ""):
+        words.append(Word(text=ch, bbox=BBox(x0=x, y0=y, x1=x + 12, y1=y + LINE_H), confidence=0.9))
+        x += 15
+    ln = Line(text=" ".join(w.text for w in words), bbox=BBox.union_all([w.bbox for w in words]), words=words)
+    return Element(id="spaced", label="text", text=ln.text, prov=[Provenance(page=1, bbox=ln.bbox)], lines=[ln])
+
+
+def test_a_letter_spaced_date_is_read_as_the_date_it_spells() -> None:
+    doc = receipt("SRI PAGI STATIONERY SHOP", "NO. 3, JALAN MAWAR 2, 40170 SHAH ALAM", "Total 8.70", "CASH 10.00")
+    doc.body.append(_letter_spaced("INV NO: CS-SA-0120436", "Date: 27/10/2017", 400.0))
+    assert fields(doc)["date"] == "2017-10-27"
+
+
+def test_a_registration_line_that_opens_with_company_is_no_name() -> None:
+    doc = receipt(
+        "LEONG KEE SERVICE STATION",
+        "Company No:256628-W",
+        "LOT 2615 BANDAR SG LONG,",
+        "43000 KAJANG, SELANGOR",
+        "GST No : 001934041088",
+        "Total RM 50.00",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "LEONG KEE SERVICE STATION"
+    assert out["vendor_address"] == "LOT 2615 BANDAR SG LONG, 43000 KAJANG, SELANGOR"
+
+
+def test_no_total_printed_the_amount_received_less_the_change() -> None:
+    doc = receipt(
+        "PASIR MAJU HARDWARE SDN BHD",
+        "NO 9, JALAN PENGKALAN 5,",
+        "81700 PASIR GUDANG, JOHOR.",
+        "Date :23/06/18 12:46:33 PM",
+        "PLUG TOP 13A 3 24.00",
+        "UMS 13A PLUG 3 12.00",
+        "Gross Amt : 36.00",
+        "Net Amt : 36.00",
+        "Received 50.00",
+        "Change : 14.00",
+    )
+    assert fields(doc)["total"] == 36.0
+    without_change = receipt("PASIR MAJU HARDWARE SDN BHD", "Net Amt : 36.00", "Received 50.00")
+    assert fields(without_change)["total"] is None  # the cash alone is not what was spent
+
+
 @pytest.fixture(scope="module")
 def real_records(converter):  # type: ignore[no-untyped-def]
     schema = load_schema("invoice")

@@ -5,6 +5,7 @@ page that crashes its worker's child costs only that page."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -106,3 +107,102 @@ def test_a_crashing_page_costs_only_itself_when_split(tmp_path: Path) -> None:
     assert result.document is not None and [p.number for p in result.document.pages] == [1, 3]
     text = result.document.text()
     assert text.index("ALPHA-1") < text.index("GAMMA-3")
+
+
+@pytest.mark.slow
+def test_ingest_converts_documents_side_by_side_and_stores_what_one_worker_stores(tmp_path: Path) -> None:
+    """Ingest over 2 workers (documents converted side by side while the one before is
+    embedded and stored) keeps the input order, skips a copy of an earlier file, reports the
+    empty one, and stores each document exactly as ingest with one worker does."""
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    names = ["invoice_acme.pdf", "two_column.pdf", "receipt_cafe.png", "invoice_multipage.pdf"]
+    for name in names:
+        (folder / name).write_bytes((samples / name).read_bytes())
+    (folder / "copy_of_acme.pdf").write_bytes((samples / "invoice_acme.pdf").read_bytes())
+    (folder / "empty.pdf").write_bytes(b"")
+    files = [folder / n for n in [*names[:2], "copy_of_acme.pdf", "empty.pdf", *names[2:]]]
+
+    stored = {}
+    for workers in (1, 2):
+        dp = Docpipe(Settings.load(tmp_path / f"home{workers}", workers=workers))
+        outcomes = dp.ingestor().ingest(files)
+        assert [Path(o.path).name for o in outcomes] == [f.name for f in files]
+        assert [o.status for o in outcomes] == ["ingested", "ingested", "skipped", "failed", "ingested", "ingested"]
+        assert "empty" in (outcomes[3].error or "")
+        store = dp.store()
+        try:
+            rows = dp.documents()
+            stored[workers] = {Path(r.path).name: _row(store, r) for r in rows}
+        finally:
+            store.close()
+    assert stored[1] == stored[2]
+    assert stored[2]["invoice_multipage.pdf"][1] == 2
+
+
+def _body(store: Any, sha256: str) -> list[tuple[str, str, int]]:
+    doc = store.documents.get(sha256)
+    return [] if doc is None else [(e.label, e.text, e.prov[0].page) for e in doc.body]
+
+
+def _row(store: Any, r: Any) -> tuple[str, int, int, list[tuple[str, str, int]]]:
+    return r.status, r.n_pages, r.n_chunks, _body(store, r.sha256)
+
+
+class _Counting:
+    """A converter lane that records how many lanes convert at once."""
+
+    def __init__(self, inner: Converter, state: dict[str, int], lock: Any) -> None:
+        self.inner, self.state, self.lock = inner, state, lock
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def convert_to(self, path: Path, spool: Path, **kw: Any) -> Any:
+        with self.lock:
+            self.state["now"] += 1
+            self.state["most"] = max(self.state["most"], self.state["now"])
+        try:
+            return self.inner.convert_to(path, spool, **kw)
+        finally:
+            with self.lock:
+                self.state["now"] -= 1
+
+
+def test_ingest_keeps_two_workers_converting_at_once(tmp_path: Path, converter: Converter) -> None:
+    import threading
+
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+    from docpipe.index.ingest import Ingestor
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    # One page each: two lanes at once can only be two documents side by side.
+    files = [samples / n for n in ("invoice_acme.pdf", "two_column.pdf", "receipt_market.jpg", "receipt_cafe.png")]
+    state, lock = {"now": 0, "most": 0}, threading.Lock()
+    par = ParallelConverter(lambda: _Counting(converter, state, lock), 2)
+    try:
+        dp = Docpipe(Settings.load(tmp_path / "home"))
+        outcomes = Ingestor(dp.home, par, dp.embedder).ingest(files)
+    finally:
+        par.close()
+    assert [o.status for o in outcomes] == ["ingested"] * 4
+    assert [Path(o.path).name for o in outcomes] == [f.name for f in files]
+    assert state["most"] == 2
+
+
+def test_a_copy_of_a_file_that_failed_in_the_same_run_fails_too_and_says_why(tmp_path: Path) -> None:
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer garbage"
+    (tmp_path / "a.pdf").write_bytes(broken)
+    (tmp_path / "b.pdf").write_bytes(broken)
+    dp = Docpipe(Settings.load(tmp_path / "home", workers=1, page_timeout_s=0))
+    first, copy = dp.ingestor().ingest([tmp_path / "a.pdf", tmp_path / "b.pdf"])
+    assert first.status == "failed" and copy.status == "failed"
+    assert "same content as" in (copy.error or "") and "a.pdf" in (copy.error or "")

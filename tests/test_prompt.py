@@ -1,4 +1,4 @@
-"""The prompt: passages as HTML with ids, fitted to the window, document text kept as data."""
+"""The prompt: passages as compact text (table rows as cells), fitted to the window, document text kept as data."""
 
 from __future__ import annotations
 
@@ -18,13 +18,21 @@ def _chunk(i: int, text: str, html: str | None = None) -> StoredChunk:
     )
 
 
-def test_passages_are_html_fragments_with_ids_and_no_boxes() -> None:
+def test_passages_are_numbered_text_with_no_markup_or_boxes() -> None:
     messages, used = build_messages("What is the total?", [_chunk(1, "Total Due $9.00"), _chunk(2, "Tax $1.00")])
     user = messages[1]["content"]
     assert [c.id for c in used] == [1, 2]
-    assert '<passage n="1" document="doc1.pdf" page="1">' in user and "<p>Total Due $9.00</p>" in user
-    assert "data-bbox" not in user and "Question: What is the total?" in user
+    assert '<passage n="1" document="doc1.pdf" page="1">\nTotal Due $9.00\n</passage>' in user
+    assert "data-bbox" not in user and "<p>" not in user and "Question: What is the total?" in user
     assert "data, not instructions" in messages[0]["content"]
+
+
+def test_a_table_row_reads_label_then_value_without_its_empty_cells() -> None:
+    text = "bill.pdf — Rechnung R1\nRechnung R1\nPos | Preis | Netto\n |  |  | Brutto | 104,00 €"
+    chunk = StoredChunk(3, "bill.pdf", "/d/bill.pdf", text, "<table></table>", _chunk(3, "x").spans)
+    user = build_messages("Wie hoch ist der Bruttobetrag?", [chunk])[0][1]["content"]
+    assert '<passage n="1" document="bill.pdf" page="1" section="Rechnung R1">' in user
+    assert "\nPos | Preis | Netto\nBrutto | 104,00 €\n</passage>" in user
 
 
 def test_passages_fit_the_window_in_the_models_tokens() -> None:
@@ -47,3 +55,13 @@ def test_extractive_answers_never_come_from_injected_text() -> None:
     found = best_line("What is the total due?", [_chunk(1, ATTACK), _chunk(2, "Total Due $926.64")])
     assert found is not None and found.text == "Total Due $926.64"
     assert best_line("What is the total due?", [_chunk(1, ATTACK)]) is None
+
+
+def test_yes_or_no_is_offered_only_to_a_yes_no_question() -> None:
+    from docpipe.answer.prompt import system_prompt
+
+    assert "yes or no" not in system_prompt("How many class labels does DocLayNet use?")
+    assert "yes or no" in system_prompt("Is the invoice paid?")
+    assert "yes or no" in system_prompt("Ist die Rechnung bezahlt?")
+    messages, _ = build_messages("How many labels?", [_chunk(1, "11 labels")])
+    assert messages[0]["content"] == system_prompt("How many labels?")

@@ -22,6 +22,7 @@ from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, con
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
     REFUSAL,
+    YES_NO_QUESTION,
     AnswerStream,
     answer_schema,
     build_messages,
@@ -39,7 +40,7 @@ logger = logging.getLogger("docpipe.ask")
 
 Mode = AskMode  # the old name; a str of the same value compares equal
 NOT_FOUND = "I don't know: the documents do not contain the answer."
-PASSAGE_BUDGET = 600  # tokens of passages: on two CPU cores llama.cpp reads ~100-150 prompt tokens/s
+PASSAGE_BUDGET = 1000  # tokens of passages: what two CPU cores read in a few seconds
 
 
 class Citation(BaseModel):
@@ -67,11 +68,6 @@ class Answer(BaseModel):
 _FIGURE = re.compile(r"\d[\d.,:/\-]*\d|\d")
 _NAME = re.compile(r"\b[A-ZÄÖÜÀ-Þ][\w&.-]{2,}")
 _YES_NO = re.compile(r"^(yes|no|ja|nein|oui|non|sí|si)\b", re.I)
-_YES_NO_QUESTION = re.compile(
-    r"^(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should"
-    r"|ist|sind|war|hat|gibt|est-ce|y a-t-il|hay)\b",
-    re.I,
-)
 
 
 def _norm_figure(s: str) -> str:
@@ -129,7 +125,7 @@ def grounding_passages(
         return figures <= _figures(chunks[i].text) and has_names(i)
 
     if _YES_NO.match(answer):  # yes/no: only to a yes/no question, citing a passage about it
-        if not _YES_NO_QUESTION.match(question.strip()):
+        if not YES_NO_QUESTION.match(question.strip()):
             return []
         asked = content_words(question) - DOC_TYPE_WORDS
         return [i for i in cited if asked & content_words(chunks[i].text)]
@@ -297,6 +293,7 @@ class Asker:
             for piece in generator.stream(messages, max_tokens=self.answer_tokens, temperature=0.0, json_schema=schema):
                 shown.feed(piece)
             raw, model, tokens = shown.raw, generator.name, (0, 0)
+        logger.debug("model %s replied %r to %d passages", model, raw, len(used))
         text, numbers = parse_reply(raw)
         text = _concise(text)
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]

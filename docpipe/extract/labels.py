@@ -37,6 +37,12 @@ TOTAL_NOT = re.compile(
     re.I,
 )
 
+# What the customer handed over and got back: with no total printed, the one less the other.
+PAID = _rx(
+    r"cash|tunai|received|amount\s+(?:paid|received|tendered)|paid\s+amount|tender(?:ed)?|bar(?:geld)?|gegeben|esp[èe]ces"
+)
+CHANGE = _rx(r"change|baki|kembalian|wang\s+baki|rückgeld|zur[üu]ck|rendu")
+
 SUBTOTAL = _rx(
     r"sub\s*-?\s*total|zwischensumme|net\s+amount|net\s+total|total\s+net|nettobetrag|nettosumme|summe\s+netto"
     r"|total\s+(?:excl|exkl)\.?(?:\s*(?:tax|vat|gst|mwst))?|total\s+before\s+tax|total\s+ht|montant\s+ht",

@@ -85,12 +85,41 @@ def split_rows(line: Line) -> list[Line]:
     return [_as_line(r) for r in rows] + ([_as_line(margin)] if margin else [])
 
 
+SPACED_RUN = 3  # single characters in a row that make a letter-spaced word
+SPACED_GAP = 0.35  # word heights: closer than this, two characters are one word
+
+
+def unspaced(line: Line) -> Line:
+    """Letter-spaced print ("D a t e : 2 7 / 1 0 / 2 0 1 7"), which OCR returns a character
+    at a time, as the words it spells: runs of single characters that nearly touch are joined.
+    The line itself when it has no such run."""
+    words = [w for w in line.words if w.text.strip()]
+    groups: list[list[Word]] = []
+    for w in words:
+        prev = groups[-1][-1] if groups else None
+        close = prev is not None and w.bbox.x0 - prev.bbox.x1 < SPACED_GAP * max(prev.bbox.height, w.bbox.height)
+        if close and len(w.text.strip()) == 1 and all(len(p.text.strip()) == 1 for p in groups[-1]):
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    if not any(len(g) >= SPACED_RUN for g in groups):
+        return line
+    joined: list[Word] = []
+    for g in groups:
+        if len(g) < SPACED_RUN:
+            joined += g
+            continue
+        text, box = "".join(w.text.strip() for w in g), BBox.union_all([w.bbox for w in g])
+        joined.append(Word(text=text, bbox=box, confidence=min(w.confidence for w in g)))
+    return Line(text=" ".join(w.text.strip() for w in joined), bbox=line.bbox, words=joined)
+
+
 def placed_lines(doc: Document) -> list[PlacedLine]:
     out: list[PlacedLine] = []
     for e in doc.body:
         for ln, page in zip(e.lines, e.line_pages(), strict=True):
             for row in split_rows(ln):
-                out.append(PlacedLine(row, page, e, len(out)))
+                out.append(PlacedLine(unspaced(row), page, e, len(out)))
     return out
 
 

@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from docpipe.config import Home
-from docpipe.document import ConversionStatus
+from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.errors import ConversionError, DiskFullError, LockedError, shown
 from docpipe.index.chunking import Chunk, Chunker
 from docpipe.index.embed import Embedder
@@ -48,6 +48,34 @@ class FileOutcome:
     def error(self) -> str | None:
         """The one-line messages joined, as stored and printed; None when nothing went wrong."""
         return "; ".join(map(str, self.errors)) or None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A file to convert and store: where it is, its key and hash, its spools."""
+
+    path: Path
+    key: str
+    digest: str
+    doc_spool: Path
+    chunk_spool: Path
+    t0: float
+    parent: str | None = None  # the mail a stored attachment came from
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """A file with the same content as an earlier one of the same run: converted once."""
+
+    path: str
+    digest: str
+    first: str
+
+    def outcome(self, store: Store) -> FileOutcome:
+        if store.documents.has_ok(self.digest):
+            return FileOutcome(self.path, "skipped")
+        why = f"same content as {self.first}, which could not be ingested"
+        return FileOutcome(self.path, "failed", [ConversionError(source=self.path, stage="load", message=why)])
 
 
 class IngestLockedError(LockedError):
@@ -135,11 +163,10 @@ class Ingestor:
                         f"{self.home} holds vectors from {', '.join(sorted(models))}, not {self.embedder.name}: "
                         "run `docpipe index rebuild --reembed` first"
                     )
-                for f in files:
-                    for outcome in self._with_attachments(store, f):
-                        outcomes.append(outcome)
-                        if on_done:
-                            on_done(outcome)
+                for outcome in self._run(store, files):
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
                 vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
             except Exception as e:
@@ -151,28 +178,71 @@ class Ingestor:
                     store.close()
         return outcomes
 
-    def _with_attachments(self, store: Store, path: Path) -> Iterator[FileOutcome]:
-        """The file's outcome, then, for a mail just ingested, each attachment's: taken out to
-        HOME/attachments/<mail>/<name> and stored as its own document whose parent is the mail."""
-        outcome, digest, mime = self._one(store, path)
-        yield outcome
-        if outcome.status != "ingested" or mime != EML or digest is None:
-            return
+    def _run(self, store: Store, files: list[Path]) -> Iterator[FileOutcome]:
+        """Each file's outcome, in order (a mail's attachments right after it). The files are
+        hashed first; a converter with convert_many (ParallelConverter) then converts the next
+        documents on its workers while this thread chunks, embeds and stores the one before.
+        One document alone goes through convert_to, which spreads its pages instead."""
+        digests: dict[str, str] = {}
+        plans = [self._plan(store, f, str(i), digests) for i, f in enumerate(files)]
+        jobs = [p for p in plans if isinstance(p, _Job)]
+        results = self._conversions(jobs)
         try:
-            found = attachments(path, path.read_bytes(), self.limits)
+            for plan in plans:
+                if isinstance(plan, FileOutcome):
+                    yield plan
+                    continue
+                if isinstance(plan, _Copy):  # known now: how its first copy in this run ended
+                    yield plan.outcome(store)
+                    continue
+                _, _, result = next(results)
+                outcome, mime = self._store(store, plan, result)
+                yield outcome
+                if outcome.status == "ingested" and mime == EML:
+                    yield from self._attachments(store, plan)
+        finally:
+            results.close()  # an interrupted ingest waits here for the conversions in flight
+            for job in jobs:
+                job.doc_spool.unlink(missing_ok=True)
+                job.chunk_spool.unlink(missing_ok=True)
+
+    def _conversions(self, jobs: list[_Job]) -> Generator[tuple[Path, Path, ConversionResult]]:
+        convert_many = getattr(self.converter, "convert_many", None)
+        if convert_many is not None and len(jobs) > 1:
+            yield from convert_many((j.path, j.doc_spool) for j in jobs)
+            return
+        for j in jobs:  # converted when asked for: one at a time
+            yield j.path, j.doc_spool, self.converter.convert_to(j.path, j.doc_spool)
+
+    def _attachments(self, store: Store, mail: _Job) -> Iterator[FileOutcome]:
+        """Each attachment of a mail just stored, taken out to HOME/attachments/<mail>/<n>/<name>
+        and stored as its own document whose parent is the mail."""
+        try:
+            found = attachments(mail.path, mail.path.read_bytes(), self.limits)
         except (LoadError, OSError):
             return  # the mail itself was read: what its attachments lack is said when each is converted
         for i, a in enumerate(found, start=1):
             # The mail's name for it, made a plain file name (a name is a label, never a path).
             name = "".join(ch if ch.isalnum() or ch in "._- ()" else "_" for ch in a.name).strip(" .")
-            folder = self.home.attachments / digest[:16] / str(i)
+            folder = self.home.attachments / mail.digest[:16] / str(i)
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / (name[:120] or f"attachment-{i}")
             target.write_bytes(a.data)
-            yield self._one(store, target, parent=digest)[0]
+            plan = self._plan(store, target, f"{mail.digest[:16]}-{i}", {}, parent=mail.digest)
+            if not isinstance(plan, _Job):
+                yield plan if isinstance(plan, FileOutcome) else plan.outcome(store)
+                continue
+            try:
+                yield self._store(store, plan, self.converter.convert_to(plan.path, plan.doc_spool))[0]
+            finally:
+                plan.doc_spool.unlink(missing_ok=True)
+                plan.chunk_spool.unlink(missing_ok=True)
 
-    def _one(self, store: Store, path: Path, parent: str | None = None) -> tuple[FileOutcome, str | None, str | None]:
-        """The outcome, the file's sha256 and its type (None where it could not be read)."""
+    def _plan(
+        self, store: Store, path: Path, tag: str, digests: dict[str, str], parent: str | None = None
+    ) -> FileOutcome | _Copy | _Job:
+        """The outcome when it is known before converting (unreadable, stored already), a copy
+        of an earlier file of this run (`digests`: hash -> that file's name), else the job."""
         t0 = time.perf_counter()
         label = shown(path)
         key = shown(path.resolve())
@@ -187,67 +257,54 @@ class Ingestor:
             # No content to hash: the failure is keyed by the path so `docpipe ls` still shows it.
             key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
             store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
-            return FileOutcome(label, "failed", [unreadable]), None, None
+            return FileOutcome(label, "failed", [unreadable])
+        if digest in digests:
+            return _Copy(label, digest, digests[digest])
         if store.documents.has_ok(digest):
-            return FileOutcome(label, "skipped"), digest, None
-        spools = self.home.spool
-        doc_spool, chunk_spool = spools / f"{os.getpid()}.document", spools / f"{os.getpid()}.chunks"
-        try:
-            outcome, mime = self._convert_and_store(store, path, key, digest, doc_spool, chunk_spool, t0, parent)
-            return outcome, digest, mime
-        finally:
-            doc_spool.unlink(missing_ok=True)
-            chunk_spool.unlink(missing_ok=True)
+            return FileOutcome(label, "skipped")
+        digests[digest] = label
+        stem = self.home.spool / f"{os.getpid()}-{tag}"
+        return _Job(path, key, digest, stem.with_suffix(".document"), stem.with_suffix(".chunks"), t0, parent)
 
-    def _convert_and_store(
-        self,
-        store: Store,
-        path: Path,
-        key: str,
-        digest: str,
-        doc_spool: Path,
-        chunk_spool: Path,
-        t0: float,
-        parent: str | None = None,
-    ) -> tuple[FileOutcome, str | None]:
-        """Convert into a spool, chunk and embed it part by part into a second spool, then store
-        both in one short transaction: memory stays flat however long the document."""
-        label = shown(path)
-        result = self.converter.convert_to(path, doc_spool)
+    def _store(self, store: Store, job: _Job, result: ConversionResult) -> tuple[FileOutcome, str | None]:
+        """Chunk and embed the converted spool part by part into a second spool, then store
+        both in one short transaction: memory stays flat however long the document. Also the
+        document's type (None when nothing was stored)."""
+        label = shown(job.path)
         error = "; ".join(map(str, result.errors)) or None
         has_text = False
         n_chunks = 0
         if result.status is not ConversionStatus.FAILURE:
-            header = read_header(doc_spool)
+            header = read_header(job.doc_spool)
             budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
             chunker = Chunker(header.name, budget, self.embedder.count_tokens)
-            with FrameWriter(chunk_spool) as out:
+            with FrameWriter(job.chunk_spool) as out:
                 pending: list[Chunk] = []
-                for part in read_parts(doc_spool):
+                for part in read_parts(job.doc_spool):
                     has_text = has_text or any(e.text.strip() for e in part.body)
                     pending += chunker.feed(part.body)
                     while len(pending) >= EMBED_BATCH:
                         n_chunks += self._embed_into(store, pending[:EMBED_BATCH], out)
                         del pending[:EMBED_BATCH]
                 n_chunks += self._embed_into(store, pending + chunker.finish(), out)
+        seconds = time.perf_counter() - job.t0
         if not has_text:
             errors = result.errors or [ConversionError(source=label, stage="finish", message="no text found")]
-            store.documents.put_failure(digest, key, shown(path.name), "; ".join(map(str, errors)), errors)
-            return FileOutcome(label, "failed", errors, seconds=time.perf_counter() - t0), None
-        if parent is not None:
-            header = header.model_copy(update={"parent": parent})
+            store.documents.put_failure(job.digest, job.key, shown(job.path.name), "; ".join(map(str, errors)), errors)
+            return FileOutcome(label, "failed", errors, seconds=seconds), None
+        if job.parent is not None:
+            header = header.model_copy(update={"parent": job.parent})
         store.documents.put_stream(
             header,
-            key,
+            job.key,
             result.pages,
-            read_part_json(doc_spool),
-            _read_chunks(chunk_spool),
+            read_part_json(job.doc_spool),
+            _read_chunks(job.chunk_spool),
             self.embedder.name,
             error,
             result.errors,
         )
-        outcome = FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, time.perf_counter() - t0)
-        return outcome, header.mime
+        return FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, seconds), header.mime
 
     def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
         """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""

@@ -13,6 +13,7 @@ from docpipe.index.records import Hit, Retrieval, SearchFilter
 from docpipe.index.store import Store
 from docpipe.index.vectors import VectorIndex
 
+NAMED_DEPTH = 16  # passages of a named document ranked: a short invoice whole, a long one's best
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
 
 
@@ -78,7 +79,9 @@ class Retriever:
         found = focus(query, self.store.keyword)
         hits: list[Hit] = []
         for name in found.documents:
-            hits += self.search(query, k, SearchFilter(document=name))
+            # Deeper than k: the total line of an invoice rarely shares a word with "how much
+            # is the gross amount"; the prompt's token budget decides how many are read.
+            hits += self.search(query, max(k, NAMED_DEPTH), SearchFilter(document=name))
         seen = {h.chunk.id for h in hits}
         hits += [h for h in self.search(query, k) if h.chunk.id not in seen]
         return Retrieval(hits, found.documents, found.names, found.unmatched)

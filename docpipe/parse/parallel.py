@@ -131,14 +131,21 @@ class ParallelConverter:
         one more document waiting than there are workers, so they stay busy while the caller
         handles a result (and memory does not grow with the job)."""
         pending: deque[tuple[Path, Path, Future[ConversionResult]]] = deque()
-        for path, spool in jobs:
-            pending.append((path, spool, self._pool.submit(self._whole, path, spool)))
-            if len(pending) > self.workers:
+        try:
+            for path, spool in jobs:
+                pending.append((path, spool, self._pool.submit(self._whole, path, spool)))
+                if len(pending) > self.workers:
+                    p, s, fut = pending.popleft()
+                    yield p, s, fut.result()
+            while pending:
                 p, s, fut = pending.popleft()
                 yield p, s, fut.result()
-        while pending:
-            p, s, fut = pending.popleft()
-            yield p, s, fut.result()
+        finally:  # closed early (the caller failed or was interrupted): nothing left writing its spools
+            for _, _, fut in pending:
+                fut.cancel()
+            for _, _, fut in pending:
+                with contextlib.suppress(BaseException):
+                    fut.result()
 
     def _split(self, path: Path, spool: Path, lanes: list[ShardConverter], n_pages: int) -> ConversionResult:
         k = len(lanes)
