@@ -108,6 +108,8 @@ def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
     # Cited the wrong document, but the question names the one that holds the figure.
     assert grounding_passages("12,99 €", chunks, [0], named=["doc2.pdf"]) == [1]
     assert grounding_passages("1,810.80 €", chunks, [2], named=["doc2.pdf"]) == []  # not the named one
+    # Cited another document's passage that holds the figure, while the question names doc2.
+    assert grounding_passages("1,810.80 €", chunks, [0], named=["doc2.pdf"]) == []
     ids = [_chunk(1, "Meeting notes about ACME"), _chunk(2, "ACME Invoice No: INV-2024-0117 total $926.64")]
     assert grounding_passages("INV-2024-0117", ids, [0]) == [1]  # an identifier one document alone holds
     assert grounding_passages("$926.64", ids, [0]) == []  # a bare amount read off another document
