@@ -201,9 +201,23 @@ class Docpipe:
         with ingest_lock(self.home):
             store = self.store()
             try:
-                removed = [p for key in keys for p in store.documents.remove(key)]
+                removed = list(dict.fromkeys(p for key in keys for p in store.documents.remove(key)))
                 if removed:
                     VectorIndex(self.home, self.embedder.name, self.embedder.dim).rebuild(store)
+                _drop_attachment_copies(self.home.attachments, removed)
                 return removed
             finally:
                 store.close()
+
+
+def _drop_attachment_copies(folder: Path, removed: list[str]) -> None:
+    """The files ingest took out of a mail, once their documents are gone (the user's own
+    files are never touched: only paths inside HOME/attachments)."""
+    root = folder.resolve()
+    for p in map(Path, removed):
+        if p.is_relative_to(root):
+            p.unlink(missing_ok=True)
+            for d in p.parents:  # the now-empty <n>/ and <mail>/ folders
+                if d == root or not d.is_relative_to(root) or any(d.iterdir()):
+                    break
+                d.rmdir()

@@ -238,3 +238,24 @@ def sniff_ok(pattern: str) -> bool:
     mimes = {DOCX, PPTX, XLSX, EML, HTML}
     rx = re.compile("^" + re.escape(pattern).replace("%", ".*") + "$")
     return any(rx.match(m) for m in mimes)
+
+
+def test_removing_a_mail_removes_its_attachments_and_their_copies(files: dict[str, Path], tmp_path: Path) -> None:
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(files["eml"], folder / "mail.eml")
+    shutil.copy(files["docx"], folder / "contract.docx")
+    dp = Docpipe(Settings.load(tmp_path / "home", workers=1, page_timeout_s=0))
+    outcomes = dp.ingestor().ingest([folder / "mail.eml", folder / "contract.docx"])
+    assert [Path(o.path).name for o in outcomes] == ["mail.eml", "invoice-7.pdf", "contract.docx"]
+    [copy] = [Path(r.path) for r in dp.documents() if r.name == "invoice-7.pdf"]
+    assert copy.is_file() and copy.is_relative_to(dp.home.attachments.resolve())
+
+    removed = dp.remove(["mail.eml"])
+    assert sorted(Path(p).name for p in removed) == ["invoice-7.pdf", "mail.eml"]
+    assert [r.name for r in dp.documents()] == ["contract.docx"]  # the user's other file stays
+    assert not copy.exists() and not any(dp.home.attachments.iterdir())
+    assert (folder / "mail.eml").is_file()  # the user's own file is never touched

@@ -5,6 +5,7 @@ One transaction per document, so a document is either fully stored or absent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import zlib
@@ -126,15 +127,39 @@ class Documents:
                 )
 
     def remove(self, key: str) -> list[str]:
-        """Delete documents by path, file name or sha256 prefix (≥ 8 chars); returns their paths."""
+        """Delete documents by path, file name or sha256 prefix (≥ 8 chars), and the documents
+        attached to them (a mail's attachments, stored with the mail as parent); returns their paths."""
         rows = self.db.con.execute(
-            "SELECT id, path FROM documents WHERE path=? OR name=? OR (length(?) >= 8 AND sha256 LIKE ? || '%')",
+            "SELECT id, path, sha256 FROM documents"
+            " WHERE path=? OR name=? OR (length(?) >= 8 AND sha256 LIKE ? || '%')",
             (key, key, key, key),
         ).fetchall()
         if rows:
+            rows += self._attached_to({r[2] for r in rows}, {r[0] for r in rows})
             with self.db.write() as con:
                 con.executemany("DELETE FROM documents WHERE id=?", [(r[0],) for r in rows])
         return [r[1] for r in rows]
+
+    def _attached_to(self, parents: set[str], known: set[int]) -> list[tuple[int, str, str]]:
+        """The documents whose header names one of `parents` as its parent, and theirs in turn
+        (a mail forwarded inside a mail). Headers are small, so they are read rather than indexed."""
+        children: dict[str, list[tuple[int, str, str]]] = {}
+        for doc_id, path, sha256, header in self.db.con.execute(
+            "SELECT id, path, sha256, doc_json FROM documents WHERE doc_json IS NOT NULL"
+        ):
+            with contextlib.suppress(zlib.error, ValueError):
+                parent = json.loads(zlib.decompress(header)).get("parent")
+                if parent:
+                    children.setdefault(parent, []).append((doc_id, path, sha256))
+        found: list[tuple[int, str, str]] = []
+        todo = list(parents)
+        while todo:
+            for row in children.get(todo.pop(), []):
+                if row[0] not in known:
+                    known.add(row[0])
+                    found.append(row)
+                    todo.append(row[2])
+        return found
 
     # -- reading ---------------------------------------------------------------------------
 
