@@ -276,3 +276,33 @@ def test_a_wrapped_label_a_long_label_and_a_group_row_keep_their_rows() -> None:
         ["Wikipedia and Wikibooks from Dolma", "Encyclopedic", "3.7B", "6.17M"],
         ["Total", "3.90T", "3.08B"],
     ]
+
+
+def test_bulleted_lines_are_list_items_and_the_paragraph_after_them_is_not() -> None:
+    # Government style: bullets set in by a quad, lines carried on at the column's edge, the next
+    # paragraph indented like the bullets after a line that ends a sentence short of the edge.
+    words = [
+        *phrase(45, 100, "using the procedures found in the rule, by any of the following methods:"),
+        *phrase(54, 110, "• Fax: 202–493–2251."),
+        *phrase(54, 120, "• Hand Delivery: Deliver to the mail address above between"),
+        *phrase(45, 130, "9 a.m. and 5 p.m., Monday through Friday, except"),
+        *phrase(45, 140, "Federal holidays."),
+        *phrase(54, 150, "For service information identified in this rule, contact"),
+        *phrase(45, 160, "the maker at the address given in the notice above."),
+    ]
+    elements = assemble_page(words, [], [], 1, 792, "text_layer")
+    got = [(e.label, e.text.replace("\n", " ")) for e in elements]
+    assert got == [
+        ("text", "using the procedures found in the rule, by any of the following methods:"),
+        ("list_item", "Fax: 202–493–2251."),
+        (
+            "list_item",
+            "Hand Delivery: Deliver to the mail address above between 9 a.m. and 5 p.m., Monday through Friday,"
+            " except Federal holidays.",
+        ),
+        (
+            "text",
+            "For service information identified in this rule, contact the maker at the address given in the"
+            " notice above.",
+        ),
+    ]

@@ -38,6 +38,7 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of
 class Block:
     segments: list[Segment] = field(default_factory=list)
     heading: bool = False  # split off the top of a paragraph as its heading (split_caps_headings)
+    item: bool = False  # one item of a bulleted list (split_list_items)
 
     @property
     def bbox(self) -> BBox:
@@ -183,6 +184,55 @@ def split_caps_headings(blocks: list[Block]) -> list[Block]:
         else:
             out.append(b)
     return out
+
+
+BULLETS = "•◦▪▫‣●○■□–-*·"
+INDENT = 0.5  # line heights a line may start off an item's bullet or text and still carry it on
+
+
+def _bulleted(seg: Segment) -> bool:
+    first = seg.words[0].text
+    return first[:1] in BULLETS and (len(first) == 1 or first[0] in "•◦▪▫‣●○■□")
+
+
+def split_list_items(blocks: list[Block]) -> list[Block]:
+    """A block whose lines open with bullets is a list: one item per bullet line with the lines
+    under it, up to a line that opens a paragraph (_after_list) and on to the next bullet."""
+    out: list[Block] = []
+    for b in blocks:
+        starts = [i for i, seg in enumerate(b.segments) if _bulleted(seg)]
+        if not starts or b.heading:
+            out.append(b)
+            continue
+        if starts[0] > 0:
+            out.append(Block(b.segments[: starts[0]]))
+        h = b.line_height
+        for k, i in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(b.segments)
+            tail = next((j for j in range(i + 1, end) if _after_list(b, i, j, h)), end)
+            out.append(Block(b.segments[i:tail], item=True))
+            if tail < end:
+                out.append(Block(b.segments[tail:end]))
+    return out
+
+
+def _after_list(b: Block, item: int, j: int, h: float) -> bool:
+    """Whether line j of a block no longer carries on the bulleted line `item` above it: it starts
+    neither under the bullet, nor under the item's text, nor at the block's edge (a paragraph's
+    first-line indent), or the line before it ends a sentence short of the right edge and it
+    opens a new one."""
+    first, seg, prev = b.segments[item], b.segments[j], b.segments[j - 1]
+    edges = [first.bbox.x0, b.bbox.x0] + [w.bbox.x0 for w in first.words[1:2]]
+    if min(abs(seg.bbox.x0 - e) for e in edges) > INDENT * h:
+        return True
+    ended = prev.text.rstrip().endswith((".", "!", "?")) and prev.bbox.x1 < b.bbox.x1 - 0.15 * b.bbox.width
+    return ended and seg.text[:1].isupper()
+
+
+def _unbulleted(text: str) -> str:
+    """An item's text without its bullet (Markdown and HTML give their own)."""
+    head, _, rest = text.partition(" ")
+    return rest if len(head) == 1 and head in BULLETS else text.lstrip("•◦▪▫‣●○■□")
 
 
 def _region_label(box: BBox, regions: list[Region]) -> Label | None:
@@ -359,9 +409,12 @@ def assemble_page(
         for i, ln in enumerate(kept)
     ]
     vocab = vocabulary([w.text for w in words])
-    for b in split_caps_headings(_build_blocks(rest, origin)):
-        label = "section_header" if b.heading else _label_block(b, regions, page_h, body_h, page_no)
+    for b in split_list_items(split_caps_headings(_build_blocks(rest, origin))):
+        label: Label = "section_header" if b.heading else _label_block(b, regions, page_h, body_h, page_no)
+        label = "list_item" if b.item and label == "text" else label
         texts = _line_texts(b.segments, vocab)
+        if label == "list_item":
+            texts[0] = _unbulleted(texts[0])
         text = "\n".join(t for t in texts if t)
         elements.append(
             Element(
