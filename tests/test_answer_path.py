@@ -59,6 +59,19 @@ def test_the_document_step_picks_the_named_document_in_any_language() -> None:
     assert fr.documents == ["bouygues_telecom-test.pdf"]
 
 
+def test_an_identifier_in_the_question_names_its_document_over_a_common_word_beside_it() -> None:
+    terms = _Terms(
+        {
+            "taxi.pdf": "Rechnung TX-471102 Taxifahrt Bruttosumme 18,08 USt.",
+            "ue.pdf": "Invoice FA-2017-0008 VAT 20%",
+            "gnu.pdf": "Invoice RE-20201121/508 VAT 19%",
+            **{f"r{i}.jpg": "receipt total" for i in range(12)},
+        }
+    )
+    taxi = focus("How much did the taxi ride on invoice TX-471102 cost including VAT?", terms)
+    assert taxi.documents == ["taxi.pdf"]
+
+
 def test_a_question_about_something_no_document_holds_is_refused_before_any_model() -> None:
     terms = _Terms(DOCS)
     starbucks = focus("What was the total on the Starbucks receipt?", terms)
@@ -108,6 +121,8 @@ def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
     # Cited the wrong document, but the question names the one that holds the figure.
     assert grounding_passages("12,99 €", chunks, [0], named=["doc2.pdf"]) == [1]
     assert grounding_passages("1,810.80 €", chunks, [2], named=["doc2.pdf"]) == []  # not the named one
+    # Cited another document's passage that holds the figure, while the question names doc2.
+    assert grounding_passages("1,810.80 €", chunks, [0], named=["doc2.pdf"]) == []
     ids = [_chunk(1, "Meeting notes about ACME"), _chunk(2, "ACME Invoice No: INV-2024-0117 total $926.64")]
     assert grounding_passages("INV-2024-0117", ids, [0]) == [1]  # an identifier one document alone holds
     assert grounding_passages("$926.64", ids, [0]) == []  # a bare amount read off another document

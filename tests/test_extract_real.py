@@ -236,6 +236,38 @@ def test_a_date_and_time_between_the_name_and_the_address_does_not_end_the_heade
     assert out["total"] == 6.6
 
 
+def test_a_name_set_over_three_lines() -> None:
+    doc = receipt(
+        "SENG HUAT HARDWARE",
+        "ENTERPRISE (BUKIT",
+        "JELUTONG) SDN BHD",
+        "822737-X",
+        "NO. 17-G, JALAN SETIA INDAH (X) U13/X,",
+        "40170 SHAH ALAM,",
+        "TEL: 012 - 6651783",
+        "SIMPLIFIED TAX INVOICE",
+    )
+    out = fields(doc)
+    assert out["vendor_name"] == "SENG HUAT HARDWARE ENTERPRISE (BUKIT JELUTONG) SDN BHD"
+    assert out["vendor_address"] == "NO. 17-G, JALAN SETIA INDAH (X) U13/X, 40170 SHAH ALAM"
+
+
+FILLER = [f"ITEM {i} PAPER CLIP BOX OF HUNDRED 1 2.50" for i in range(8)]  # a receipt's worth of letters
+
+
+def test_a_date_printed_without_separators_when_no_other_date_is_printed() -> None:
+    doc = receipt("HING LOONG STATIONERY SDN BHD", "NO.3, JALAN SR 1/9, SEKSYEN 9,", "Tax Invoice", "27032018")
+    assert fields(doc)["date"] == "2018-03-27"
+    assert fields(receipt("HING LOONG STATIONERY SDN BHD", "Tax Invoice", "12345678"))["date"] is None  # no date
+
+
+def test_a_lone_accent_on_an_unaccented_receipt_is_ocr_noise_several_are_spelling() -> None:
+    stray = receipt("SRI MAJU STATIONERY SHOP", "NO. 31G, JALAN SETIA INDAH X,", "40170 SETIA ÁLAM", *FILLER)
+    assert fields(stray)["vendor_address"] == "NO. 31G, JALAN SETIA INDAH X, 40170 SETIA ALAM"
+    spelled = receipt("CAFÉ DU MARCHÉ SARL", "12 rue de la République", "75011 Paris", *FILLER, "Espèces 20,00")
+    assert fields(spelled)["vendor_name"] == "CAFÉ DU MARCHÉ SARL"
+
+
 def _letter_spaced(head: str, spaced: str, y: float) -> Element:
     """A line whose second part the till prints letter-spaced and OCR returns a character at
     a time, each its own word, nearly touching."""

@@ -49,3 +49,16 @@ def test_words_read_from_the_box_sit_where_they_are_printed(tmp_path: Path, conv
     total = next(w for e in doc.body for ln in e.lines for w in ln.words if "21.50" in w.text)
     pt = 72 / 150  # the image is 150 dpi: boxes are in points
     assert abs(total.bbox.y0 - (y + 180) * pt) < 15 and total.bbox.x0 > x * pt
+
+
+def test_faint_print_beside_a_dark_edge_strip_is_content() -> None:
+    """A till roll with a coloured strip along its edge and faint thermal print (gray ~190 on
+    paper ~230): the print is ink too, so the box is not the strip alone."""
+    img = Image.new("RGB", (600, 1800), (232, 228, 230))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, 60, 1799), fill=(200, 40, 120))  # the strip, dark in gray
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 40)
+    for i in range(20):
+        d.text((100, 80 + 80 * i), f"ITEM {i:02d} OIL 14.00", fill=(185, 170, 200), font=font)
+    box = content_box(img)
+    assert box is None or box[2] >= 500  # the print's right end is inside

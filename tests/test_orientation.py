@@ -72,3 +72,16 @@ def test_turned_scans_read_upright_with_boxes_on_the_stored_page(converter, tmp_
     assert heads[1].bbox.x0 > 0.7 * w1  # turned clockwise: the top is on the right
     assert heads[2].bbox.y0 > 0.7 * h2  # upside down: the top is at the bottom
     assert heads[3].bbox.x1 < 0.3 * w3  # turned counter-clockwise: the top is on the left
+
+
+@pytest.mark.slow
+def test_a_turn_the_classifier_names_is_kept_only_when_reading_does_not_refute_it() -> None:
+    """A long till receipt squeezed into the classifier's square can look upside down to it;
+    the middle of the page read upright and turned settles it."""
+    from docpipe.parse.ocr.orientation import turn_reads_better
+    from docpipe.parse.ocr.rapid import RapidOcrEngine
+
+    ocr = RapidOcrEngine()
+    receipt = Image.open(SAMPLES / "receipt_market.jpg").convert("RGB")
+    assert not turn_reads_better(ocr, receipt, 180)  # upright reads far better: no turn
+    assert turn_reads_better(ocr, receipt.rotate(180, expand=True), 180)

@@ -193,3 +193,16 @@ def test_ingest_keeps_two_workers_converting_at_once(tmp_path: Path, converter: 
     assert [o.status for o in outcomes] == ["ingested"] * 4
     assert [Path(o.path).name for o in outcomes] == [f.name for f in files]
     assert state["most"] == 2
+
+
+def test_a_copy_of_a_file_that_failed_in_the_same_run_fails_too_and_says_why(tmp_path: Path) -> None:
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer garbage"
+    (tmp_path / "a.pdf").write_bytes(broken)
+    (tmp_path / "b.pdf").write_bytes(broken)
+    dp = Docpipe(Settings.load(tmp_path / "home", workers=1, page_timeout_s=0))
+    first, copy = dp.ingestor().ingest([tmp_path / "a.pdf", tmp_path / "b.pdf"])
+    assert first.status == "failed" and copy.status == "failed"
+    assert "same content as" in (copy.error or "") and "a.pdf" in (copy.error or "")

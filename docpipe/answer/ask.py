@@ -130,6 +130,8 @@ def grounding_passages(
         asked = content_words(question) - DOC_TYPE_WORDS
         return [i for i in cited if asked & content_words(chunks[i].text)]
     if figures or names:
+        if named:  # the question names its documents: another document's figure never answers
+            cited = [i for i in cited if chunks[i].document in named]  # (SmolLM2 gave the scan's total for ACME)
         good = [i for i in cited if holds(i)]
         if good:
             return good
@@ -141,7 +143,7 @@ def grounding_passages(
         # A small model may misnumber a passage: a passage that holds the facts, of a cited
         # document or of one the question names ("the ACME invoice"), is cited instead.
         # Any other document's never is (the cafe's tax for a question on the market receipt).
-        read = {chunks[i].document for i in cited} | set(named)
+        read = set(named) or {chunks[i].document for i in cited}
         found = [i for i in range(len(chunks)) if chunks[i].document in read and holds(i)][:1]
         if found or named:
             return found

@@ -116,8 +116,9 @@ def model_adapt(
     home: HomeOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Continued pretraining on the documents in the home (their chunks in reading order), a tenth of
-    them held out to measure perplexity before and after. Resumable: run the same command again."""
+    """Continued pretraining on the documents in the home (their chunks in reading order), a tenth
+    held out to measure perplexity before and after: from 10 documents on, a tenth of the documents;
+    with fewer, the last tenth of each document's text. Resumable: run the same command again."""
     quiet_libraries()
     from docpipe.config import Settings
     from docpipe.model.adapt import AdaptOptions, adapt

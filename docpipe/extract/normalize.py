@@ -7,6 +7,7 @@ provenance at the words that hold it rather than at the whole line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -191,6 +192,26 @@ def find_dates(text: str, *, dayfirst: bool = False) -> list[FoundDate]:
     return sorted(out, key=lambda f: f.start)
 
 
+_COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
+COMPACT_YEARS = (1990, 2099)
+
+
+def compact_date(text: str, *, dayfirst: bool = True) -> FoundDate | None:
+    """A date printed without separators, alone on its line: "27032018" (day first, or month
+    first when `dayfirst` is false) or "20180327". A longer or shorter run of digits, or one
+    that is no valid date in a plausible year, is a number."""
+    m = _COMPACT.match(text)
+    if m is None:
+        return None
+    a, b, y = int(m[1]), int(m[2]), int(m[3])
+    d = _safe(y, b, a) if dayfirst else _safe(y, a, b)
+    if d is None:
+        d = _safe(a * 100 + b, y // 100, y % 100)  # yyyymmdd
+    if d is None or not COMPACT_YEARS[0] <= d.year <= COMPACT_YEARS[1]:
+        return None
+    return FoundDate(d, m.start(1), m.end(3))
+
+
 def parse_date(text: str, *, dayfirst: bool = False) -> date | None:
     """The first date in `text`: ISO, `25/12/2018`, `12/25/2018`, `03.12.19`, `Dec 3, 2019`, `3 December 2019`.
 
@@ -212,6 +233,29 @@ def ambiguous_order_hint(text: str) -> bool | None:
         if b > 12 >= a:
             return False
     return None
+
+
+# ---------------------------------------------------------------- OCR noise
+
+STRAY_AMONG = 200  # one accented letter among at least this many plain ones: noise, not spelling
+
+
+def _accented(ch: str) -> bool:
+    return ch.isalpha() and any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", ch))
+
+
+def fold_stray_accents(value: str, doc_text: str) -> str:
+    """An accent OCR put on one letter of a document written without them ("SETIA ÁLAM" on an
+    English/Malay receipt): a language that writes diacritics shows more than one a page.
+    The value unchanged when the document has several."""
+    if not any(_accented(ch) for ch in value):
+        return value
+    accented = sum(1 for ch in doc_text if _accented(ch))
+    letters = sum(1 for ch in doc_text if ch.isalpha())
+    if accented > 1 or letters < STRAY_AMONG:
+        return value
+    folded = unicodedata.normalize("NFD", value)
+    return unicodedata.normalize("NFC", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
 # ---------------------------------------------------------------- currencies

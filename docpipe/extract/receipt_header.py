@@ -18,6 +18,7 @@ from docpipe.extract.normalize import find_dates, find_money
 from docpipe.extract.pairs import line_confidence
 from docpipe.extract.vendor import COMPANY, LEGAL_ENTITY, VendorLines, join_lines, sub_line, upright
 
+NAME_LINES = 3  # a long name is set over at most this many lines
 HEAD_LINES = 14  # the name is among the first lines, before the receipt's title
 ADDRESS_REACH = 9  # lines after the name that may still hold the address
 # Registration and tax lines, printed between the name and the address or right after it.
@@ -163,8 +164,10 @@ def _find_name(head: list[Line]) -> tuple[int, Line] | None:
         for i, ln in enumerate(head):
             if suffix.search(_core(ln.text)) and _plain(ln.text):
                 parts = [ln]
-                if (above := _name_above(head, i)) is not None:
-                    parts.insert(0, above)
+                k = i
+                while len(parts) < NAME_LINES and (above := _name_above(head, k)) is not None:
+                    parts.insert(0, above)  # "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD"
+                    k -= 1
                 if (below := _name_below(head, i)) is not None:
                     parts.append(below)
                 return i, _without_registration(join_lines(parts))

@@ -4,7 +4,7 @@ so it runs anywhere, and every value comes with the page and box it was read fro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise, product
@@ -15,11 +15,13 @@ from docpipe.extract import labels as L
 from docpipe.extract.items import items_from_lines, items_from_tables
 from docpipe.extract.normalize import (
     ambiguous_order_hint,
+    compact_date,
     currency_marks,
     find_amounts,
     find_currency,
     find_dates,
     find_money,
+    fold_stray_accents,
 )
 from docpipe.extract.pairs import Hit, Parser, PlacedLine, find_values, placed_lines, span_box
 from docpipe.extract.receipt_header import find_receipt_header
@@ -129,6 +131,12 @@ def find_dates_fields(lines: list[PlacedLine], date_field: str, dayfirst: bool) 
             if d is not None:
                 box, conf = span_box(pl.line, d.start, d.end)
                 out[date_field] = Found(d.value.isoformat(), pl.page, box, pl.text, 0.7 * conf)
+                break
+    if date_field not in out and date_field == "date":  # no date in any printed form: "27032018" alone
+        for pl in lines:
+            if (d := compact_date(pl.text, dayfirst=dayfirst)) is not None:
+                box, conf = span_box(pl.line, d.start, d.end)
+                out[date_field] = Found(d.value.isoformat(), pl.page, box, pl.text, 0.5 * conf)
                 break
     return out
 
@@ -361,6 +369,10 @@ def extract_with_rules(doc: Document, schema: Schema) -> dict[str, Found]:
     date_field = "date" if "date" in fields and "invoice_date" not in fields else "invoice_date"
     vendor = find_receipt_header(doc) if date_field == "date" else find_vendor(doc)
     found = find_vendor_fields(vendor)
+    text = "\n".join(pl.text for pl in lines)
+    for name in ("vendor_name", "vendor_address"):
+        if name in found and (folded := fold_stray_accents(found[name].value, text)) != found[name].value:
+            found[name] = replace(found[name], value=folded)
     currency = find_currency_field(doc, lines)
     if currency is not None:
         found["currency"] = currency

@@ -81,10 +81,17 @@ def focus(question: str, terms: DocumentTerms) -> Focus:
         for d in docs:
             scores[d] = scores.get(d, 0.0) + idf
     unmatched = [w for w in names if not holders[w] and fts_tokens(w)]
+    # An identifier the question gives (TX-471102, R0005532486) names its document outright: a
+    # document without any of them is not named by a common word beside it ("VAT").
+    ids = [w for w in names if any(ch.isdigit() for ch in w) and 0 < len(holders[w]) <= max(2, n_docs // 4)]
+    if ids:
+        with_id = set().union(*(holders[w] for w in ids))
+        scores = {d: s for d, s in scores.items() if d in with_id}
     if not scores:
         return Focus([], names, unmatched)
     best = max(scores.values())
     if best < _MIN_SCORE:
         return Focus([], names, unmatched)
-    chosen = sorted((d for d, s in scores.items() if s >= 0.75 * best), key=lambda d: -scores[d])
+    # Ties broken by name: the same question picks the same documents in every process.
+    chosen = sorted((d for d, s in scores.items() if s >= 0.75 * best), key=lambda d: (-scores[d], d))
     return Focus(chosen[:3], names, unmatched)

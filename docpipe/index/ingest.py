@@ -63,6 +63,21 @@ class _Job:
     parent: str | None = None  # the mail a stored attachment came from
 
 
+@dataclass(frozen=True)
+class _Copy:
+    """A file with the same content as an earlier one of the same run: converted once."""
+
+    path: str
+    digest: str
+    first: str
+
+    def outcome(self, store: Store) -> FileOutcome:
+        if store.documents.has_ok(self.digest):
+            return FileOutcome(self.path, "skipped")
+        why = f"same content as {self.first}, which could not be ingested"
+        return FileOutcome(self.path, "failed", [ConversionError(source=self.path, stage="load", message=why)])
+
+
 class IngestLockedError(LockedError):
     """Another ingest (or index rebuild, or rm) is writing to this home."""
 
@@ -168,7 +183,7 @@ class Ingestor:
         hashed first; a converter with convert_many (ParallelConverter) then converts the next
         documents on its workers while this thread chunks, embeds and stores the one before.
         One document alone goes through convert_to, which spreads its pages instead."""
-        digests: set[str] = set()
+        digests: dict[str, str] = {}
         plans = [self._plan(store, f, str(i), digests) for i, f in enumerate(files)]
         jobs = [p for p in plans if isinstance(p, _Job)]
         results = self._conversions(jobs)
@@ -176,6 +191,9 @@ class Ingestor:
             for plan in plans:
                 if isinstance(plan, FileOutcome):
                     yield plan
+                    continue
+                if isinstance(plan, _Copy):  # known now: how its first copy in this run ended
+                    yield plan.outcome(store)
                     continue
                 _, _, result = next(results)
                 outcome, mime = self._store(store, plan, result)
@@ -210,9 +228,9 @@ class Ingestor:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / (name[:120] or f"attachment-{i}")
             target.write_bytes(a.data)
-            plan = self._plan(store, target, f"{mail.digest[:16]}-{i}", set(), parent=mail.digest)
-            if isinstance(plan, FileOutcome):
-                yield plan
+            plan = self._plan(store, target, f"{mail.digest[:16]}-{i}", {}, parent=mail.digest)
+            if not isinstance(plan, _Job):
+                yield plan if isinstance(plan, FileOutcome) else plan.outcome(store)
                 continue
             try:
                 yield self._store(store, plan, self.converter.convert_to(plan.path, plan.doc_spool))[0]
@@ -221,10 +239,10 @@ class Ingestor:
                 plan.chunk_spool.unlink(missing_ok=True)
 
     def _plan(
-        self, store: Store, path: Path, tag: str, digests: set[str], parent: str | None = None
-    ) -> FileOutcome | _Job:
-        """The outcome when it is known before converting (unreadable, stored already, a copy
-        of an earlier file of this run), else the job."""
+        self, store: Store, path: Path, tag: str, digests: dict[str, str], parent: str | None = None
+    ) -> FileOutcome | _Copy | _Job:
+        """The outcome when it is known before converting (unreadable, stored already), a copy
+        of an earlier file of this run (`digests`: hash -> that file's name), else the job."""
         t0 = time.perf_counter()
         label = shown(path)
         key = shown(path.resolve())
@@ -240,9 +258,11 @@ class Ingestor:
             key_hash = "unreadable:" + hashlib.sha256(key.encode()).hexdigest()
             store.documents.put_failure(key_hash, key, shown(path.name), str(unreadable), [unreadable])
             return FileOutcome(label, "failed", [unreadable])
-        if digest in digests or store.documents.has_ok(digest):
+        if digest in digests:
+            return _Copy(label, digest, digests[digest])
+        if store.documents.has_ok(digest):
             return FileOutcome(label, "skipped")
-        digests.add(digest)
+        digests[digest] = label
         stem = self.home.spool / f"{os.getpid()}-{tag}"
         return _Job(path, key, digest, stem.with_suffix(".document"), stem.with_suffix(".chunks"), t0, parent)
 

@@ -1,5 +1,5 @@
-"""Continued pretraining on a home's documents: next-token loss on the training documents' text,
-perplexity on the held-out ones before and after; full weights or LoRA (peft), merged back into
+"""Continued pretraining on a home's documents: next-token loss on the training text, perplexity
+on the held-out text (corpus.py says which) before and after; full weights or LoRA (peft), merged back into
 a plain model folder at the end so vLLM serves it and the GGUF export reads it.
 
 Checkpoints go to a folder beside the target (.NAME.checkpoint) every `save_every` steps; the
@@ -66,6 +66,7 @@ class AdaptReport:
     held_out_tokens: int
     train_documents: int
     held_out_documents: list[str]
+    split: str  # "documents": whole documents held out; "text": the last tenth of each one
     device: str
     lora: bool
     resumed_from: int = 0
@@ -117,6 +118,7 @@ def _fingerprint(model: ModelFolder, corpus: Corpus, options: AdaptOptions) -> d
         "model": str(model.path.resolve()),
         "train": sorted(d.sha256 for d in corpus.train),
         "held_out": sorted(d.sha256 for d in corpus.held_out),
+        "split": corpus.split,
         "options": asdict(options),
     }
 
@@ -154,6 +156,7 @@ def adapt(
     before, n_held = perplexity(hf, held_all, device)
     per_doc = {name: {"before": perplexity(hf, seqs, device)[0]} for name, seqs in held.items()}
 
+    torch.manual_seed(options.seed)  # LoRA's A matrices start random: the same run gives the same model
     if options.lora:
         from peft import LoraConfig, get_peft_model
 
@@ -217,6 +220,7 @@ def adapt(
         held_out_tokens=n_held,
         train_documents=len(corpus.train),
         held_out_documents=[d.name for d in corpus.held_out],
+        split=corpus.split,
         device=device,
         lora=options.lora,
         resumed_from=start,

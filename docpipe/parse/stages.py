@@ -185,6 +185,7 @@ class AssembleStage:
     name = "assemble"
 
     def __init__(self, options: ConvertOptions) -> None:
+        self.options = options
         self.tables = TABLES.create(options.tables)
 
     def warm_up(self) -> None:
@@ -194,6 +195,11 @@ class AssembleStage:
         # Vector rules sit on the stored page; they fit the words only when those came from it.
         rules = ctx.source.rules if ctx.origin == "text_layer" else None
         regions = [r.bbox for r in ctx.regions if r.label == "table"]
+        if regions and ctx.image is None:
+            # A text-layer page is rendered for the layout model at screen resolution only; an
+            # image table model (auto's SLANet) reads cells off the page at the full dpi. Without
+            # it `auto` fell back to the alignment on every born-digital table.
+            ctx.image_at(self.options.dpi)
         scale = ctx.px_per_pt if ctx.image else 1.0
         page = TablePage(ctx.words, rules, ctx.source.number, regions, ctx.image, scale, ocr=ctx.origin == "ocr")
         tables = self.tables.find(page)

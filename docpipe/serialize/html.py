@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from html import escape
 
 from docpipe.document import Document, Element, TableData
@@ -71,6 +72,20 @@ def element_html(e: Element) -> str:
     return f"<{tag} {_attrs(e)}>{inner}</{tag}>"
 
 
+def with_lists(elements: Iterable[Element], render: Callable[[Element], str] = element_html) -> list[str]:
+    """Each element's HTML, a run of list items inside one <ul> (an <li> needs a list around it)."""
+    out: list[str] = []
+    in_list = False
+    for e in elements:
+        if (e.label == "list_item") != in_list:
+            in_list = not in_list
+            out.append("<ul>" if in_list else "</ul>")
+        out.append(render(e))
+    if in_list:
+        out.append("</ul>")
+    return out
+
+
 def to_html(doc: Document, *, include_furniture: bool = True) -> str:
     parts = [
         "<!DOCTYPE html>",
@@ -91,7 +106,7 @@ def to_html(doc: Document, *, include_furniture: bool = True) -> str:
         )
         furniture = furniture_on.get(page.number, [])
         parts.extend(element_html(f) for f in furniture if f.label == "page_header")
-        parts.extend(element_html(e) for e in body_on.get(page.number, []))
+        parts.extend(with_lists(body_on.get(page.number, [])))
         parts.extend(element_html(f) for f in furniture if f.label == "page_footer")
         parts.append("</section>")
     parts.append("</body></html>")

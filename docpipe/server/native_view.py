@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from docpipe.document import Document, Element
-from docpipe.serialize.html import element_html, table_html
+from docpipe.serialize.html import element_html, table_html, with_lists
 
 
 def _box(values: list[float]) -> str:
@@ -32,7 +32,6 @@ def _table(e: Element) -> str:
 def page_html(doc: Document, number: int) -> str:
     """The page's elements in reading order as an HTML fragment (text escaped by the serializer)."""
     parts = [f'<div class="native-page" data-page="{number}" data-document="{escape(doc.name)}">']
-    for e in doc.elements_on(number):
-        parts.append(_table(e) if e.table is not None else element_html(e))
+    parts += with_lists(doc.elements_on(number), lambda e: _table(e) if e.table is not None else element_html(e))
     parts.append("</div>")
     return "\n".join(parts)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from docpipe.document import BBox, Element, Label, Line, Origin, Provenance, Word
 from docpipe.parse.layout.base import Region
-from docpipe.parse.layout.lines import Segment, TextLine, group_lines, median_line_height
+from docpipe.parse.layout.lines import Segment, TextLine, group_lines, is_rtl, median_line_height
 from docpipe.parse.layout.paragraphs import join_hyphenated, vocabulary
+from docpipe.parse.tables.aligned import words_in
 from docpipe.parse.tables.base import FoundTable
+from docpipe.parse.tables.prose import label_pair, label_value_form
 
 _VALUE = re.compile(r"^[\s$€£¥#:()+\-.,/%A-Z]{0,6}[\d][\d\s.,:/\-]*[A-Za-z%]{0,4}$")
 _MONEY = re.compile(r"^(?:[A-Z]{2,3}|[$€£¥])?\s?-?\d{1,3}(?:[.,\s]?\d{3})*[.,]\d{2}$")
@@ -35,6 +37,8 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$|\bpage\s+\d+\s+(of
 @dataclass
 class Block:
     segments: list[Segment] = field(default_factory=list)
+    heading: bool = False  # split off the top of a paragraph as its heading (split_caps_headings)
+    item: bool = False  # one item of a bulleted list (split_list_items)
 
     @property
     def bbox(self) -> BBox:
@@ -83,13 +87,26 @@ def split_run_in_headings(line: TextLine) -> TextLine:
     return TextLine(out)
 
 
-def _merge_label_values(line: TextLine, height: float) -> TextLine:
-    """Join 'Total Due:   $1,234.56' into one segment so the pair stays together."""
+def _continues_column(seg: Segment, prev: Segment, above: list[Segment], height: float) -> bool:
+    """Whether `seg` is the next line of running text set right above it in its own column
+    (beyond `prev`): then a label ending in ':' left of it is in another column."""
+    return any(
+        0 <= seg.bbox.y0 - o.bbox.y1 < 0.8 * height
+        and abs(o.bbox.x0 - seg.bbox.x0) < 1.5 * height
+        and o.bbox.x0 > prev.bbox.x1
+        and len(o.words) >= PROSE_LINE_WORDS  # running text, not a column of values ('March 14, 2024')
+        for o in above
+    )
+
+
+def _merge_label_values(line: TextLine, height: float, above: list[Segment] | None = None) -> TextLine:
+    """Join 'Total Due:   $1,234.56' into one segment so the pair stays together (not across a
+    column gutter: a paragraph's last word 'methods:' and the next column's line)."""
     segs = line.segments
     out: list[Segment] = [segs[0]]
     for s in segs[1:]:
         prev = out[-1]
-        near = s.bbox.x0 - prev.bbox.x1 < 20 * height
+        near = s.bbox.x0 - prev.bbox.x1 < 20 * height and not _continues_column(s, prev, above or [], height)
         colon_label = prev.text.rstrip().endswith(":") and len(s.words) <= 6
         label_like = len(prev.words) <= 4 and not any(ch.isdigit() for ch in prev.text)
         value_like = len(s.words) <= 4 and bool(_VALUE.match(s.text.strip()))
@@ -132,6 +149,8 @@ def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Blo
             # A bold label ("Bill To:") stays with what it labels.
             bold = seg if _bold(seg) else last
             same_face = _bold(seg) == _bold(last) or not _heading_like(bold.text, True, False)
+            # A bold label line ('SUPPLEMENTARY INFORMATION:') ends before a bold heading under it.
+            same_face = same_face and not (_bold(seg) and _bold(last) and last.text.rstrip().endswith(":"))
             if -0.3 * h < gap < 0.8 * h and similar and aligned and same_face and not _between(seg, last, placed):
                 target = b
                 break
@@ -141,6 +160,79 @@ def _build_blocks(lines: list[TextLine], origin: str = "text_layer") -> list[Blo
             target.segments.append(seg)
         placed.append(seg)
     return blocks
+
+
+_CAPS_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+)?[A-Z][A-Z&/\-]+(?:\s+[A-Z][A-Z&/\-]*){0,5}:?$")
+PROSE_LINE_WORDS = 6  # a line of running text under a heading holds at least this many words
+
+
+def split_caps_headings(blocks: list[Block]) -> list[Block]:
+    """A line in capitals ('ABSTRACT', 'CCS CONCEPTS', '4 ANNOTATION CAMPAIGN') set tight above a
+    paragraph is that paragraph's heading: scans carry no bold to tell it by, and the line
+    spacing under it is the body's, so it was taken into the block."""
+    out: list[Block] = []
+    for b in blocks:
+        first = b.segments[0]
+        if (
+            len(b.segments) >= 2
+            and _CAPS_HEADING.match(first.text.strip())
+            and sum(ch.isalpha() for ch in first.text) >= 3
+            and len(b.segments[1].words) >= PROSE_LINE_WORDS
+            and first.bbox.width < 0.7 * b.bbox.width
+        ):
+            out += [Block([first], heading=True), Block(b.segments[1:])]
+        else:
+            out.append(b)
+    return out
+
+
+BULLETS = "•◦▪▫‣●○■□–-*·"
+INDENT = 0.5  # line heights a line may start off an item's bullet or text and still carry it on
+
+
+def _bulleted(seg: Segment) -> bool:
+    first = seg.words[0].text
+    return first[:1] in BULLETS and (len(first) == 1 or first[0] in "•◦▪▫‣●○■□")
+
+
+def split_list_items(blocks: list[Block]) -> list[Block]:
+    """A block whose lines open with bullets is a list: one item per bullet line with the lines
+    under it, up to a line that opens a paragraph (_after_list) and on to the next bullet."""
+    out: list[Block] = []
+    for b in blocks:
+        starts = [i for i, seg in enumerate(b.segments) if _bulleted(seg)]
+        if not starts or b.heading:
+            out.append(b)
+            continue
+        if starts[0] > 0:
+            out.append(Block(b.segments[: starts[0]]))
+        h = b.line_height
+        for k, i in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(b.segments)
+            tail = next((j for j in range(i + 1, end) if _after_list(b, i, j, h)), end)
+            out.append(Block(b.segments[i:tail], item=True))
+            if tail < end:
+                out.append(Block(b.segments[tail:end]))
+    return out
+
+
+def _after_list(b: Block, item: int, j: int, h: float) -> bool:
+    """Whether line j of a block no longer carries on the bulleted line `item` above it: it starts
+    neither under the bullet, nor under the item's text, nor at the block's edge (a paragraph's
+    first-line indent), or the line before it ends a sentence short of the right edge and it
+    opens a new one."""
+    first, seg, prev = b.segments[item], b.segments[j], b.segments[j - 1]
+    edges = [first.bbox.x0, b.bbox.x0] + [w.bbox.x0 for w in first.words[1:2]]
+    if min(abs(seg.bbox.x0 - e) for e in edges) > INDENT * h:
+        return True
+    ended = prev.text.rstrip().endswith((".", "!", "?")) and prev.bbox.x1 < b.bbox.x1 - 0.15 * b.bbox.width
+    return ended and seg.text[:1].isupper()
+
+
+def _unbulleted(text: str) -> str:
+    """An item's text without its bullet (Markdown and HTML give their own)."""
+    head, _, rest = text.partition(" ")
+    return rest if len(head) == 1 and head in BULLETS else text.lstrip("•◦▪▫‣●○■□")
 
 
 def _region_label(box: BBox, regions: list[Region]) -> Label | None:
@@ -158,6 +250,9 @@ def _label_block(b: Block, regions: list[Region], page_h: float, body_h: float, 
     region = _region_label(box, regions)
     text = " ".join(s.text for s in b.segments)
     if n_lines <= 2 and box.y0 > (1 - FURNITURE_BAND) * page_h:
+        return "page_footer"
+    # 'Page 7' alone near the foot of the page, above the bottom band (forms leave a wide margin).
+    if n_lines == 1 and box.y0 > (1 - RUNNING_TITLE_BAND) * page_h and _PAGE_NUMBER.match(text.strip()):
         return "page_footer"
     # Invoices start near the top edge, so a header needs more than its position.
     if (
@@ -229,6 +324,52 @@ def _without(lines: list[TextLine], taken: set[int]) -> list[TextLine]:
     return out
 
 
+def _pair_form_lines(
+    lines: list[TextLine], words: list[Word], regions: list[Region], tables: list[FoundTable]
+) -> list[TextLine]:
+    """In a layout table region that is a label/value form (tables/prose.py; no table was made
+    of it), each bold label and the plain value beside it become one run: the form reads row by
+    row, label then value, where two columns of runs would read all labels, then all values."""
+    forms = [
+        r.bbox
+        for r in regions
+        if r.label == "table"
+        and not any(t.bbox.intersection(r.bbox) > 0 for t in tables)
+        and label_value_form(words_in(words, r.bbox))
+    ]
+    if not forms:
+        return lines
+    out: list[TextLine] = []
+    pair: tuple[list[Word], list[Word], Segment] | None = None  # the last pair's label, value, label run
+    for ln in lines:
+        box = ln.bbox
+        in_form = any(box.intersection(f) > 0.5 * box.area for f in forms)
+        if in_form and label_pair(ln):
+            label, value = ln.segments[0].words, [w for s in ln.segments[1:] for w in s.words]
+            pair = (list(label), value, ln.segments[0])
+            out.append(TextLine([Segment(pair[0] + value)]))
+            continue
+        if in_form and pair is not None and _label_goes_on(ln, pair[2]):
+            # The label wraps onto a line of its own: its words join the label, before the value.
+            pair[0].extend(ln.segments[0].words)
+            out[-1] = TextLine([Segment(pair[0] + pair[1])])
+            continue
+        pair = None
+        out.append(ln)
+    return out
+
+
+def _label_goes_on(ln: TextLine, label: Segment) -> bool:
+    """A line that only carries on a form's bold label: one bold run right under it, starting at
+    the label's edge (its right edge in a right-to-left line)."""
+    if len(ln.segments) != 1 or not _bold(ln.segments[0]):
+        return False
+    seg, h = ln.segments[0], label.font_height
+    rtl = is_rtl(seg.words)
+    edge = abs(seg.bbox.x1 - label.bbox.x1) if rtl else abs(seg.bbox.x0 - label.bbox.x0)
+    return 0 <= seg.bbox.y0 - label.bbox.y1 < 0.8 * h and edge < 1.5 * h
+
+
 def assemble_page(
     words: list[Word],  # points
     regions: list[Region],  # points
@@ -262,14 +403,18 @@ def assemble_page(
     apart = {id(w) for t in tables if not t.body_text for w in t.words}
     lines = group_lines([w for w in words if id(w) not in apart])
     body_h = median_line_height(lines)
+    kept = _pair_form_lines(_without(lines, {id(w) for t in tables for w in t.words}), words, regions, tables)
     rest = [
-        split_run_in_headings(_merge_label_values(ln, body_h))
-        for ln in _without(lines, {id(w) for t in tables for w in t.words})
+        split_run_in_headings(_merge_label_values(ln, body_h, [s for o in kept[max(0, i - 3) : i] for s in o.segments]))
+        for i, ln in enumerate(kept)
     ]
     vocab = vocabulary([w.text for w in words])
-    for b in _build_blocks(rest, origin):
-        label = _label_block(b, regions, page_h, body_h, page_no)
+    for b in split_list_items(split_caps_headings(_build_blocks(rest, origin))):
+        label: Label = "section_header" if b.heading else _label_block(b, regions, page_h, body_h, page_no)
+        label = "list_item" if b.item and label == "text" else label
         texts = _line_texts(b.segments, vocab)
+        if label == "list_item":
+            texts[0] = _unbulleted(texts[0])
         text = "\n".join(t for t in texts if t)
         elements.append(
             Element(

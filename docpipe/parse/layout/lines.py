@@ -15,6 +15,14 @@ from docpipe.document import BBox, Word
 
 SEGMENT_GAP = 1.1  # gap wider than this many line heights splits a line into segments
 NUMBER_GAP = 4.0  # a bold section number and its bold title stay one segment across this gap
+# A column gutter narrower than SEGMENT_GAP (three-column pages set 9-12 pt apart) still splits
+# a line when the lines around it leave the same strip white: a word space, even a wide one in
+# a justified line, does not line up over several lines.
+GUTTER_MIN = 0.6  # line heights: narrower white is a word space
+GUTTER_STRIP = 0.5  # line heights of white the neighbouring lines must leave at the gap's middle
+GUTTER_REACH = 4  # lines above and below looked at
+GUTTER_SUPPORT = 3  # of them that must leave the strip white with running text on both sides
+GUTTER_SIDE_WORDS = 3  # words that make running text on a side (not a label and its value)
 _SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z](?:\.\d{1,2}){1,3}\.?|[IVX]{1,5}\.)$")
 
 
@@ -59,20 +67,27 @@ def group_lines(words: list[Word]) -> list[TextLine]:
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
         for row in reversed(rows[-3:]):
-            ref = row[-1].bbox
-            if w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height):
+            # Overlapping the line's first word as well as its last: columns set on staggered
+            # baselines, or a tall word in the margin (a turned sidebar OCR'd), would otherwise
+            # chain one line after another into a row that runs down the page.
+            if all(
+                w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height) for ref in (row[-1].bbox, row[0].bbox)
+            ):
                 row.append(w)
                 break
         else:
             rows.append([w])
-    lines: list[TextLine] = []
     for row in rows:
         row.sort(key=lambda w: w.bbox.x0)
+    lines: list[TextLine] = []
+    for i, row in enumerate(rows):
         height = median(w.bbox.height for w in row)
+        gutters = _gutter_splits(rows, i, height)
         segments: list[list[Word]] = [[row[0]]]
-        for w in row[1:]:
+        for k, w in enumerate(row[1:], start=1):
             gap = w.bbox.x0 - segments[-1][-1].bbox.x1
-            if gap > SEGMENT_GAP * height and not _numbered_title(segments[-1], w, gap, height):
+            wide = gap > SEGMENT_GAP * height or k in gutters
+            if wide and not _numbered_title(segments[-1], w, gap, height):
                 segments.append([w])
             else:
                 segments[-1].append(w)
@@ -81,6 +96,34 @@ def group_lines(words: list[Word]) -> list[TextLine]:
         lines.append(TextLine([Segment(s) for s in segments]))
     lines.sort(key=lambda ln: ln.bbox.y0)
     return lines
+
+
+def _gutter_splits(rows: list[list[Word]], i: int, height: float) -> set[int]:
+    """Indices k of row i whose gap before word k is a column gutter narrower than SEGMENT_GAP:
+    the line has running text on one side, and lines around it with running text on both sides
+    leave the same strip white."""
+    row = rows[i]
+    out: set[int] = set()
+    for k in range(1, len(row)):
+        a, b = row[k - 1].bbox.x1, row[k].bbox.x0
+        if not GUTTER_MIN * height <= b - a <= SEGMENT_GAP * height or max(k, len(row) - k) < GUTTER_SIDE_WORDS:
+            continue
+        mid = (a + b) / 2
+        lo, hi = mid - GUTTER_STRIP * height / 2, mid + GUTTER_STRIP * height / 2
+        support = 0
+        for j in range(max(0, i - GUTTER_REACH), min(len(rows), i + GUTTER_REACH + 1)):
+            other = rows[j]
+            if j == i or abs(other[0].bbox.cy - row[0].bbox.cy) > 2 * GUTTER_REACH * height:
+                continue
+            left = sum(1 for w in other if w.bbox.x1 <= lo)
+            right = sum(1 for w in other if w.bbox.x0 >= hi)
+            if (
+                min(left, right) >= GUTTER_SIDE_WORDS and left + right == len(other)  # nothing in the strip
+            ):
+                support += 1
+        if support >= GUTTER_SUPPORT:
+            out.add(k)
+    return out
 
 
 def _strong(text: str) -> tuple[int, int]:

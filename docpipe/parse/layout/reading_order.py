@@ -82,7 +82,8 @@ def order_elements(boxes: list[BBox], labels: Sequence[str]) -> list[int]:
     left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
     widened = []
     for i, (b, label) in enumerate(zip(boxes, labels, strict=True)):
-        alone = not any(j != i and o.y_overlap(b) > 0 for j, o in enumerate(boxes))
+        # A box enclosing this one (a figure region drawn round the whole page) is no neighbour.
+        alone = not any(j != i and o.y_overlap(b) > 0 and o.intersection(b) < 0.9 * b.area for j, o in enumerate(boxes))
         widened.append(BBox(x0=left, y0=b.y0, x1=right, y1=b.y1) if label in SEPARATOR_LABELS and alone else b)
     return reading_order(widened)
 

@@ -11,6 +11,7 @@ from docpipe.errors import LoadError
 from docpipe.parse.load.source import SourcePage
 
 DEFAULT_DPI = 72.0  # without a DPI tag one pixel is one point
+MIN_DPI = 36.0  # a lower tag is a writer's placeholder ('1 dpi' made a 612-px page 612 inches wide)
 
 
 def _too_large(path: Path, max_pixels: int) -> LoadError:
@@ -49,6 +50,7 @@ def iter_image_pages(
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             raise LoadError(path, f"corrupt image data on frame {i + 1} ({e})") from e
         dpi = float(frame.info.get("dpi", (DEFAULT_DPI, DEFAULT_DPI))[0] or DEFAULT_DPI)
+        dpi = dpi if dpi >= MIN_DPI else DEFAULT_DPI
         scale = 72.0 / dpi
         width, height = rgb.width * scale, rgb.height * scale
 

@@ -42,8 +42,8 @@ def words_in(words: list[Word], region: BBox) -> list[Word]:
     return [w for w in words if w.bbox.intersection(region) >= 0.5 * max(w.bbox.area, 1e-6)]
 
 
-def column_gaps(rows: list[list[Word]], height: float) -> list[tuple[float, float]]:
-    """White strips between columns: x ranges that at most CROSSING of the rows put ink on."""
+def column_gaps(rows: list[list[Word]], height: float, crossing: float = CROSSING) -> list[tuple[float, float]]:
+    """White strips between columns: x ranges that at most `crossing` of the rows put ink on."""
     x0 = min(w.bbox.x0 for r in rows for w in r)
     x1 = max(w.bbox.x1 for r in rows for w in r)
     step = 0.5
@@ -56,7 +56,7 @@ def column_gaps(rows: list[list[Word]], height: float) -> list[tuple[float, floa
                 hit[b] = True
         for b, h in enumerate(hit):
             count[b] += h
-    allowed = int(CROSSING * len(rows))
+    allowed = int(crossing * len(rows))
     gaps: list[tuple[float, float]] = []
     start = None
     for b in range(n + 1):
@@ -65,9 +65,25 @@ def column_gaps(rows: list[list[Word]], height: float) -> list[tuple[float, floa
             start = b
         elif not free and start is not None:
             if start > 0 and b < n and (b - start) * step >= MIN_GAP * height:
-                gaps.append((x0 + start * step, x0 + b * step))
+                a, z = _clearest(count, start, b)
+                gaps.append((x0 + a * step, x0 + z * step))
             start = None
     return gaps
+
+
+def _clearest(count: list[int], start: int, end: int) -> tuple[int, int]:
+    """The widest run of [start, end) that the fewest rows cross: a long label reaching into the
+    white between two columns moves the boundary past its end, not through it."""
+    low = min(count[start:end])
+    best, run = (start, start), None
+    for b in range(start, end + 1):
+        if b < end and count[b] == low:
+            run = b if run is None else run
+        elif run is not None:
+            if b - run > best[1] - best[0]:
+                best = (run, b)
+            run = None
+    return best
 
 
 def _col(x: float, bounds: list[float]) -> int:
@@ -154,8 +170,22 @@ def _continues(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -
     if all(c.text[:1].islower() or _CONTINUES.search(above[c.c0].text.rstrip()) for c in cur):
         return True
     # A description wrapping under its row: only text, in fewer columns, none the first while
-    # the row above has one (a label alone in the first column is a section row of its own).
-    return len(cur) < len(prev) and all(c.c0 > 0 for c in cur) and any(p.c0 == 0 for p in prev)
+    # the row above has one (a label alone in the first column is a section row of its own),
+    # each under one cell of that row (a phrase across several is a group row of its own).
+    return (
+        len(cur) < len(prev)
+        and all(c.c0 > 0 and c.c1 <= above[c.c0].c1 for c in cur)
+        and any(p.c0 == 0 for p in prev)
+    )
+
+
+def _label_runs_on(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
+    """Whether the row above is only the first line of this row's first-column label (the
+    values set level with the label's last line): 'StarCoder' over 'filtered version | Code | 83.0B'."""
+    if len(prev) != 1 or prev[0].c0 != 0 or _numeric(prev[0].text) or len(cur) < 2 or cur[0].c0 != 0:
+        return False
+    first = cur[0].text
+    return gap <= 0.6 * height and (first[:1].islower() or bool(_CONTINUES.search(prev[0].text.rstrip())))
 
 
 def _stacks(prev: list[_Cell], cur: list[_Cell], gap: float, height: float) -> bool:
@@ -217,9 +247,14 @@ def aligned_table(words: list[Word], page: int, header_until: float | None = Non
         y0 = min(w.bbox.y0 for w in r)
         gap = y0 - last_y1 if last_y1 is not None else 0.0
         if (merged and i < first_data and _stacks(merged[-1], cells, gap, height)) or (
-            merged and _continues(merged[-1], cells, gap, height)
+            merged and i >= first_data and _continues(merged[-1], cells, gap, height)
         ):
             _join(merged[-1], cells)
+        elif merged and i > first_data and _label_runs_on(merged[-1], cells, gap, height):
+            # The first line of a wrapped label held nothing else: its row is this line's.
+            label = merged.pop()[0]
+            cells[0].words[:0] = label.words
+            merged.append(cells)
         else:
             merged.append(cells)
         last_y1 = max(w.bbox.y1 for w in r)

@@ -5,7 +5,8 @@ SLANet reads spanning, stacked and wrapped headers and multi-line cells that whi
 does not separate, and wins on those tables; on long value tables it squeezes the page into its
 488-px input and merges value rows, where the alignment of the words is exact. So: SLANet's
 table, unless it has fewer rows holding a value than the region has text lines holding one
-(rows merged), or the region holds no value at all, or it finds nothing; then the alignment's.
+(rows merged), or more cells stacking two values than the alignment's, or the region holds no
+value at all, or it finds nothing; then the alignment's.
 """
 
 from __future__ import annotations
@@ -27,11 +28,20 @@ def value_lines(words: list[Word]) -> int:
     return sum(1 for ln in group_lines(words) if any(is_value(w.text) for s in ln.segments for w in s.words))
 
 
+def stacked_values(table: TableData) -> int:
+    """Cells holding two or more separate values ('0.88 0.88'): rows the structure merged."""
+    return sum(1 for c in table.cells if sum(1 for t in c.text.split() if is_value(t)) >= 2)
+
+
 def choose(model: TableData | None, aligned: TableData | None, words: list[Word]) -> TableData | None:
     lines = value_lines(words)
     # A table of words only gives no value rows to check the model by: keep the alignment's.
     if model is None or lines == 0 or value_rows(model) < lines:
         return aligned or model
+    # Rows merged in places and split elsewhere keep the count of value rows but stack values
+    # in cells where the alignment has one per cell (discoveryworld's 50-row tables).
+    if aligned is not None and stacked_values(model) > max(1, stacked_values(aligned)):
+        return aligned
     return model
 
 

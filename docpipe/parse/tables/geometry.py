@@ -13,6 +13,7 @@ from docpipe.parse.layout.lines import group_lines
 from docpipe.parse.tables.aligned import aligned_table, words_in
 from docpipe.parse.tables.base import FoundTable, TablePage
 from docpipe.parse.tables.columns import build_table, find_tables
+from docpipe.parse.tables.prose import label_value_form, prose_region, running_text
 from docpipe.parse.tables.ruled import find_ruled_tables
 from docpipe.parse.tables.values import value_blocks
 
@@ -63,11 +64,12 @@ Structure = Callable[[list[Word], BBox], TableData | None]  # a region's words -
 
 def region_tables(page: TablePage, words: list[Word], build: Structure) -> tuple[list[FoundTable], list[Word]]:
     """One table per layout table region (not already a ruled table) that `build` makes a table
-    of; the largest first, so overlapping regions are used once."""
+    of; the largest first, so overlapping regions are used once. A region over running text in
+    columns or over a label/value form (prose.py) is no table, whatever the model saw."""
     found: list[FoundTable] = []
     for region in sorted(page.regions, key=lambda b: -b.area):
         inside = words_in(words, region)
-        if len(inside) < 4:
+        if len(inside) < 4 or prose_region(inside, words) or label_value_form(inside):
             continue
         table = build(inside, region)
         if table is None:
@@ -83,6 +85,9 @@ def header_tables(page: TablePage, words: list[Word]) -> list[FoundTable]:
     for span in find_tables(lines):
         tlines = lines[span.start : span.end]
         segs = [s for ln in tlines for s in ln.segments]
+        found_words = [w for s in segs for w in s.words]
+        if running_text(found_words) or label_value_form(found_words):  # prose columns and forms line up too
+            continue
         found.append(
             FoundTable(
                 build_table(tlines, span.columns, page.number),
@@ -124,6 +129,8 @@ def value_tables(page: TablePage, words: list[Word]) -> list[FoundTable]:
     """Runs of value lines outside any table region (values.py), structured by their alignment."""
     found: list[FoundTable] = []
     for block in value_blocks(words):
+        if running_text(block):
+            continue
         table = aligned_table(block, page.number)
         if table is not None and table.n_cols >= 2:
             found.append(FoundTable(table, BBox.union_all([w.bbox for w in block]), block, group_lines(block)))

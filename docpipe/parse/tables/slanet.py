@@ -97,7 +97,11 @@ class SlanetTableEngine:
             check_model(path, self.options.sha256)
             from rapid_table import RapidTable
 
-            self._model = RapidTable(model_path=str(path), model_type="slanet-plus")
+            from docpipe.parse.tables.slanet_match import match_result
+
+            model = RapidTable(model_path=str(path), model_type="slanet-plus")
+            model.table_matcher.match_result = match_result  # the same matching, vectorised
+            self._model = model
 
     def structure(self, image: Any, words: list[Word], region: BBox, px_per_pt: float, page: int) -> TableData | None:
         """The model's table for one region of the page image, filled with the page's words."""
