@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
@@ -10,6 +12,18 @@ import typer
 from docpipe.cli.common import DebugOpt, HomeOpt, quiet_libraries, reported
 from docpipe.cli.root import app
 from docpipe.errors import DocpipeError, UsageError
+
+# Both servers bind the same way (serve: HTTP always; mcp: with --transport http).
+HostOpt = Annotated[str, typer.Option(help="Address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")]
+
+
+@contextmanager
+def _server_extra() -> Iterator[None]:
+    """An import of the server extra that fails says how to install it, in one line."""
+    try:
+        yield
+    except ImportError as e:
+        raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
 
 
 def _bound_url(host: str, port: int, api_token: str | None) -> str:
@@ -26,9 +40,7 @@ def _bound_url(host: str, port: int, api_token: str | None) -> str:
 @app.command(rich_help_panel="Serving")
 @reported
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
-        "127.0.0.1"
-    ),
+    host: HostOpt = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     home: HomeOpt = None,
     debug: DebugOpt = False,
@@ -37,12 +49,10 @@ def serve(
     quiet_libraries()
     from docpipe.config import Settings
 
-    try:
+    with _server_extra():
         import uvicorn
 
         from docpipe.server.app import create_app
-    except ImportError as e:
-        raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
     settings = Settings.load(home)
     url = _bound_url(host, port, settings.api_token)
     typer.echo(f"docpipe serving {settings.home} at {url}/ (API docs at /docs)", err=True)
@@ -60,9 +70,7 @@ def mcp_server(
     transport: Annotated[
         McpTransport, typer.Option(help="stdio (the agent starts docpipe) or http (streamable HTTP at /mcp).")
     ] = McpTransport.STDIO,
-    host: Annotated[str, typer.Option(help="http: address to bind; anything but loopback needs DOCPIPE_API_TOKEN.")] = (
-        "127.0.0.1"
-    ),
+    host: HostOpt = "127.0.0.1",
     port: Annotated[int, typer.Option(help="http: port to bind.")] = 8765,
     home: HomeOpt = None,
     debug: DebugOpt = False,
@@ -71,10 +79,8 @@ def mcp_server(
     quiet_libraries()
     from docpipe.config import Settings
 
-    try:
+    with _server_extra():
         from docpipe.server.mcp_server import serve as serve_mcp
-    except ImportError as e:
-        raise DocpipeError(f"{e.name} is missing: pip install 'docpipe[server]'") from None
     settings = Settings.load(home)
     if transport is McpTransport.HTTP:
         url = _bound_url(host, port, settings.api_token)
