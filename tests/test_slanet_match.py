@@ -29,3 +29,7 @@ def test_the_same_cells_as_rapid_tables_loops() -> None:
             # the model gives 8-point polygons as well as 4-value boxes
             cells.append([x0, y0, x1, y0, x1, y1, x0, y1] if rng.random() < 0.5 else [x0, y0, x1, y1])
         assert match_result(words, cells) == loops.match_result(words, cells), case
+    # More words than one block of the pair matrices.
+    words = [_box(rng, False) for _ in range(600)]
+    cells = [_box(rng, False) for _ in range(50)]
+    assert match_result(words, cells) == loops.match_result(words, cells)
