@@ -320,7 +320,8 @@ def test_a_citation_of_a_sheet_row_and_of_a_docx_paragraph_is_shown_on_its_page(
         shown: dict[str, str] = {}
         for question, name, wanted in (
             ("How many wing nuts are in stock?", "stock.xlsx", "Wing nuts"),
-            ("Who is the contract between?", "contract.docx", "Nordlicht GmbH"),
+            # (asked "Who is the contract between?", the 0.5B now answers "Aceme Corp.", which grounding refuses)
+            ("Which companies are the parties of the contract?", "contract.docx", "Nordlicht GmbH"),
         ):
             document, page, _, _ = _ask_and_click(browser, base, question)
             assert (document, page) == (name, 1)
