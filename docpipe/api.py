@@ -46,20 +46,22 @@ class Docpipe:
 
     @cached_property
     def converter(self) -> DocumentConverter:
-        """In a child process when a page timeout is set (the default), else in this one; over
-        `workers` of them (default one per core), each with its share of the cores' threads."""
+        """In a child process when a page timeout is set (the default), over `workers` of them
+        (default one per core), each with its share of the cores' threads. Without a timeout,
+        one converter in this process: PDFium is not thread-safe, so in-process converters
+        cannot run side by side (two at once crash the process)."""
         s, options = self.settings, self.convert_options
+        if s.page_timeout_s <= 0:
+            return Converter(options)
         workers = s.workers or default_workers()
         if workers > 1:
             shared = with_thread_share(options, workers)
 
             def make() -> ShardConverter:
-                return IsolatedConverter(shared, s.page_timeout_s) if s.page_timeout_s > 0 else Converter(shared)
+                return IsolatedConverter(shared, s.page_timeout_s)
 
             return ParallelConverter(make, workers, options.limits, options.password)
-        if s.page_timeout_s > 0:
-            return IsolatedConverter(options, s.page_timeout_s)
-        return Converter(options)
+        return IsolatedConverter(options, s.page_timeout_s)
 
     @cached_property
     def embedder(self) -> Embedder:

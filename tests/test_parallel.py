@@ -53,7 +53,7 @@ def _shape(doc: Document) -> list[tuple[str, str, str, int]]:
 
 def test_pages_over_workers_make_the_same_document(report: Path, converter: Converter) -> None:
     single = converter.convert(report)
-    par = ParallelConverter(lambda: Converter(with_thread_share(ConvertOptions(), 3)), 3)
+    par = ParallelConverter(lambda: IsolatedConverter(with_thread_share(ConvertOptions(), 3), PAGE_TIMEOUT), 3)
     try:
         split = par.convert(report)
     finally:
@@ -72,7 +72,7 @@ def test_pages_over_workers_make_the_same_document(report: Path, converter: Conv
 def test_documents_side_by_side_come_back_in_order(report: Path, tmp_path: Path) -> None:
     samples = Path(__file__).resolve().parent.parent / "samples"
     files = [samples / "invoice_acme.pdf", report, samples / "two_column.pdf", samples / "invoice_multipage.pdf"]
-    par = ParallelConverter(lambda: Converter(with_thread_share(ConvertOptions(), 2)), 2)
+    par = ParallelConverter(lambda: IsolatedConverter(with_thread_share(ConvertOptions(), 2), PAGE_TIMEOUT), 2)
     try:
         got = list(par.convert_many((f, tmp_path / f"{i}.spool") for i, f in enumerate(files)))
     finally:
@@ -156,11 +156,14 @@ def _row(store: Any, r: Any) -> tuple[str, int, int, list[tuple[str, str, int]]]
 class _Counting:
     """A converter lane that records how many lanes convert at once."""
 
-    def __init__(self, inner: Converter, state: dict[str, int], lock: Any) -> None:
+    def __init__(self, inner: IsolatedConverter, state: dict[str, int], lock: Any) -> None:
         self.inner, self.state, self.lock = inner, state, lock
 
     def warm_up(self) -> None:
         self.inner.warm_up()
+
+    def close(self) -> None:
+        self.inner.close()
 
     def convert_to(self, path: Path, spool: Path, **kw: Any) -> Any:
         with self.lock:
@@ -173,7 +176,7 @@ class _Counting:
                 self.state["now"] -= 1
 
 
-def test_ingest_keeps_two_workers_converting_at_once(tmp_path: Path, converter: Converter) -> None:
+def test_ingest_keeps_two_workers_converting_at_once(tmp_path: Path) -> None:
     import threading
 
     from docpipe.api import Docpipe
@@ -184,7 +187,10 @@ def test_ingest_keeps_two_workers_converting_at_once(tmp_path: Path, converter: 
     # One page each: two lanes at once can only be two documents side by side.
     files = [samples / n for n in ("invoice_acme.pdf", "two_column.pdf", "receipt_market.jpg", "receipt_cafe.png")]
     state, lock = {"now": 0, "most": 0}, threading.Lock()
-    par = ParallelConverter(lambda: _Counting(converter, state, lock), 2)
+    # Each lane its own child process, as in ingest: PDFium is not thread-safe, so two in-process
+    # converters at once (even over separate documents) crash the process.
+    options = with_thread_share(ConvertOptions(), 2)
+    par = ParallelConverter(lambda: _Counting(IsolatedConverter(options, PAGE_TIMEOUT), state, lock), 2)
     try:
         dp = Docpipe(Settings.load(tmp_path / "home"))
         outcomes = Ingestor(dp.home, par, dp.embedder).ingest(files)

@@ -59,7 +59,11 @@ class ShardConverter(Protocol):
 
 
 class ParallelConverter:
-    """Same role as Converter (warm_up, convert, convert_to), over `workers` converters."""
+    """Same role as Converter (warm_up, convert, convert_to), over `workers` converters.
+
+    The lanes run in threads of this process, so each must do its work in its own child
+    (IsolatedConverter): PDFium is not thread-safe, and two in-process Converters at once
+    crash the process."""
 
     def __init__(
         self,
