@@ -176,9 +176,13 @@ def adapt(
     if checkpointing is None:
         checkpointing = gradient_checkpointing_default(device, sum(p.numel() for p in hf.parameters()))
     if checkpointing:
-        # Non-reentrant: works with LoRA's frozen inputs without enable_input_require_grads().
-        hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         hf.config.use_cache = False  # a KV cache is useless in training and clashes with checkpointing
+        # Non-reentrant: works with LoRA's frozen inputs without enable_input_require_grads().
+        # transformers 5 renamed it (the old name warns, and goes in v6); older ones have only the old.
+        if hasattr(hf, "activation_checkpointing_enable"):
+            hf.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
     torch.manual_seed(options.seed)  # LoRA's A matrices start random: the same run gives the same model
     if options.lora:
@@ -226,7 +230,7 @@ def adapt(
     if options.lora:
         hf = hf.merge_and_unload()  # a plain model again: servable and exportable like any other
     if checkpointing:
-        hf.gradient_checkpointing_disable()
+        (getattr(hf, "activation_checkpointing_disable", None) or hf.gradient_checkpointing_disable)()
         hf.config.use_cache = True  # the saved config serves with a cache, as the base did
     after, _ = perplexity(hf, held_all, device)
     for name, seqs in held.items():
