@@ -56,6 +56,10 @@ class RapidLayoutOptions(_Builtin):
     kind: Literal["rapid_layout"] = "rapid_layout"
     conf_thresh: float = 0.5
     threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
+    runtime: Literal["openvino", "onnxruntime"] = Field(
+        default="openvino",
+        description="what runs the ONNX graph: OpenVINO (f32, the same regions, ~1.6x less CPU) or onnxruntime",
+    )
 
 
 class GeometryTableOptions(_Builtin):
