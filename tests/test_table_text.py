@@ -95,3 +95,52 @@ def test_the_prompt_reads_a_tables_values_with_their_headers() -> None:
         '<passage n="1" document="paper.pdf" page="2" section="Results">\n'
         "Metric: M2 | AMU: 4.34 | AMU-S: 196.60\n</passage>" in user
     )
+
+
+def _table_chunk(i: int, html: str, document: str = "t.pdf") -> StoredChunk:
+    line = SpanLine(text="x", page=1, bbox=[1.0, 2.0, 3.0, 4.0])
+    return StoredChunk(
+        i,
+        document,
+        f"/d/{document}",
+        "x",
+        html,
+        [ChunkSpan(element_id="e1", page=1, bbox=line.bbox, text="x", lines=[line])],
+    )
+
+
+def test_the_cell_a_question_names_replaces_the_neighbour_the_model_read() -> None:
+    from docpipe.answer.table_lookup import table_answer
+
+    times = _table([["Metric", "AMU", "AMU-S"], ["M2", "4.34", "196.60"], ["PT-M2", "109.82", "> 1 hour"]])
+    chunks = [_table_chunk(1, "<p>Introduction</p>"), _table_chunk(2, times)]
+    q = "How many seconds does M2 take to evaluate the slow AMU-S system output?"
+    found = table_answer(q, "109.82", chunks)
+    assert found is not None and (found.value, found.chunk) == ("196.60", 1)
+    assert table_answer(q, "196.60", chunks) is None  # the model read the right cell
+    assert table_answer(q, "1842", chunks) is None  # a figure of no table here
+    # A row with one value needs no column; a group header and its level name a column.
+    ducks = _table_chunk(1, _table([["2021", "150"], ["2022", "170"], ["2023", "160"]]))
+    assert table_answer("How many freshwater ducks were counted in 2022?", "160", [ducks]).value == "170"  # type: ignore[union-attr]
+    fuel = table_answer(
+        "What percent fuel savings does eliminating stops give for cycle 2012_2?", "5.9%", [_table_chunk(1, FUEL)]
+    )
+    assert fuel is not None and fuel.value == "29.2%"
+
+
+def test_a_question_that_names_no_single_cell_leaves_the_models_reading() -> None:
+    from docpipe.answer.table_lookup import table_answer
+
+    funds = _table_chunk(
+        1,
+        _table(
+            [
+                ["Country", "Cohesion Fund EURbn", "ERDF Convergence EURbn", "Total EURbn"],
+                ["Czech Republic", "8.8", "13.4", "22.2"],
+                ["Estonia", "1.1", "1.9", "3.0"],
+            ]
+        ),
+    )
+    q = "What is the total EU funding in EURbn for the Czech Republic from the Cohesion Fund and ERDF Convergence?"
+    assert table_answer(q, "22.2", [funds]) is None and table_answer(q, "8.8", [funds]) is None
+    assert table_answer("What was issuance in the fourth quarter of 2007?", "148.8", [funds]) is None

@@ -30,6 +30,7 @@ from docpipe.answer.prompt import (
     parse_reply,
 )
 from docpipe.answer.request import AskMode
+from docpipe.answer.table_lookup import table_answer
 from docpipe.index.chunking import SpanLine
 from docpipe.index.focus import GLUE
 from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
@@ -299,6 +300,10 @@ class Asker:
         text, numbers = parse_reply(raw)
         text = _concise(text)
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
+        cell = table_answer(question, text, used)  # the neighbouring cell read for the one asked
+        if cell is not None:
+            logger.debug("the question names the cell %r of the table %r was read from", cell.value, text)
+            text, cited = cell.value, [cell.chunk, *(i for i in cited if i != cell.chunk)]
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         latency = time.perf_counter() - t0

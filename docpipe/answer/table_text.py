@@ -105,10 +105,12 @@ def _column_names(grid: list[list[str]], n_head: int) -> list[str]:
     return [n if names.count(n) <= 2 else "" for n in names]
 
 
-def table_lines(table: lxml_html.HtmlElement) -> list[str]:
-    """One line per body row, each value after its column's header ("Header: value"), empty
-    cells and a value repeated from a span left out; a table without header rows keeps its
-    bare cells ("2019 | 120")."""
+Cell = tuple[str, str]  # (column name, value); the name is "" where none applies
+
+
+def table_rows(table: lxml_html.HtmlElement) -> list[list[Cell]]:
+    """The body rows, each as its non-empty cells with their column names; a value repeated
+    from a span left out."""
     grid, repeats, marked = _grid(table)
     if not grid:
         return []
@@ -121,16 +123,33 @@ def table_lines(table: lxml_html.HtmlElement) -> list[str]:
         # 104,00 €" under an item table's "Preis | Netto"): the column names would mislabel it.
         # So does a group row ("Alignment-based | F-score" over twelve empty cells).
         own_label = not row[0] or (len(row) >= 4 and sum(bool(c) for c in row) <= 2)
-        cells: list[str] = []
+        cells: list[Cell] = []
         for j, value in enumerate(row):
             origin = repeats.get((r, j))
             if not value or origin == -1 or (origin is not None and origin < n_head):
                 continue  # a column span's copy, or a header cell spanning down into the body
-            name = "" if own_label else names[j]
-            cells.append(f"{name}: {value}" if name and name != value else value)
+            name = "" if own_label or names[j] == value else names[j]
+            cells.append((name, value))
         if cells:
-            out.append(" | ".join(cells))
+            out.append(cells)
     return out
+
+
+def table_lines(table: lxml_html.HtmlElement) -> list[str]:
+    """One line per body row, each value after its column's header ("Header: value"); a table
+    without header rows keeps its bare cells ("2019 | 120")."""
+    return [" | ".join(f"{n}: {v}" if n else v for n, v in row) for row in table_rows(table)]
+
+
+def chunk_tables(chunk_html: str) -> list[list[list[Cell]]]:
+    """Every table of a chunk's stored HTML as table_rows()."""
+    if "<table" not in chunk_html:
+        return []
+    try:
+        elements = lxml_html.fragments_fromstring(chunk_html)
+    except (ParserError, ValueError):
+        return []
+    return [table_rows(el) for el in elements if not isinstance(el, str) and el.tag == "table"]
 
 
 def _element_lines(el: lxml_html.HtmlElement) -> list[str]:
