@@ -140,14 +140,18 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | No
 def ingest(home: Path, realdocs: Path) -> None:
     from docpipe.api import Docpipe
     from docpipe.config import Settings
+    from docpipe.index.ingest import discover
 
     dp = Docpipe(Settings.load(home))
     folders = [realdocs / "parse" / "docs", realdocs / "receipts" / "img", realdocs / "invoices" / "docs"]
-    # Docpipe.ingest discovers the files in the folders; Ingestor.ingest takes files only (given
-    # the folders it stored four "not a regular file" errors, and every answer was a refusal).
-    outcomes = dp.ingest([*folders, realdocs / "tables" / "docs"])
+    files, missing = discover([*folders, realdocs / "tables" / "docs"])  # ingest takes files, not folders
+    if missing:
+        raise SystemExit(f"realdocs incomplete: {', '.join(o.path for o in missing)}")
+    outcomes = dp.ingestor().ingest(files)
     failed = [o for o in outcomes if o.status == "failed"]
-    print(f"ingested {len(outcomes)} files into {home} ({len(failed)} failed)", file=sys.stderr)
+    print(f"ingested {len(outcomes) - len(failed)} of {len(outcomes)} files into {home}", file=sys.stderr)
+    for o in failed:
+        print(f"  failed: {o.path}: {o.error}", file=sys.stderr)
 
 
 def main() -> None:
