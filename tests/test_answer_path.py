@@ -178,9 +178,10 @@ def test_an_answer_that_restates_the_question_gives_way_to_the_line_that_answers
     from docpipe.answer.ask import restates
 
     q = "Which Latin professor at Hampden-Sydney College looked up the word consectetur?"
-    restated = "The Latin professor at Hampden-Sydney College looked up one of the more obscure Latin words"
+    restated = "The Latin professor at Hampden-Sydney College looked up one of the more obscure Latin words, Lorem"
     assert restates(restated, q)
     assert not restates("Richard McClintock", q) and not restates("The professor was Richard McClintock", q)
+    assert not restates("The Hampden-Sydney College total is 14.20", "What is the Hampden-Sydney College total?")
     line = "Richard McClintock, a Latin professor at Hampden-Sydney College in Virginia, looked up consectetur"
     # As stored: each chunk's text opens with its context line (document — title), its lines do not.
     chunks = [
