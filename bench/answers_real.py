@@ -119,10 +119,18 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | No
 def ingest(home: Path, realdocs: Path) -> None:
     from docpipe.api import Docpipe
     from docpipe.config import Settings
+    from docpipe.index.ingest import discover
 
     dp = Docpipe(Settings.load(home))
     folders = [realdocs / "parse" / "docs", realdocs / "receipts" / "img", realdocs / "invoices" / "docs"]
-    dp.ingestor().ingest([*folders, realdocs / "tables" / "docs"])
+    files, missing = discover([*folders, realdocs / "tables" / "docs"])  # ingest takes files, not folders
+    if missing:
+        raise SystemExit(f"realdocs incomplete: {', '.join(o.path for o in missing)}")
+    outcomes = dp.ingestor().ingest(files)
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"ingested {len(outcomes) - len(failed)} of {len(outcomes)} files into {home}", file=sys.stderr)
+    for o in failed:
+        print(f"  failed: {o.path}: {o.error}", file=sys.stderr)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """`make bench`, part 2: docpipe beside pdfplumber, pymupdf4llm and unstructured on the real
 documents of shared/realdocs (born-digital PDFs, scans), in one run, plus ingest scaling.
 
-    .venv/bin/python bench/realdocs.py [--realdocs DIR] [--receipts N] [--repeats N] [--skip-ingest]
+    .venv/bin/python bench/realdocs.py [--realdocs DIR] [--receipts N] [--repeats N] [--kinds digital,scan]
+        [--skip-ingest]
 
 Every tool runs in a child process of its own venv through bench/peers/runner.py (timed passes
 after a cold start, peak RSS). docpipe runs twice: one converter in the process (1 worker) and
@@ -115,6 +116,7 @@ def main() -> None:
     ap.add_argument("--receipts", type=int, default=20, help="receipts among the scans (of 80)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--tools", default=",".join(t.name for t in TOOLS))
+    ap.add_argument("--kinds", default="digital,scan", help="document sets to time: digital, scan or both")
     ap.add_argument("--skip-ingest", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
@@ -126,7 +128,7 @@ def main() -> None:
     wanted = set(args.tools.split(","))
     with tempfile.TemporaryDirectory(prefix="docpipe-realdocs-") as tmp:
         for tool in (t for t in TOOLS if t.name in wanted):
-            for kind in tool.kinds:
+            for kind in (k for k in tool.kinds if k in args.kinds.split(",")):
                 load0 = os.getloadavg()[0]
                 rep = run_child(tool, "parse", sets[kind], args.repeats, Path(tmp))
                 if "skipped" in rep:
@@ -146,6 +148,12 @@ def main() -> None:
                     file=sys.stderr,
                 )
         ingest = None if args.skip_ingest else ingest_scaling(args.realdocs, Path(tmp))
+    result = json.loads(args.out.read_text()) if args.out.exists() else {}
+    old = result.get("realdocs", {})
+    for kind in ("digital", "scan"):  # a set not timed now keeps its last run (its ratios are that run's)
+        if kind not in args.kinds.split(",") and kind in old:
+            rows[kind] = old[kind]
+    ingest = ingest if ingest is not None else old.get("ingest")
 
     def ratio(kind: str, a: str, b: str) -> float | None:
         ra, rb = rows[kind].get(a, {}), rows[kind].get(b, {})
@@ -164,12 +172,12 @@ def main() -> None:
         "load_avg_at_end": os.getloadavg(),
         "documents": {k: {"docs": len(v), "pages": pages[k]} for k, v in sets.items()},
         "repeats": args.repeats,
+        "timed_in_this_run": args.kinds.split(",") + ([] if args.skip_ingest else ["ingest"]),
         **rows,
         "ratios_pages_per_s": {k: v for k, v in ratios.items() if v is not None},
         "ingest": ingest,
         "note": "ratios > 1: docpipe is faster; docpipe also does layout, tables, reading order and furniture",
     }
-    result = json.loads(args.out.read_text()) if args.out.exists() else {}
     result["realdocs"] = section
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(section["ratios_pages_per_s"], indent=2), f"\n→ {args.out}")

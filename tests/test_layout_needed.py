@@ -84,7 +84,31 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 c.setFont("Helvetica", 10)
                 c.drawString(72 + 120 * k, 600 - 16 * r, cell)
 
+    def two_columns(c: canvas.Canvas) -> None:
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(72, 770, "1 Introduction")
+        for col, x in enumerate((72, 316)):
+            y = 750
+            for p in range(3):
+                words = LOREM[p + col :] + LOREM[: p + col]
+                for line in range(6):
+                    c.setFont("Helvetica", 10)
+                    # the last line of each paragraph is short (two words), as paragraphs end
+                    n = 2 if line == 5 else 7
+                    c.drawString(x, y, " ".join(words[line * 5 : line * 5 + n]))
+                    y -= 12
+                y -= 12
+
+    def columns_and_table(c: canvas.Canvas) -> None:
+        two_columns(c)
+        for r, row in enumerate([["Set", "Pages", "F1"], ["parse", "20", "0.98"], ["tables", "15", "0.92"]]):
+            for k, cell in enumerate(row):
+                c.setFont("Helvetica", 10)
+                c.drawString(72 + 70 * k, 480 - 14 * r, cell)
+
     for name, fn in {
+        "two_columns": two_columns,
+        "columns_and_table": columns_and_table,
         "plain": plain,
         "bold": bold_heading,
         "picture": picture,
@@ -102,7 +126,12 @@ def test_plain_paragraphs_need_no_layout(pdfs: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("picture", "images"), ("diagram", "vector drawings"), ("table", "more than one run")],
+    [
+        ("picture", "images"),
+        ("diagram", "vector drawings"),
+        ("table", "short runs stacked"),
+        ("columns_and_table", "short runs stacked"),
+    ],
 )
 def test_what_makes_layout_run(pdfs: dict[str, Path], name: str, reason: str) -> None:
     page = _page(pdfs[name])
@@ -140,3 +169,58 @@ def test_skipping_changes_nothing_and_running_still_labels(pdfs: dict[str, Path]
             ctx = stage(ctx)
     assert ctx.layout_reason is not None and "images" in ctx.layout_reason
     assert any(e.label == "figure" for e in ctx.elements)
+
+
+def test_two_columns_of_running_text_need_no_layout(pdfs: dict[str, Path], converter: Converter) -> None:
+    """Lines of two runs each (two columns), short paragraph ends and a bold heading beside the
+    other column: prose, no cells, so the model is skipped and the page is the same as with it,
+    column by column."""
+    page = _page(pdfs["two_columns"])
+    assert layout_needed(page.text_words, page, "text_layer") is None
+    always = Converter(ConvertOptions(run_layout="always"))
+    always.warm_up()
+    auto_doc = converter.convert(pdfs["two_columns"]).document
+    always_doc = always.convert(pdfs["two_columns"]).document
+    assert auto_doc is not None and always_doc is not None
+    got = [(e.label, e.text) for e in auto_doc.body]
+    assert got == [(e.label, e.text) for e in always_doc.body]
+    assert got[0] == ("section_header", "1 Introduction")
+    # the left column is read to its end before the right one starts
+    texts = [t for _, t in got]
+    left = next(i for i, t in enumerate(texts) if t.startswith("Documents arrive"))
+    right = next(i for i, t in enumerate(texts) if t.startswith("arrive as"))
+    assert left < right
+
+
+REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (REALDOCS / "parse").exists(), reason="realdocs set not present")
+def test_real_pages_skip_the_model_only_where_it_changes_nothing(converter: Converter) -> None:
+    """Real two-column papers: the prose pages skip the model and come out as the model would
+    have them; the page with a results table runs it and keeps its table."""
+    always = Converter(ConvertOptions(run_layout="always"))
+    always.warm_up()
+    for name, skipped in [
+        ("latex_twocolumn_lipsum.pdf", {1, 2}),
+        ("inlg2024_ngram_fscore_p1p6.pdf", {1}),
+        ("acm_sigconf_sample_p2p3.pdf", {1}),
+    ]:
+        path = REALDOCS / "parse" / "docs" / name
+        src = open_source(path)
+        with src:
+            pages = list(src.pages())
+        assert {p.number for p in pages if layout_needed(p.text_words, p, "text_layer") is None} == skipped, name
+        a, b = converter.convert(path).document, always.convert(path).document
+        assert a is not None and b is not None
+        for n in skipped:
+            assert [(e.label, e.text) for e in a.body if e.page == n] == [
+                (e.label, e.text) for e in b.body if e.page == n
+            ], (name, n)
+        # the page left to the model holds a table, and the model's region makes it one
+        (run,) = [p.number for p in pages if p.number not in skipped]
+        assert any(e.label == "table" for e in a.body if e.page == run), name
+        assert [(e.label, e.text) for e in a.body if e.page == run] == [
+            (e.label, e.text) for e in b.body if e.page == run
+        ], name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 from pathlib import Path
@@ -61,7 +62,21 @@ def test_vllm_command_for_solar_on_gpu_is_exact() -> None:
         "0.9",
         "--tensor-parallel-size",
         "1",
+        "--structured-outputs-config",
+        '{"backend":"guidance","disable_any_whitespace":true}',
     ]
+
+
+def test_vllm_command_constrains_replies_to_compact_json_with_llguidance() -> None:
+    """vLLM's default grammar let SmolLM2 pad the reply's JSON with newlines until max_tokens cut it;
+    every card variant asks for llguidance and no free whitespace (only a backend that takes the flag)."""
+    for variant in (None, "quantized", "cpu"):
+        cmd = vllm_command(load_card(SOLAR, variant), python="python")
+        config = json.loads(cmd[cmd.index("--structured-outputs-config") + 1])
+        assert config == {"backend": "guidance", "disable_any_whitespace": True}
+    outlines = load_card(SOLAR).model_copy(update={"structured_outputs_backend": "outlines"})
+    cmd = vllm_command(outlines, python="python")
+    assert json.loads(cmd[cmd.index("--structured-outputs-config") + 1]) == {"backend": "outlines"}
 
 
 def test_vllm_command_variants_quantized_and_cpu() -> None:

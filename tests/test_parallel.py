@@ -85,6 +85,7 @@ def test_documents_side_by_side_come_back_in_order(report: Path, tmp_path: Path)
 def test_thread_share() -> None:
     opts = with_thread_share(ConvertOptions(), 64)
     assert opts.ocr.threads == 1 and opts.layout.threads == 1  # type: ignore[union-attr]
+    assert opts.tables.threads == 1  # type: ignore[union-attr]  # SLANet's session too
 
 
 @pytest.mark.slow

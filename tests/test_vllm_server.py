@@ -94,17 +94,19 @@ def test_ungrounded_answers_go_to_the_fallback_endpoint_and_are_logged(vllm_url:
     finally:
         del os.environ["DOCPIPE_LLM_FALLBACK_BASE_URL"]
     answer = json.loads(proc.stdout)
-    assert answer["grounded"] is False and answer["model"] == "smollm2"
+    assert answer["model"] == "smollm2"  # the primary (llama.cpp) gave no grounded answer; the served one did answer
+    # Whatever the fallback says must pass the same grounding: a refusal without citations, or
+    # words its cited lines hold. (With its JSON cut by vLLM's whitespace it was always refused;
+    # complete, SmolLM2 may answer a label such as "Bill To", which grounding accepts.)
+    if answer["grounded"]:
+        words = [w for w in answer["answer"].lower().split() if len(w) > 2]
+        assert answer["citations"] and all(any(w in c["text"].lower() for c in answer["citations"]) for w in words)
+    else:
+        assert answer["citations"] == [] and "don't know" in answer["answer"]
     last = json.loads(run_cli("log", "--json", "-n", "1", home=ingested_home, check=True).stdout)[0]
     assert last["route"] == "fallback" and last["model"] == "smollm2"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known failure (2026-12-01, re-run 15:20 with the compact-text prompt): the request carries the "
-    "reply schema as response_format (vLLM guided decoding), yet the served SmolLM2-135M's answer is not grounded; "
-    "the same model through llama.cpp answers 1842 grounded on two_column.pdf (see docs/notes/2026-12-01b-issue-17.md)",
-)
 def test_served_model_answers_from_the_documents_with_a_citation(vllm_url: str, tmp_path: Path) -> None:
     from tests.conftest import SAMPLES
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 from docpipe.llm.base import ChatMessage, Generation, LLMError
 
 DEFAULT_WINDOW = 4096  # Solar-10.7B's
+logger = logging.getLogger("docpipe.llm")
 
 
 class OpenAIClient:
@@ -148,6 +150,15 @@ class OpenAIClient:
             text = str(data["choices"][0]["message"]["content"] or "")
         except (KeyError, IndexError, TypeError) as e:
             raise LLMError(f"LLM server at {self.base_url} sent an unexpected reply: {str(data)[:200]}") from e
+        if json_schema is not None and data["choices"][0].get("finish_reason") == "length":
+            # What a server whose grammar allows free whitespace does to a small model (vLLM's
+            # default: SmolLM2 wrote newlines in the JSON until cut); `docpipe llm serve` prevents it.
+            logger.warning(
+                "%s: the JSON reply was cut at max_tokens=%d; if the server is vLLM, start it with "
+                '--structured-outputs-config \'{"backend":"guidance","disable_any_whitespace":true}\'',
+                self.base_url,
+                max_tokens,
+            )
         usage = data.get("usage") or {}
         return Generation(
             text=text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -28,6 +29,13 @@ class ServingCard(BaseModel):
     gpu_memory_utilization: float = 0.9
     tensor_parallel_size: int = 1
     quantization: str | None = None
+    # Constrained decoding the way the embedded llama.cpp path does it: llguidance, JSON without
+    # free whitespace. vLLM's default ("auto": xgrammar, whitespace allowed) let SmolLM2 write
+    # newlines inside the reply's "passages" array until max_tokens cut the JSON (measured:
+    # 160 of 160 tokens, finish_reason "length"), so no answer came back with its passages.
+    # vLLM reads both only from the server's config, not per request.
+    structured_outputs_backend: str = "guidance"
+    compact_json: bool = True
 
 
 def load_card(path: Path, variant: str | None = None) -> ServingCard:
@@ -82,6 +90,10 @@ def vllm_command(
         ]
     if card.quantization:
         cmd += ["--quantization", card.quantization]
+    config: dict[str, object] = {"backend": card.structured_outputs_backend}
+    if card.structured_outputs_backend in ("guidance", "xgrammar"):  # vLLM refuses the flag with others
+        config["disable_any_whitespace"] = card.compact_json
+    cmd += ["--structured-outputs-config", json.dumps(config, separators=(",", ":"))]
     return cmd
 
 

@@ -41,7 +41,7 @@ def with_thread_share(options: ConvertOptions, workers: int) -> ConvertOptions:
     than cores only contend); options that name a thread count keep it."""
     share = max(1, default_workers() // max(1, workers))
     update = {}
-    for role in ("ocr", "layout"):
+    for role in ("ocr", "layout", "tables"):
         opts = getattr(options, role)
         if "threads" in type(opts).model_fields and not opts.threads:
             update[role] = opts.model_copy(update={"threads": share})

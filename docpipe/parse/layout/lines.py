@@ -135,7 +135,10 @@ def _strong(text: str) -> tuple[int, int]:
 
 def is_rtl(words: list[Word]) -> bool:
     """A line mostly in a right-to-left script (Arabic, Persian, Hebrew)."""
-    rtl, ltr = _strong("".join(w.text for w in words))
+    text = "".join(w.text for w in words)
+    if text.isascii():  # no right-to-left letter in ASCII: the common case, without the per-letter lookups
+        return False
+    rtl, ltr = _strong(text)
     return rtl > ltr
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 from docpipe.document import BBox, Label
 from docpipe.options import RapidLayoutOptions
 from docpipe.parse.layout.base import Region
+from docpipe.parse.layout.openvino import OpenVinoSession, openvino_available
 
 _CDLA_TO_LABEL: dict[str, Label] = {
     "text": "text",
@@ -57,6 +58,11 @@ class RapidLayoutModel:
                     conf_thresh=self.conf_thresh,
                     engine_cfg={"intra_op_num_threads": self.options.threads or default_threads()},
                 )
+            if self.options.runtime == "openvino" and openvino_available():
+                # rapid-layout keeps its pre- and post-processing; only the graph runs elsewhere.
+                # Without the package (an old install), onnxruntime stays: the same regions.
+                handler = self._engine.model_handler.model_processors
+                handler.session = OpenVinoSession(shipped_model_path(), self.options.threads or default_threads())
 
     def detect(self, image: Image.Image) -> list[Region]:
         self.warm_up()

@@ -137,6 +137,7 @@ def text_layer_words(
                 boxes.clear()
 
         skip = False
+        seen: dict[int, bool] = {}  # hidden or not, per text object
         for i in range(n):
             if skip:  # the low half of a surrogate pair, already joined to its high half
                 skip = False
@@ -154,7 +155,7 @@ def text_layer_words(
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
             char_box = frame.display(textpage.get_charbox(i, loose=True))
-            is_hidden = char_hidden(textpage, i)
+            is_hidden = char_hidden(textpage, i, seen)
             t = (char_turn(textpage, i) + frame.rotation) % 360  # as displayed: /Rotate turns it too
             if turns is not None:
                 turns[t] += 1

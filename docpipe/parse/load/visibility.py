@@ -15,9 +15,23 @@ INVISIBLE_MODES = frozenset({3, 7})  # neither fill nor stroke (7 only adds a cl
 WHITE = 245  # fill channels at or above this on every channel: white text
 
 
-def char_hidden(textpage: pdfium.PdfTextPage, index: int) -> bool:
-    """True for a character drawn invisibly (render mode 3/7), fully transparent or white."""
+def char_hidden(textpage: pdfium.PdfTextPage, index: int, seen: dict[int, bool] | None = None) -> bool:
+    """True for a character drawn invisibly (render mode 3/7), fully transparent or white.
+
+    Render mode and fill colour belong to the character's text object, so `seen` (one dict per
+    text page) keeps the answer per object: a page's thousands of characters sit in a few
+    dozen objects."""
     obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+    key = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+    if seen is not None and key is not None and key in seen:
+        return seen[key]
+    hidden = _hidden(textpage, index, obj)
+    if seen is not None and key is not None:
+        seen[key] = hidden
+    return hidden
+
+
+def _hidden(textpage: pdfium.PdfTextPage, index: int, obj: object) -> bool:
     if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) in INVISIBLE_MODES:
         return True
     r, g, b, a = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())

@@ -51,9 +51,8 @@ class AutoTableEngine:
 
     def __init__(self, options: AutoTableOptions | None = None) -> None:
         self.options = options or AutoTableOptions()
-        self.model = SlanetTableEngine(
-            SlanetTableOptions(model_path=self.options.model_path, sha256=self.options.sha256)
-        )
+        o = self.options
+        self.model = SlanetTableEngine(SlanetTableOptions(model_path=o.model_path, sha256=o.sha256, threads=o.threads))
 
     def warm_up(self) -> None:
         self.model.warm_up()

@@ -100,6 +100,16 @@ class SlanetTableEngine:
             from docpipe.parse.tables.slanet_match import match_result
 
             model = RapidTable(model_path=str(path), model_type="slanet-plus")
+            if self.options.threads:
+                # rapid-table 0.3.0 gives its session every core; a worker sharing the cores
+                # with others gets its share (more threads than cores only spin and contend).
+                from onnxruntime import InferenceSession
+                from rapid_table.table_structure.utils import OrtInferSession
+
+                opts = OrtInferSession._init_sess_opts({"intra_op_num_threads": self.options.threads})
+                model.table_structure.session.session = InferenceSession(
+                    str(path), sess_options=opts, providers=["CPUExecutionProvider"]
+                )
             model.table_matcher.match_result = match_result  # the same matching, vectorised
             self._model = model
 

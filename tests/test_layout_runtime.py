@@ -1,0 +1,43 @@
+"""The layout model's graph through OpenVINO (the default) and through onnxruntime: the same
+regions on real rendered pages, so the cheaper runtime changes no page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docpipe.options import RapidLayoutOptions
+from docpipe.parse.layout.openvino import OpenVinoSession, openvino_available
+from docpipe.parse.layout.rapid import RapidLayoutModel
+from docpipe.parse.load import open_source
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(scope="module")
+def models() -> tuple[RapidLayoutModel, RapidLayoutModel]:
+    ov = RapidLayoutModel(RapidLayoutOptions(threads=1))
+    ort = RapidLayoutModel(RapidLayoutOptions(threads=1, runtime="onnxruntime"))
+    ov.warm_up()
+    ort.warm_up()
+    return ov, ort
+
+
+@pytest.mark.skipif(not openvino_available(), reason="openvino is not installed")
+@pytest.mark.parametrize("name", ["two_column.pdf", "invoice_acme.pdf", "scanned_invoice.pdf"])
+def test_openvino_finds_the_regions_onnxruntime_finds(
+    name: str, models: tuple[RapidLayoutModel, RapidLayoutModel]
+) -> None:
+    ov, ort = models
+    assert isinstance(ov._engine.model_handler.model_processors.session, OpenVinoSession)
+    assert not isinstance(ort._engine.model_handler.model_processors.session, OpenVinoSession)
+    src = open_source(SAMPLES / name)
+    with src:
+        image = next(src.pages()).render(96)
+    a, b = ov.detect(image), ort.detect(image)
+    assert a, f"{name}: the model found nothing"
+    assert [r.label for r in a] == [r.label for r in b]
+    for x, y in zip(a, b, strict=True):
+        assert max(abs(p - q) for p, q in zip(x.bbox.as_list(3), y.bbox.as_list(3), strict=True)) < 0.5
+        assert abs(x.score - y.score) < 1e-3
