@@ -32,7 +32,7 @@ class RapidOcrEngine:
 
     def warm_up(self) -> None:
         if self._engine is None:
-            from rapidocr import RapidOCR
+            from rapidocr import EngineType, RapidOCR
 
             from docpipe.runtime import default_threads, info_silenced
 
@@ -43,7 +43,12 @@ class RapidOcrEngine:
                 "Rec.rec_batch_num": self.options.rec_batch_size,
                 "Rec.rec_img_shape": [3, 48, self.options.rec_min_width],
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.openvino.inference_num_threads": threads,
             }
+            if self.options.runtime == "openvino":
+                # The same PP-OCR ONNX files from the wheel, compiled by OpenVINO: on 20 realdocs
+                # receipts recognition took 18.8 CPU-s vs 23.0 with onnxruntime, word F1 0.967 both.
+                params["Det.engine_type"] = params["Rec.engine_type"] = EngineType.OPENVINO
             with info_silenced():
                 self._engine = RapidOCR(params=params)
 
