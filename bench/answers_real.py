@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import statistics
@@ -48,6 +49,19 @@ def _questions(realdocs: Path, limit: int | None, only: str | None) -> list[dict
     return qs[:limit]
 
 
+class _ModelReplies(logging.Handler):
+    """The model's raw reply to each question (docpipe.ask's DEBUG line): what grounding and
+    the answer were made from, kept beside the answer to tell a model's miss from a refusal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("model %s replied"):
+            self.last = str(record.args[1]) if isinstance(record.args, tuple) else None
+
+
 def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | None = None) -> dict[str, Any]:
     """One configuration in this process: load, ask every question, score."""
     from docpipe.answer.request import AskMode, AskRequest
@@ -72,12 +86,17 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | No
         gen.warm_up()
         out["model"] = gen.name
         out["load_s"] = round(float(getattr(gen, "load_seconds", time.perf_counter() - t0)), 2)
+    replies = _ModelReplies()
+    logging.getLogger("docpipe.ask").addHandler(replies)
+    logging.getLogger("docpipe.ask").setLevel(logging.DEBUG)
     rows, seconds = [], []
     for q in questions:
+        replies.last = None
         t = time.perf_counter()
         a = dp.ask(AskRequest(question=q["q"], k=5, mode=AskMode(cfg["mode"])))
         seconds.append(time.perf_counter() - t)
-        rows.append({"q": q["q"], **a.contract(), "grounded": a.grounded, "latency_s": round(seconds[-1], 2)})
+        row = {"q": q["q"], **a.contract(), "grounded": a.grounded, "latency_s": round(seconds[-1], 2)}
+        rows.append(row | {"reply": replies.last})
         if os.environ.get("BENCH_ANSWERS"):  # a copy as it goes, to score a run cut short
             with open(f"{os.environ['BENCH_ANSWERS']}.{name}.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
@@ -109,8 +128,10 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | No
         score = json.loads(scored.read_text())
     out["score"] = score["summary"]
     latency = {r["q"]: r["latency_s"] for r in rows}
+    reply = {r["q"]: r["reply"] for r in rows}
     out["per_question"] = [
-        {k: p[k] for k in ("q", "doc", "refuse", "ok", "cited", "answer", "citations")} | {"s": latency.get(p["q"])}
+        {k: p[k] for k in ("q", "doc", "refuse", "ok", "cited", "answer", "citations")}
+        | {"s": latency.get(p["q"]), "reply": reply.get(p["q"])}
         for p in score["per_question"]
     ]
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from docpipe.answer.ask import NOT_FOUND, Asker, grounding_passages, unknown_subject
 from docpipe.answer.prompt import AnswerStream, answer_schema, build_messages, parse_reply, reading_order
 from docpipe.index.chunking import ChunkSpan, SpanLine
@@ -93,7 +95,7 @@ def test_the_reply_is_json_with_passage_numbers_and_plain_text_is_read_too() -> 
 def test_the_stream_shows_the_answer_string_not_the_json() -> None:
     shown: list[str] = []
     stream = AnswerStream(shown.append)
-    for piece in ['{"', 'answer', '":"', "104", ',00 ', '\\u20ac', '","passages":[', "1]}"]:
+    for piece in ['{"', "answer", '":"', "104", ",00 ", "\\u20ac", '","passages":[', "1]}"]:
         stream.feed(piece)
     assert "".join(shown) == "104,00 €" and stream.raw.endswith("[1]}")
 
@@ -170,3 +172,23 @@ def test_yes_or_no_only_answers_a_yes_or_no_question() -> None:
     chunks = [_chunk(1, "The vast majority of documents in DocLayNet (close to 95%) are published in English")]
     assert grounding_passages("No", chunks, [0], "What share of the documents are published in English?") == []
     assert grounding_passages("Yes", chunks, [0], "Are most DocLayNet documents published in English?") == [0]
+
+
+def test_an_answer_that_restates_the_question_gives_way_to_the_line_that_answers_it() -> None:
+    from docpipe.answer.ask import restates
+
+    q = "Which Latin professor at Hampden-Sydney College looked up the word consectetur?"
+    restated = "The Latin professor at Hampden-Sydney College looked up one of the more obscure Latin words, Lorem"
+    assert restates(restated, q)
+    assert not restates("Richard McClintock", q) and not restates("The professor was Richard McClintock", q)
+    assert not restates("The Hampden-Sydney College total is 14.20", "What is the Hampden-Sydney College total?")
+    line = "Richard McClintock, a Latin professor at Hampden-Sydney College in Virginia, looked up consectetur"
+    # As stored: each chunk's text opens with its context line (document — title), its lines do not.
+    chunks = [
+        replace(_chunk(i, body), text=f"doc{i}.pdf — Lorem\n{body}")
+        for i, body in ((1, "Lorem Ipsum is simply dummy text."), (2, line))
+    ]
+    reply = '{"answer":"' + restated + '","passages":[1,2]}'
+    answer = Asker(_Retriever(chunks), lambda: _Scripted(reply)).ask(q)
+    assert answer.answer == line
+    assert answer.citations[0].document == "doc2.pdf" and answer.grounded

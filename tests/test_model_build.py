@@ -216,6 +216,43 @@ def test_adapt_resumes_from_its_checkpoint(smollm2_folder: Path, text_home: Path
     assert (out / "model.safetensors").is_file() and not checkpoint_dir(out).exists()
 
 
+def test_gradient_checkpointing_trains_the_same_weights_and_may_be_toggled_on_resume(
+    smollm2_folder: Path, text_home: Path, tmp_path: Path
+) -> None:
+    """Checkpointing recomputes activations in the backward pass: the same steps give the same
+    model (full weights and LoRA), and a run checkpointed without it resumes with it."""
+    from docpipe.config import Home
+    from docpipe.model.adapt import AdaptOptions, adapt, checkpoint_dir
+    from docpipe.model.corpus import home_corpus
+    from docpipe.model.folder import ModelFolder
+
+    tiny = ModelFolder.open(_tiny(tmp_path / "tiny", smollm2_folder))
+    corpus = home_corpus(Home(text_home))
+    for lora in (False, True):
+        runs = {}
+        for gc in (False, True):
+            options = AdaptOptions(steps=4, block=64, save_every=0, lr=1e-3, lora=lora, gradient_checkpointing=gc)
+            runs[gc] = adapt(tiny, corpus, tmp_path / f"out-{lora}-{gc}", options, device="cpu")
+            assert runs[gc].gradient_checkpointing is gc
+        assert runs[True].perplexity_after == pytest.approx(runs[False].perplexity_after, rel=1e-4)
+        assert runs[True].perplexity_after < runs[True].perplexity_before
+    saved = json.loads((tmp_path / "out-False-True" / "config.json").read_text())
+    assert saved.get("use_cache", True) is True  # served with a KV cache, as the base was
+
+    out = tmp_path / "resumed"
+
+    def interrupt(step: int, total: int, loss: float) -> None:
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        adapt(tiny, corpus, out, AdaptOptions(steps=4, block=64, save_every=2, gradient_checkpointing=False),
+              device="cpu", on_step=interrupt)  # fmt: skip
+    report = adapt(tiny, corpus, out, AdaptOptions(steps=4, block=64, save_every=2, gradient_checkpointing=True),
+                   device="cpu")  # fmt: skip
+    assert report.resumed_from == 2 and report.gradient_checkpointing and not checkpoint_dir(out).exists()
+
+
 def test_adapt_on_a_home_without_documents_is_one_line(tmp_path: Path) -> None:
     out = tmp_path / "x"
     proc = run_cli("model", "adapt", "smollm2-135m", "--out", str(out), "--steps", "2", home=tmp_path / "empty")

@@ -1,4 +1,4 @@
-"""How `docpipe model adapt` splits a home's text into training and held-out text (no model)."""
+"""How `docpipe model adapt` splits a home's text into training and held-out text, and its defaults (no model)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,11 @@ def test_a_one_line_document_is_trained_on_whole_and_the_tail_is_at_least_one_li
     corpus = split([DocText("a" * 64, "one.pdf", "only line"), _doc(2)])
     assert [d.name for d in corpus.train] == ["one.pdf", "doc2.pdf"]
     assert [d.name for d in corpus.held_out] == ["doc2.pdf"]
+
+
+def test_gradient_checkpointing_is_on_for_cuda_and_large_models_only() -> None:
+    from docpipe.model.adapt import gradient_checkpointing_default
+
+    assert gradient_checkpointing_default("cuda", 135_000_000)  # GPU memory is what runs out
+    assert gradient_checkpointing_default("cpu", 7_000_000_000)  # Mistral-7B, the 10.7B upscale
+    assert not gradient_checkpointing_default("cpu", 135_000_000)  # SmolLM2: costs time, saves little

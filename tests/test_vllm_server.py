@@ -135,11 +135,6 @@ def test_client_counts_tokens_with_the_servers_tokenizer(vllm_url: str) -> None:
     assert 3 <= n <= 12 and client._tokenize_ok is True
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known failure (2026-12-01): the served SmolLM2-135M's answers are not grounded under the JSON "
-    "reply prompt even with the schema as response_format (the test above, re-run 15:20); this one not re-run",
-)
 def test_adapted_model_answers_from_the_documents_through_vllm(adapted: tuple[Path, Any], text_home: Path) -> None:
     """`docpipe model adapt`'s folder served by `docpipe llm serve --model DIR` like any other."""
     import socket

@@ -30,6 +30,7 @@ from docpipe.answer.prompt import (
     parse_reply,
 )
 from docpipe.answer.request import AskMode
+from docpipe.answer.table_lookup import table_answer
 from docpipe.index.chunking import SpanLine
 from docpipe.index.focus import GLUE
 from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
@@ -157,6 +158,17 @@ def grounding_passages(
         return []
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
     return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
+
+
+def restates(answer: str, question: str) -> bool:
+    """The answer opens with the question's own words and states no figure the question lacks
+    ("The Latin professor at Hampden-Sydney College looked up one of the more obscure Latin
+    words..."): it repeats what was asked instead of answering it (the 0.5B model does,
+    measured on realdocs). An answer that opens with anything of its own ("Richard
+    McClintock", "The professor was ...") does not."""
+    opening = [w for w in re.findall(r"\w+", answer.lower()) if w not in STOPWORDS][:4]
+    asked = set(re.findall(r"\w+", question.lower()))
+    return len(opening) >= 3 and set(opening) <= asked and _figures(answer) <= _figures(question)
 
 
 def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
@@ -299,6 +311,15 @@ class Asker:
         text, numbers = parse_reply(raw)
         text = _concise(text)
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
+        cell = table_answer(question, text, used)  # the neighbouring cell read for the one asked
+        if cell is not None:
+            logger.debug("the question names the cell %r of the table %r was read from", cell.value, text)
+            text, cited = cell.value, [cell.chunk, *(i for i in cited if i != cell.chunk)]
+        elif restates(text, question):  # no fact: the line that best answers it, from what the model read
+            line = best_line(question, used)
+            if line is not None:
+                logger.debug("the answer %r restates the question; the line %r stands instead", text, line.text)
+                text, cited = _concise(line.text), [used.index(line.chunk)]
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         latency = time.perf_counter() - t0

@@ -112,6 +112,14 @@ def model_adapt(
     block: Annotated[int, typer.Option(help="Tokens per training sequence.")] = 256,
     batch: Annotated[int, typer.Option(help="Sequences per step.")] = 1,
     save_every: Annotated[int, typer.Option(help="Checkpoint every N steps (0: never).")] = 50,
+    gradient_checkpointing: Annotated[
+        bool | None,
+        typer.Option(
+            "--gradient-checkpointing/--no-gradient-checkpointing",
+            help="Recompute activations in the backward pass: less memory, ~30% more time "
+            "(default: on for CUDA and models of 1B parameters or more).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print perplexities, steps, seconds, tokens.")] = False,
     home: HomeOpt = None,
     debug: DebugOpt = False,
@@ -128,7 +136,9 @@ def model_adapt(
     settings = Settings.load(home)
     corpus = home_corpus(settings.paths)
     folder = resolve_base(model, settings.cache_dir)
-    options = AdaptOptions(steps, epochs, lora, lr, block, batch, save_every=save_every)
+    options = AdaptOptions(
+        steps, epochs, lora, lr, block, batch, save_every=save_every, gradient_checkpointing=gradient_checkpointing
+    )
     report = adapt(folder, corpus, out, options, on_step=_bar("adapt", "step"))
     if as_json:
         typer.echo(json.dumps(report.contract(), indent=2))

@@ -41,6 +41,9 @@ class AdaptOptions:
     lora_rank: int = 16
     save_every: int = 50
     seed: int = 0
+    # Recompute each layer's activations in the backward pass instead of keeping them: less
+    # memory for ~30 % more compute. None = where it pays (gradient_checkpointing_default).
+    gradient_checkpointing: bool | None = None
 
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else (1e-3 if self.lora else 5e-5)
@@ -71,6 +74,7 @@ class AdaptReport:
     lora: bool
     resumed_from: int = 0
     peak_rss_mb: float = 0.0
+    gradient_checkpointing: bool = False
     per_document: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def contract(self) -> dict[str, Any]:
@@ -108,6 +112,17 @@ def perplexity(model: Any, seqs: list[list[int]], device: str) -> tuple[float, i
     return (math.exp(nll / count) if count else float("nan")), count
 
 
+# From here on a model's activations, not its weights, decide whether it fits: Mistral-7B and
+# the 10.7B upscale. Below it (SmolLM2 on a laptop CPU) checkpointing costs time and saves
+# little (measured in bench/model.json: "gradient_checkpointing").
+CHECKPOINTING_FROM_PARAMS = 1_000_000_000
+
+
+def gradient_checkpointing_default(device: str, n_params: int) -> bool:
+    """On for CUDA (GPU memory is what runs out) and for large models anywhere."""
+    return device == "cuda" or n_params >= CHECKPOINTING_FROM_PARAMS
+
+
 def checkpoint_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.checkpoint"
 
@@ -119,7 +134,8 @@ def _fingerprint(model: ModelFolder, corpus: Corpus, options: AdaptOptions) -> d
         "train": sorted(d.sha256 for d in corpus.train),
         "held_out": sorted(d.sha256 for d in corpus.held_out),
         "split": corpus.split,
-        "options": asdict(options),
+        # Checkpointing changes memory and time, not the training: a run may resume with it toggled.
+        "options": {k: v for k, v in asdict(options).items() if k != "gradient_checkpointing"},
     }
 
 
@@ -155,6 +171,18 @@ def adapt(
 
     before, n_held = perplexity(hf, held_all, device)
     per_doc = {name: {"before": perplexity(hf, seqs, device)[0]} for name, seqs in held.items()}
+
+    checkpointing = options.gradient_checkpointing
+    if checkpointing is None:
+        checkpointing = gradient_checkpointing_default(device, sum(p.numel() for p in hf.parameters()))
+    if checkpointing:
+        hf.config.use_cache = False  # a KV cache is useless in training and clashes with checkpointing
+        # Non-reentrant: works with LoRA's frozen inputs without enable_input_require_grads().
+        # transformers 5 renamed it (the old name warns, and goes in v6); older ones have only the old.
+        if hasattr(hf, "activation_checkpointing_enable"):
+            hf.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
     torch.manual_seed(options.seed)  # LoRA's A matrices start random: the same run gives the same model
     if options.lora:
@@ -201,6 +229,9 @@ def adapt(
 
     if options.lora:
         hf = hf.merge_and_unload()  # a plain model again: servable and exportable like any other
+    if checkpointing:
+        (getattr(hf, "activation_checkpointing_disable", None) or hf.gradient_checkpointing_disable)()
+        hf.config.use_cache = True  # the saved config serves with a cache, as the base did
     after, _ = perplexity(hf, held_all, device)
     for name, seqs in held.items():
         per_doc[name]["after"] = perplexity(hf, seqs, device)[0]
@@ -226,6 +257,7 @@ def adapt(
         resumed_from=start,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         per_document=per_doc,
+        gradient_checkpointing=checkpointing,
     )
 
 
