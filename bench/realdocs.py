@@ -153,6 +153,10 @@ def main() -> None:
     for kind in ("digital", "scan"):  # a set not timed now keeps its last run (its ratios are that run's)
         if kind not in args.kinds.split(",") and kind in old:
             rows[kind] = old[kind]
+        elif kind in old:  # a tool left out of --tools keeps its last row, marked as such
+            for name, row in old[kind].items():
+                if name not in rows[kind]:
+                    rows[kind][name] = {**row, "from_an_earlier_run": True}
     ingest = ingest if ingest is not None else old.get("ingest")
 
     def ratio(kind: str, a: str, b: str) -> float | None:

@@ -32,7 +32,7 @@ class RapidOcrEngine:
 
     def warm_up(self) -> None:
         if self._engine is None:
-            from rapidocr import RapidOCR
+            from rapidocr import EngineType, RapidOCR
 
             from docpipe.runtime import default_threads, info_silenced
 
@@ -40,8 +40,15 @@ class RapidOcrEngine:
             params = {
                 **DET_REC_PARAMS,
                 "Det.limit_side_len": self.options.det_limit_side_len,
+                "Rec.rec_batch_num": self.options.rec_batch_size,
+                "Rec.rec_img_shape": [3, 48, self.options.rec_min_width],
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.openvino.inference_num_threads": threads,
             }
+            if self.options.runtime == "openvino":
+                # The same PP-OCR ONNX files from the wheel, compiled by OpenVINO: on 20 realdocs
+                # receipts the text stage took 1.79 vs 2.04 CPU-s a page, word F1 0.965 both.
+                params["Det.engine_type"] = params["Rec.engine_type"] = EngineType.OPENVINO
             with info_silenced():
                 self._engine = RapidOCR(params=params)
 
@@ -61,7 +68,10 @@ class RapidOcrEngine:
         return [w.model_copy(update={"bbox": w.bbox.scaled(1 / scale)}) for w in words]
 
     def _read(self, image: Image.Image) -> list[Word]:
-        result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1], return_word_box=True)
+        # BGR as RapidOCR expects, made contiguous: a reversed-channel view made OpenCV copy the
+        # whole page once per text line it cut out (6 ms a line on a receipt, 20 % of the OCR).
+        bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        result = self._engine(bgr, return_word_box=True)
         words: list[Word] = []
         if result.txts is None:
             return words
