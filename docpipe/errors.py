@@ -101,6 +101,10 @@ class ModelBuildError(DocpipeError):
     """A model folder `docpipe model` cannot use (architecture, shapes, files) or a recipe it cannot run."""
 
 
+class ModelPinError(DocpipeError):
+    """A shipped model file is missing or does not hash to its pinned sha256 (docpipe/pins.py)."""
+
+
 class LLMError(DocpipeError):
     """The LLM failed: server down, refused request, unexpected reply."""
 

@@ -20,6 +20,7 @@ RANKS: dict[str, int] = {
     "__init__": 0,
     "errors": 0,
     "runtime": 0,
+    "pins": 0,
     "registry": 0,
     "options": 0,
     "config": 0,
@@ -38,8 +39,8 @@ RANKS: dict[str, int] = {
     "cli": 8,
 }
 # The foundation every stage uses.
-SHARED = {"__init__", "errors", "runtime", "registry", "options", "config", "document"}
-TOP_LEVEL_MODULES = {"__init__", "api", "config", "document", "errors", "options", "registry", "runtime"}
+SHARED = {"__init__", "errors", "runtime", "pins", "registry", "options", "config", "document"}
+TOP_LEVEL_MODULES = {"__init__", "api", "config", "document", "errors", "options", "pins", "registry", "runtime"}
 
 
 def _module_name(path: Path) -> str:

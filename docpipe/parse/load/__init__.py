@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from docpipe.parse.load.pdf import iter_pdf_pages, open_pdf
 from docpipe.parse.load.render import RendererName
 from docpipe.parse.load.sniff import NATIVE_MIMES, SUPPORTED_SUFFIXES, sniff_file
 from docpipe.parse.load.source import NativePage, Source, SourcePage
+from docpipe.pins import sha256_of
 
 __all__ = [
     "NATIVE_MIMES",
@@ -43,12 +43,8 @@ def regular_file_size(path: Path) -> int:
 
 
 def file_sha256(path: Path) -> str:
-    regular_file_size(path)
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    regular_file_size(path)  # refuses a folder, a device or a FIFO before reading
+    return sha256_of(path)
 
 
 def open_source(

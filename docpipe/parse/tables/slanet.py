@@ -7,7 +7,6 @@ time; 0.3.0 ships the file, which is checked against a pinned sha256 before it i
 
 from __future__ import annotations
 
-import hashlib
 import html.parser
 from importlib.util import find_spec
 from pathlib import Path
@@ -20,6 +19,7 @@ from docpipe.options import SLANET_PLUS_SHA256, SlanetTableOptions
 from docpipe.parse.tables.aligned import aligned_table
 from docpipe.parse.tables.base import FoundTable, TablePage
 from docpipe.parse.tables.geometry import find_all
+from docpipe.pins import verify
 
 PAD_PT = 4.0  # the model wants a little margin around the table
 
@@ -32,9 +32,7 @@ def shipped_model_path() -> Path:
 
 
 def check_model(path: Path, sha256: str = SLANET_PLUS_SHA256) -> None:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != sha256:
-        raise RuntimeError(f"{path}: sha256 {digest[:12]}… is not the pinned SLANet-plus model ({sha256[:12]}…)")
+    verify(path, sha256, "the SLANet-plus table model")
 
 
 class _CellsParser(html.parser.HTMLParser):
