@@ -55,11 +55,13 @@ def converted(converter):  # type: ignore[no-untyped-def]
     return get
 
 
-def run_cli(*args: str, home: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, home: Path | None = None, check: bool = False, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     cmd = [*DOCPIPE, *args]
     if home is not None:
         cmd += ["--home", str(home)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -154,6 +156,6 @@ def adapted(tmp_path_factory: pytest.TempPathFactory, smollm2_folder: Path, text
     out = tmp_path_factory.mktemp("adapted") / "smollm2-docs"
     proc = run_cli(
         "model", "adapt", str(smollm2_folder), "--out", str(out), "--steps", "24", "--block", "64", "--lora",
-        "--json", home=text_home, check=True,
+        "--json", home=text_home, check=True, timeout=2700,  # ~4 s a step quiet; 38 s at load 15
     )  # fmt: skip
     return out, json.loads(proc.stdout)
