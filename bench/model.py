@@ -43,8 +43,23 @@ def run(*args: str) -> tuple[str, float, float]:
     return text, time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
-def home_for(name: str, files: list[Path], work: Path) -> Path:
+def home_for(name: str, files: list[Path], work: Path, ingested: Path | None = None) -> Path:
+    """A home holding exactly `files`: ingested here once, or a copy of an already-ingested
+    home (`ingested`, never written to) with every other document removed from the copy."""
     home = work / f"home-{name}"
+    if ingested is not None and not (home / "store.db").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(ingested), str(home)], check=True)
+        wanted = {str(f.resolve()) for f in files}
+        listed = subprocess.run(
+            [*CLI, "ls", "--json", "--home", str(home)], cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        rows = json.loads(listed.stdout)
+        others = [str(d["sha256"]) for d in rows if str(Path(str(d["path"])).resolve()) not in wanted]
+        if len(others) == len(rows):
+            raise SystemExit(f"{ingested} holds none of the {len(files)} {name} documents")
+        if others:
+            subprocess.run([*CLI, "rm", *others, "--home", str(home)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     if not (home / "store.db").exists():
         docs = work / f"docs-{name}"
         docs.mkdir(parents=True, exist_ok=True)
@@ -90,12 +105,51 @@ def save(report: dict[str, Any], out: Path) -> None:
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
+def checkpointing_runs(home: Path, name: str, work: Path, steps: int, block: int) -> dict[str, Any]:
+    """`model adapt` on the 30-layer base with and without gradient checkpointing, full weights
+    and LoRA, each in its own process: peak RSS and seconds per step (the same steps otherwise)."""
+    rows: dict[str, Any] = {"home": name, "model": "smollm2-135m (30 layers)", "steps": steps, "block": block}
+    for lora in (False, True):
+        for gc in (False, True):
+            out = work / f"gc-{int(lora)}-{int(gc)}"
+            shutil.rmtree(out, ignore_errors=True)
+            flags = ["--lora"] if lora else []
+            flags.append("--gradient-checkpointing" if gc else "--no-gradient-checkpointing")
+            text, secs, rss = run(
+                "model", "adapt", "smollm2-135m", "--out", str(out), "--steps", str(steps), "--block", str(block),
+                "--save-every", "0", "--json", "--home", str(home), *flags,
+            )  # fmt: skip
+            a = json.loads(text)
+            shutil.rmtree(out, ignore_errors=True)
+            rows[f"{'lora' if lora else 'full'}_{'with' if gc else 'without'}"] = {
+                "peak_rss_mb": round(rss),
+                "seconds_per_step": round(a["seconds"] / max(1, a["steps"]), 2),
+                "perplexity_after": round(a["perplexity_after"], 3),
+                "wall_s": round(secs, 1),
+            }
+    rows["load_average"] = round(os.getloadavg()[0], 1)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     # 24 full-weight steps of 64 tokens: what a shared 2-core machine runs in minutes, not hours
     ap.add_argument("--steps", type=int, default=24, help="adapt steps per home")
     ap.add_argument("--block", type=int, default=64)
     ap.add_argument("--realdocs-limit", type=int, default=0, help="only the first N realdocs PDFs (0: all)")
+    ap.add_argument(
+        "--realdocs-home",
+        type=Path,
+        help="an already-ingested home holding the realdocs invoices and tables (copied, never written): "
+        "saves the ~30 min ingest",
+    )
+    ap.add_argument(
+        "--homes",
+        default="samples,realdocs",
+        help="which homes to measure; the others' rows are kept from --out as they were (each row says when)",
+    )
+    ap.add_argument("--gc-steps", type=int, default=4, help="steps of the gradient checkpointing comparison (0: skip)")
+    ap.add_argument("--gc-block", type=int, default=512)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "docpipe-bench-model")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "model.json")
     args = ap.parse_args()
@@ -115,6 +169,8 @@ def main() -> None:
     text, secs, rss = run(
         "model", "upscale", "smollm2-135m", "--drop", "6", "--out", str(up), "--shard-mb", "256", "--json"
     )
+    chosen = set(args.homes.split(","))
+    previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
     report: dict[str, Any] = {"args": {"steps": args.steps, "block": args.block, "method": "full AdamW, lr 5e-5"}}
     report["upscale"] = {**json.loads(text), "seconds": round(secs, 1), "peak_rss_mb": round(rss)}
     report["upscale"]["base_bytes"] = base.nbytes()
@@ -129,11 +185,11 @@ def main() -> None:
     if args.realdocs_limit:  # spread over both sets: every k-th file
         docs = homes["realdocs"]
         homes["realdocs"] = docs[:: max(1, len(docs) // args.realdocs_limit)][: args.realdocs_limit]
-    report["homes"] = {}
+    report["homes"] = {k: v for k, v in previous.get("homes", {}).items() if k not in chosen}
     for name, files in homes.items():
-        if not files:
+        if not files or name not in chosen:
             continue
-        home = home_for(name, files, args.work)
+        home = home_for(name, files, args.work, args.realdocs_home if name == "realdocs" else None)
         corpus = home_corpus(Home(home))
         ppl_base = held_out_perplexity(base, corpus, args.block, device="cpu")
         out = args.work / f"adapted-{name}"
@@ -143,7 +199,11 @@ def main() -> None:
         )  # fmt: skip
         a = json.loads(text)
         report["homes"][name] = {
+            "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_average": round(os.getloadavg()[0], 1),
+            "source": f"copy of {args.realdocs_home}" if name == "realdocs" and args.realdocs_home else "ingested here",
             "documents": corpus.documents,
+            "files": sorted({d.name for d in corpus.train} | {d.name for d in corpus.held_out}),
             "split": a["split"],
             "held_out": a["held_out_documents"],
             "held_out_tokens": a["held_out_tokens"],
@@ -165,6 +225,9 @@ def main() -> None:
         }
         print(json.dumps({name: report["homes"][name]["perplexity"]}), flush=True)
         save(report, args.out)  # each home as it is done: a long run interrupted keeps what it measured
+        if args.gc_steps and "gradient_checkpointing" not in report:
+            report["gradient_checkpointing"] = checkpointing_runs(home, name, args.work, args.gc_steps, args.gc_block)
+            save(report, args.out)
 
     adapted = args.work / "adapted-samples"
     if adapted.is_dir():
@@ -190,6 +253,10 @@ def main() -> None:
         except ImportError:
             entry["llama_cpp"] = "xllamacpp is not installed"
         report["gguf_export"] = entry
+    elif "gguf_export" in previous:
+        report["gguf_export"] = previous["gguf_export"]
+    if "gradient_checkpointing" not in report and "gradient_checkpointing" in previous:
+        report["gradient_checkpointing"] = previous["gradient_checkpointing"]
     save(report, args.out)
     print(f"wrote {args.out}")
 

@@ -176,7 +176,10 @@ def main() -> None:
     section = {
         "machine": machine(),
         "load_avg_at_end": os.getloadavg(),
-        "documents": {k: {"docs": len(v), "pages": pages[k]} for k, v in sets.items()},
+        "documents": {
+            k: {"docs": len(v), "pages": pages[k]} if k in args.kinds.split(",") else old.get("documents", {}).get(k)
+            for k, v in sets.items()
+        },
         "repeats": args.repeats,
         "timed_in_this_run": args.kinds.split(",") + ([] if args.skip_ingest else ["ingest"]),
         **rows,

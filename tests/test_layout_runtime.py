@@ -41,3 +41,21 @@ def test_openvino_finds_the_regions_onnxruntime_finds(
     for x, y in zip(a, b, strict=True):
         assert max(abs(p - q) for p, q in zip(x.bbox.as_list(3), y.bbox.as_list(3), strict=True)) < 0.5
         assert abs(x.score - y.score) < 1e-3
+
+
+@pytest.mark.parametrize("name", ["two_column.pdf", "scanned_invoice.pdf"])
+def test_the_table_normalisation_is_the_packages_to_the_bit(name: str) -> None:
+    """The model's input through the 256-entry tables equals rapid-layout's float64 arithmetic
+    exactly (so the regions cannot move), on a rendered page and on a scan."""
+    import numpy as np
+    from rapid_layout.model_handler.pp.pre_process import PPPreProcess
+
+    from docpipe.parse.layout.rapid import LutPreprocess
+
+    src = open_source(SAMPLES / name)
+    with src:
+        pixels = np.asarray(next(src.pages()).render(96).convert("RGB"))[:, :, ::-1]
+    ref = PPPreProcess(img_size=(800, 608))
+    want, got = ref(pixels), LutPreprocess(ref)(pixels)
+    assert got.dtype == want.dtype == np.float32 and got.shape == want.shape == (1, 3, 800, 608)
+    assert np.array_equal(got, want)
