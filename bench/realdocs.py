@@ -163,6 +163,8 @@ def main() -> None:
         ra, rb = rows[kind].get(a, {}), rows[kind].get(b, {})
         if "pages_per_s" not in ra or "pages_per_s" not in rb:
             return None
+        if ra.get("from_an_earlier_run") != rb.get("from_an_earlier_run"):
+            return None  # rows of two runs: not a ratio of anything
         return round(ra["pages_per_s"] / rb["pages_per_s"], 3)
 
     ratios = {
