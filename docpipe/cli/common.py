@@ -57,6 +57,19 @@ def quiet_libraries() -> None:
     quiet_third_party(logging.ERROR)
 
 
+def discover_files(paths: list[Path]) -> tuple[list[Path], int]:
+    """The supported files under ``paths``, each problem (missing, unreadable, unsupported) told
+    on stderr as it is found; (files, problems). Nothing found and nothing wrong is an error."""
+    from docpipe.index.ingest import discover
+
+    files, problems = discover(paths)
+    for p in problems:
+        typer.echo(f"error: {p.error}", err=True)
+    if not files and not problems:
+        raise DocpipeError(f"no supported files ({SUPPORTED_KINDS}) found in " + ", ".join(map(str, paths)))
+    return files, len(problems)
+
+
 def open_app(home: Path | None, **overrides: object) -> Docpipe:
     from docpipe.api import Docpipe
     from docpipe.config import Settings

@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from docpipe.cli.common import SUPPORTED_KINDS, DebugOpt, HomeOpt, PasswordOpt, quiet_libraries, reported
+from docpipe.cli.common import (
+    DebugOpt,
+    HomeOpt,
+    PasswordOpt,
+    discover_files,
+    quiet_libraries,
+    reported,
+)
 from docpipe.cli.root import app
 from docpipe.errors import DocpipeError, UsageError
 from docpipe.jobs import Engine, Format, Method
@@ -47,7 +54,6 @@ def extract(
 
     from docpipe.config import Settings
     from docpipe.extract.schemas import load_schema
-    from docpipe.index.ingest import discover
     from docpipe.jobs import Done, JobConfig, run_extraction
     from docpipe.jobs.local import default_workers
 
@@ -61,11 +67,9 @@ def extract(
         sch = load_schema(schema)
     except ValueError as e:  # a UsageError already, or the message of one
         raise UsageError(str(e)) from None
-    files, problems = discover(paths)
-    for p in problems:
-        typer.echo(f"error: {p.error}", err=True)
-    if not files:
-        raise DocpipeError(f"no supported files ({SUPPORTED_KINDS}) found in " + ", ".join(map(str, paths)))
+    files, problems = discover_files(paths)
+    if not files:  # each problem is told already
+        raise DocpipeError("no file could be read (see the errors above)")
     config = JobConfig(settings=settings, schema=sch, method=method)
     bar = tqdm(total=len(files), unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True)
 
@@ -94,7 +98,7 @@ def extract(
         )
     finally:
         bar.close()
-    failed = summary.failed + len(problems)
+    failed = summary.failed + problems
     extra = f", {summary.skipped} already done" if summary.skipped else ""
     typer.echo(f"{summary.ok} ok, {failed} failed{extra}  → {out}/results.jsonl")
     if failed:

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from docpipe.cli.common import SUPPORTED_KINDS, DebugOpt, WorkersOpt, open_app, quiet_libraries, reported
+from docpipe.cli.common import (
+    SUPPORTED_KINDS,
+    DebugOpt,
+    WorkersOpt,
+    discover_files,
+    open_app,
+    quiet_libraries,
+    reported,
+)
 from docpipe.cli.root import app
 from docpipe.errors import DocpipeError
 from docpipe.serialize import DocumentFormat
@@ -58,15 +66,12 @@ def bench(
 ) -> None:
     """Measure conversion speed (pages/s) and peak memory on your own documents."""
     quiet_libraries()
-    from docpipe.index.ingest import discover
     from docpipe.measure.bench import measure
     from docpipe.parse.converter import Converter
 
-    files, problems = discover(paths)
-    for p in problems:
-        typer.echo(f"docpipe: {p.error}", err=True)
-    if not files:
-        raise DocpipeError("no PDF or image files found in " + ", ".join(str(p) for p in paths))
+    files, _ = discover_files(paths)
+    if not files:  # each problem is told already
+        raise DocpipeError("no file could be read (see the errors above)")
     rep = measure(Converter(open_app(None).convert_options), files, repeats)  # in-process: its RSS is ours
     if as_json:
         typer.echo(json.dumps(rep.to_dict(), indent=2))

@@ -15,6 +15,7 @@ from docpipe.cli.common import (
     HomeOpt,
     PasswordOpt,
     WorkersOpt,
+    discover_files,
     open_app,
     quiet_libraries,
     reported,
@@ -36,14 +37,10 @@ def ingest(
     quiet_libraries()
     from tqdm import tqdm
 
-    from docpipe.index.ingest import FileOutcome, discover
+    from docpipe.index.ingest import FileOutcome
 
     dp = open_app(home, pdf_password=password, workers=workers)
-    files, problems = discover(paths)
-    for p in problems:
-        typer.echo(f"error: {p.error}", err=True)
-    if not files and not problems:
-        raise DocpipeError(f"no supported files ({SUPPORTED_KINDS}) found in " + ", ".join(map(str, paths)))
+    files, problems = discover_files(paths)
     bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files)
 
     def done(o: FileOutcome) -> None:
@@ -58,7 +55,7 @@ def ingest(
     finally:
         bar.close()  # before any message, so it starts a line of its own
     n = {s: sum(1 for o in outcomes if o.status == s) for s in ("ingested", "skipped", "failed")}
-    failed = n["failed"] + len(problems)
+    failed = n["failed"] + problems
     partial = sum(1 for o in outcomes if o.status == "ingested" and o.error)
     pages = sum(o.pages for o in outcomes)
     chunks = sum(o.chunks for o in outcomes)
