@@ -39,9 +39,18 @@ def choose_faiss_backend(faiss_module: object, prefer_gpu: bool = True) -> str:
     )
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (taskset, a container's cpuset), not
+    the machine's count, which would start more workers and threads than there are cores."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
 def default_threads(limit: int = 4) -> int:
     """Intra-op threads for one model: the cores, capped (more threads than cores only contend)."""
-    return max(1, min(limit, os.cpu_count() or 1))
+    return max(1, min(limit, usable_cores()))
 
 
 NOISY = ("RapidOCR", "rapid_layout", "rapidocr", "transformers", "sentence_transformers", "faiss")

@@ -4,6 +4,10 @@ page that crashes its worker's child costs only that page."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +217,17 @@ def test_a_copy_of_a_file_that_failed_in_the_same_run_fails_too_and_says_why(tmp
     first, copy = dp.ingestor().ingest([tmp_path / "a.pdf", tmp_path / "b.pdf"])
     assert first.status == "failed" and copy.status == "failed"
     assert "same content as" in (copy.error or "") and "a.pdf" in (copy.error or "")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or not shutil.which("taskset"), reason="Linux taskset")
+def test_workers_and_threads_follow_the_cores_the_process_may_use() -> None:
+    """Confined to one core (taskset, a container's cpuset), docpipe starts one worker with one
+    thread per model, not one per core of the machine."""
+    code = (
+        "from docpipe.parse.parallel import default_workers; from docpipe.runtime import default_threads; "
+        "print(default_workers(), default_threads())"
+    )
+    out = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert out == ["1", "1"]

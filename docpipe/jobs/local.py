@@ -8,19 +8,15 @@ memory stays flat however many files the job has; results stream back as they fi
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 from docpipe.jobs.worker import Done, JobConfig, Task, Worker, error_record, init_worker, run_task
+from docpipe.parse.parallel import default_workers
 
 MAX_ATTEMPTS = 2  # a document in flight when a worker died twice is the likely culprit
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1
 
 
 def run_local(tasks: Iterable[Task], config: JobConfig, workers: int) -> Iterator[Done]:

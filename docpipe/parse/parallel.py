@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import os
 import queue
 import tempfile
 from collections import deque
@@ -30,10 +29,11 @@ from docpipe.parse.finishing import DocumentFinisher
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
+from docpipe.runtime import usable_cores
 
 
 def default_workers() -> int:
-    return os.cpu_count() or 1
+    return usable_cores()
 
 
 def with_thread_share(options: ConvertOptions, workers: int) -> ConvertOptions:
