@@ -18,6 +18,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from docpipe.answer.answer_kind import asked_kind, fits, is_label, pasted
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
@@ -31,6 +32,7 @@ from docpipe.answer.prompt import (
 )
 from docpipe.answer.request import AskMode
 from docpipe.answer.table_lookup import table_answer
+from docpipe.answer.tidy import fact_of, tidy
 from docpipe.index.chunking import SpanLine
 from docpipe.index.focus import GLUE
 from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
@@ -171,6 +173,24 @@ def restates(answer: str, question: str) -> bool:
     return len(opening) >= 3 and set(opening) <= asked and _figures(answer) <= _figures(question)
 
 
+def _answers_kind(answer: str, question: str, passages: str) -> bool:
+    """The model's answer is the kind of fact asked for (docpipe.answer.answer_kind): not a
+    pasted passage, not a field's label, an amount for an amount, a date for a date."""
+    kind = asked_kind(question)
+    why = (
+        "pasted"
+        if pasted(answer, question)
+        else "a label"
+        if is_label(answer, question, passages)
+        else f"not a {kind}"
+        if not fits(answer, kind, passages)
+        else ""
+    )
+    if why:
+        logger.debug("the answer %r is %s: refused", answer, why)
+    return not why
+
+
 def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
     """The line of a chunk that best holds the answer: its figures first, then its words."""
     figures = _figures(answer)
@@ -309,7 +329,8 @@ class Asker:
             raw, model, tokens = shown.raw, generator.name, (0, 0)
         logger.debug("model %s replied %r to %d passages", model, raw, len(used))
         text, numbers = parse_reply(raw)
-        text = _concise(text)
+        read = "\n".join(c.text for c in used)
+        text = _concise(tidy(text, read))
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
         cell = table_answer(question, text, used)  # the neighbouring cell read for the one asked
         if cell is not None:
@@ -320,6 +341,8 @@ class Asker:
             if line is not None:
                 logger.debug("the answer %r restates the question; the line %r stands instead", text, line.text)
                 text, cited = _concise(line.text), [used.index(line.chunk)]
+        elif not is_refusal(text) and not _answers_kind(text, question, read):
+            text, cited = NOT_FOUND, []
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         latency = time.perf_counter() - t0
@@ -327,8 +350,9 @@ class Asker:
             refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)
             return refused, used, tokens
         cites = [_citation(used[i], ln) for i, ln in lines]
+        stated = fact_of(text, question)
         return (
-            Answer(answer=text, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
+            Answer(answer=stated, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
             used,
             tokens,
         )
