@@ -243,3 +243,35 @@ def test_an_answer_of_the_wrong_kind_is_refused_and_an_added_dollar_sign_dropped
     assert post_code.answer == NOT_FOUND and not post_code.grounded
     total = Asker(_Retriever(chunks), lambda: _Scripted('{"answer": "$104,00 €", "passages": [1]}')).ask(q)
     assert total.answer == "104,00 €" and total.grounded and total.citations[0].document == "hetzner.pdf"
+
+
+def test_a_figure_on_a_line_about_something_else_is_no_answer() -> None:
+    """'10,83' is in the passage, as a price: it does not answer how many employees there are;
+    the same figure under the label the question names does answer it."""
+    price = _chunk(1, "Vos services Bouygues Telecom\nAnonyme 10,83", "bouygues.pdf")
+    price = replace(
+        price,
+        spans=[
+            ChunkSpan(
+                element_id="e1",
+                page=1,
+                bbox=price.spans[0].bbox,
+                text=price.text,
+                lines=[
+                    SpanLine(text=t, page=1, bbox=[10.0, 10.0 * n, 200.0, 10.0 * n + 8])
+                    for n, t in enumerate(["Vos services", "Anonyme 10,83"], 1)
+                ],
+            )
+        ],
+    )
+    reply = '{"answer": "10,83", "passages": [1]}'
+    asked = Asker(_Retriever([price]), lambda: _Scripted(reply)).ask("How many employees does Bouygues Telecom have?")
+    assert asked.answer == NOT_FOUND and not asked.grounded
+    total = Asker(_Retriever([price]), lambda: _Scripted(reply)).ask("What is the price of the services?")
+    assert total.answer == "10,83" and total.grounded and total.citations[0].text == "Anonyme 10,83"
+
+
+def test_a_word_answer_misnumbered_by_the_model_is_found_in_its_documents_other_passage() -> None:
+    chunks = [_chunk(1, "Rohstoff AG Rechnung 47110815", "z.pdf"), _chunk(2, "Rechnungswährung GBP", "z.pdf")]
+    assert grounding_passages("GBP", chunks, [0], "In welcher Währung ist die Rechnung?") == [1]
+    assert grounding_passages("GBP", [chunks[0], _chunk(3, "Währung GBP", "other.pdf")], [0], "Währung?") == []

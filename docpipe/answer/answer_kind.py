@@ -34,8 +34,12 @@ _COUNT = re.compile(r"\b(how many|wie viele|combien|cu[aá]ntos|cu[aá]ntas|hoev
 _DATE = re.compile(
     r"\b(when|what date|which date|what day|which day|wann|datum|quand|quelle date|cu[aá]ndo|fecha)\b", re.I
 )
-# Asked about a quantity or a rate, not about money, even with "total" in it.
-_NOT_MONEY = re.compile(r"\b(number of|percent|percentage|share|rate|ratio|tokens?|pages?|count)\b|%", re.I)
+# Asked about a quantity or a rate, not about money, even with "total" in it; or in a unit the
+# question names ("the total EU funding in EURbn": 22.2, a report's figure, no invoice's).
+_NOT_MONEY = re.compile(
+    r"(?i:\b(number of|percent|percentage|share|rate|ratio|tokens?|pages?|count)\b|%"
+    r"|\bin (?:thousands?|millions?|billions?|euros?|dollars?)\b)|\bin [A-Z]{2,}\w*"
+)
 
 
 def asked_kind(question: str) -> Kind | None:

@@ -159,7 +159,17 @@ def grounding_passages(
             return holders[:1]
         return []
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
-    return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
+
+    def says(i: int) -> bool:
+        return len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)
+
+    good = [i for i in cited if says(i)]
+    if good or not said:
+        return good
+    # As for figures: a misnumbered passage of a cited or named document ("GBP" for the
+    # currency, written in the invoice's passage next to the one the model cited).
+    read = set(named) or {chunks[i].document for i in cited}
+    return [i for i in range(len(chunks)) if chunks[i].document in read and says(i)][:1]
 
 
 def restates(answer: str, question: str) -> bool:
@@ -203,6 +213,20 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
                 best = (score, line)
     assert best is not None
     return best[1]
+
+
+def _about(question: str, chunk: StoredChunk, line: SpanLine) -> bool:
+    """The line holding the answer's figure, or the line before it (a label above its value),
+    shares a word or figure with the question. A figure on a line about something else is
+    no answer, however grounded: "10,83" (a price) for "How many employees...", "78.7M" (a
+    table's token count) for "What peak learning rate...", measured on realdocs. A question
+    with no Latin-script word (Persian) cannot be compared this way and passes."""
+    asked = content_words(question)
+    if not asked:
+        return True
+    texts = [ln.text for span in chunk.spans for ln in (span.lines or [])]
+    at = texts.index(line.text) if line.text in texts else 0
+    return bool(asked & content_words(" ".join(texts[max(0, at - 1) : at + 1] or [line.text])))
 
 
 def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
@@ -345,6 +369,8 @@ class Asker:
             text, cited = NOT_FOUND, []
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
+        if _figures(text):  # a figure is cited where the passage says what it is a figure of
+            lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln)]
         latency = time.perf_counter() - t0
         if not lines or is_injection(text):
             refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)
