@@ -192,3 +192,86 @@ def test_an_answer_that_restates_the_question_gives_way_to_the_line_that_answers
     answer = Asker(_Retriever(chunks), lambda: _Scripted(reply)).ask(q)
     assert answer.answer == line
     assert answer.citations[0].document == "doc2.pdf" and answer.grounded
+
+
+def test_the_kind_of_fact_asked_for_refuses_a_post_code_a_unit_price_and_money_for_a_count() -> None:
+    from docpipe.answer.answer_kind import Kind, asked_kind, fits
+
+    assert asked_kind("Wie hoch ist der Bruttobetrag der Hetzner-Rechnung R0005532486?") is Kind.AMOUNT
+    assert asked_kind("Quel est le montant TTC de la facture ?") is Kind.AMOUNT
+    assert asked_kind("How many tokens does DCLM-Baseline contribute?") is Kind.COUNT
+    assert asked_kind("By what date must the FAA receive comments?") is Kind.DATE
+    assert asked_kind("What percent fuel savings does eliminating stops give?") is None
+    for amount in ("104,00 €", "1.163,40", "$37,499.96", "RM14.20", "1721.00", "12 EUR"):
+        assert fits(amount, Kind.AMOUNT), amount
+    for not_amount in ("60435", "3,9000", "3,9000 EUR", "Bill To"):
+        assert not fits(not_amount, Kind.AMOUNT), not_amount
+    assert fits("196.60", Kind.COUNT, "Metric: M2 | AMU-S: 196.60")
+    assert not fits("10,83", Kind.COUNT, "Montant HT: 10,83 €") and not fits("many", Kind.COUNT)
+    assert fits("September 21, 2020", Kind.DATE) and fits("01/05/16", Kind.DATE) and not fits("Boeing", Kind.DATE)
+
+
+def test_a_label_and_a_pasted_paragraph_are_not_answers() -> None:
+    from docpipe.answer.answer_kind import is_label, pasted
+
+    assert is_label("Cashier", "Who was the cashier?", "Cashier: Siti\nTotal 14.20")
+    assert not is_label("acmlarge", "Which acmart template style is used by JOCCH?", "acmlarge: Used by JOCCH and TAP")
+    assert not is_label("Siti", "Who was the cashier?", "Cashier: Siti")
+    paragraph = "The mix used for this stage is shown in Table 1. It consists of approximately 3.9 trillion tokens"
+    assert pasted(paragraph, "What peak learning rate was used to pretrain OLMo 2 7B?")
+    assert not pasted("Dr. Anna Berg", "Who led the survey?")
+    assert not pasted("The total on the EIGHT OUNCE COFFEE CO. receipt is 39.90", "What was the total?")
+    assert not pasted(paragraph, "Summarize the pretraining stage")
+
+
+def test_marks_the_model_added_and_a_restated_question_are_taken_off_the_answer() -> None:
+    from docpipe.answer.tidy import fact_of, tidy
+
+    assert tidy("$12,99", "Montant TTC 12,99 €") == "12,99"
+    assert tidy("$37,499.96", "BAIN, J MATTHEW $37,499.96") == "$37,499.96"  # the passage writes the $
+    assert tidy(": Frachtbetrag: 15,00", "") == "Frachtbetrag: 15,00" and tidy("-233,47 €", "-233,47 €") == "-233,47 €"
+    q = "What was the grand total on the MOONLIGHT CAKE HOUSE receipt?"
+    assert fact_of("The grand total on the MOONLIGHT CAKE HOUSE receipt is RM14.20.", q) == "RM14.20"
+    kept = "Richard McClintock is the professor"
+    assert fact_of(kept, "Which Latin professor?") == kept
+
+
+def test_an_answer_of_the_wrong_kind_is_refused_and_an_added_dollar_sign_dropped() -> None:
+    chunks = [_chunk(1, "Hetzner Online GmbH Industriestr. 25 91710 Gunzenhausen Bruttobetrag 104,00 €", "hetzner.pdf")]
+    q = "Wie hoch ist der Bruttobetrag?"
+    post_code = Asker(_Retriever(chunks), lambda: _Scripted('{"answer": "$91710", "passages": [1]}')).ask(q)
+    assert post_code.answer == NOT_FOUND and not post_code.grounded
+    total = Asker(_Retriever(chunks), lambda: _Scripted('{"answer": "$104,00 €", "passages": [1]}')).ask(q)
+    assert total.answer == "104,00 €" and total.grounded and total.citations[0].document == "hetzner.pdf"
+
+
+def test_a_figure_on_a_line_about_something_else_is_no_answer() -> None:
+    """'10,83' is in the passage, as a price: it does not answer how many employees there are;
+    the same figure under the label the question names does answer it."""
+    price = _chunk(1, "Vos services Bouygues Telecom\nAnonyme 10,83", "bouygues.pdf")
+    price = replace(
+        price,
+        spans=[
+            ChunkSpan(
+                element_id="e1",
+                page=1,
+                bbox=price.spans[0].bbox,
+                text=price.text,
+                lines=[
+                    SpanLine(text=t, page=1, bbox=[10.0, 10.0 * n, 200.0, 10.0 * n + 8])
+                    for n, t in enumerate(["Vos services", "Anonyme 10,83"], 1)
+                ],
+            )
+        ],
+    )
+    reply = '{"answer": "10,83", "passages": [1]}'
+    asked = Asker(_Retriever([price]), lambda: _Scripted(reply)).ask("How many employees does Bouygues Telecom have?")
+    assert asked.answer == NOT_FOUND and not asked.grounded
+    total = Asker(_Retriever([price]), lambda: _Scripted(reply)).ask("What is the price of the services?")
+    assert total.answer == "10,83" and total.grounded and total.citations[0].text == "Anonyme 10,83"
+
+
+def test_a_word_answer_misnumbered_by_the_model_is_found_in_its_documents_other_passage() -> None:
+    chunks = [_chunk(1, "Rohstoff AG Rechnung 47110815", "z.pdf"), _chunk(2, "Rechnungswährung GBP", "z.pdf")]
+    assert grounding_passages("GBP", chunks, [0], "In welcher Währung ist die Rechnung?") == [1]
+    assert grounding_passages("GBP", [chunks[0], _chunk(3, "Währung GBP", "other.pdf")], [0], "Währung?") == []

@@ -57,11 +57,14 @@ def test_extractive_answers_never_come_from_injected_text() -> None:
     assert best_line("What is the total due?", [_chunk(1, ATTACK)]) is None
 
 
-def test_yes_or_no_is_offered_only_to_a_yes_no_question() -> None:
-    from docpipe.answer.prompt import system_prompt
+def test_the_instructions_are_the_same_for_every_question_and_yes_no_follows_the_question() -> None:
+    """The system prompt is a fixed prefix llama.cpp keeps cached; yes/no is offered only to a
+    yes/no question, after the passages."""
+    from docpipe.answer.prompt import SYSTEM_PROMPT
 
-    assert "yes or no" not in system_prompt("How many class labels does DocLayNet use?")
-    assert "yes or no" in system_prompt("Is the invoice paid?")
-    assert "yes or no" in system_prompt("Ist die Rechnung bezahlt?")
-    messages, _ = build_messages("How many labels?", [_chunk(1, "11 labels")])
-    assert messages[0]["content"] == system_prompt("How many labels?")
+    for q in ("How many class labels does DocLayNet use?", "Is the invoice paid?", "Ist die Rechnung bezahlt?"):
+        messages, _ = build_messages(q, [_chunk(1, "11 labels")])
+        assert messages[0]["content"] == SYSTEM_PROMPT and "yes or no" not in SYSTEM_PROMPT
+        user = messages[-1]["content"]
+        assert user.index("</passage>") < user.index(f"Question: {q}")
+        assert ("Answer yes or no." in user) == (not q.startswith("How"))

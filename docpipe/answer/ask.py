@@ -18,6 +18,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from docpipe.answer.answer_kind import asked_kind, fits, is_label, pasted
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
@@ -31,6 +32,7 @@ from docpipe.answer.prompt import (
 )
 from docpipe.answer.request import AskMode
 from docpipe.answer.table_lookup import table_answer
+from docpipe.answer.tidy import fact_of, tidy
 from docpipe.index.chunking import SpanLine
 from docpipe.index.focus import GLUE
 from docpipe.index.records import AskLog, Hit, Retrieval, SearchFilter, StoredChunk
@@ -157,7 +159,17 @@ def grounding_passages(
             return holders[:1]
         return []
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
-    return [i for i in cited if len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)]
+
+    def says(i: int) -> bool:
+        return len(said & content_words(chunks[i].text)) >= max(1, len(said) // 2)
+
+    good = [i for i in cited if says(i)]
+    if good or not said:
+        return good
+    # As for figures: a misnumbered passage of a cited or named document ("GBP" for the
+    # currency, written in the invoice's passage next to the one the model cited).
+    read = set(named) or {chunks[i].document for i in cited}
+    return [i for i in range(len(chunks)) if chunks[i].document in read and says(i)][:1]
 
 
 def restates(answer: str, question: str) -> bool:
@@ -169,6 +181,24 @@ def restates(answer: str, question: str) -> bool:
     opening = [w for w in re.findall(r"\w+", answer.lower()) if w not in STOPWORDS][:4]
     asked = set(re.findall(r"\w+", question.lower()))
     return len(opening) >= 3 and set(opening) <= asked and _figures(answer) <= _figures(question)
+
+
+def _answers_kind(answer: str, question: str, passages: str) -> bool:
+    """The model's answer is the kind of fact asked for (docpipe.answer.answer_kind): not a
+    pasted passage, not a field's label, an amount for an amount, a date for a date."""
+    kind = asked_kind(question)
+    why = (
+        "pasted"
+        if pasted(answer, question)
+        else "a label"
+        if is_label(answer, question, passages)
+        else f"not a {kind}"
+        if not fits(answer, kind, passages)
+        else ""
+    )
+    if why:
+        logger.debug("the answer %r is %s: refused", answer, why)
+    return not why
 
 
 def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
@@ -183,6 +213,20 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
                 best = (score, line)
     assert best is not None
     return best[1]
+
+
+def _about(question: str, chunk: StoredChunk, line: SpanLine) -> bool:
+    """The line holding the answer's figure, or the line before it (a label above its value),
+    shares a word or figure with the question. A figure on a line about something else is
+    no answer, however grounded: "10,83" (a price) for "How many employees...", "78.7M" (a
+    table's token count) for "What peak learning rate...", measured on realdocs. A question
+    with no Latin-script word (Persian) cannot be compared this way and passes."""
+    asked = content_words(question)
+    if not asked:
+        return True
+    texts = [ln.text for span in chunk.spans for ln in (span.lines or [])]
+    at = texts.index(line.text) if line.text in texts else 0
+    return bool(asked & content_words(" ".join(texts[max(0, at - 1) : at + 1] or [line.text])))
 
 
 def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
@@ -309,7 +353,8 @@ class Asker:
             raw, model, tokens = shown.raw, generator.name, (0, 0)
         logger.debug("model %s replied %r to %d passages", model, raw, len(used))
         text, numbers = parse_reply(raw)
-        text = _concise(text)
+        read = "\n".join(c.text for c in used)
+        text = _concise(tidy(text, read))
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
         cell = table_answer(question, text, used)  # the neighbouring cell read for the one asked
         if cell is not None:
@@ -320,15 +365,20 @@ class Asker:
             if line is not None:
                 logger.debug("the answer %r restates the question; the line %r stands instead", text, line.text)
                 text, cited = _concise(line.text), [used.index(line.chunk)]
+        elif not is_refusal(text) and not _answers_kind(text, question, read):
+            text, cited = NOT_FOUND, []
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
+        if _figures(text):  # a figure is cited where the passage says what it is a figure of
+            lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln)]
         latency = time.perf_counter() - t0
         if not lines or is_injection(text):
             refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)
             return refused, used, tokens
         cites = [_citation(used[i], ln) for i, ln in lines]
+        stated = fact_of(text, question)
         return (
-            Answer(answer=text, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
+            Answer(answer=stated, citations=cites, model=model, grounded=True, mode="llm", latency_s=latency),
             used,
             tokens,
         )
