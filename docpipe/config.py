@@ -32,10 +32,10 @@ from docpipe.options import (
     Limits,
     LlamaCppOptions,
     LLMOptions,
+    NumpyBertOptions,
     OcrOptions,
     RapidLayoutOptions,
     RapidOcrOptions,
-    SentenceTransformerOptions,
     TableOptions,
 )
 
@@ -176,7 +176,7 @@ class Settings(BaseSettings):
     ocr: OcrOptions = Field(default_factory=RapidOcrOptions)
     layout: LayoutOptions = Field(default_factory=RapidLayoutOptions)
     tables: TableOptions = Field(default_factory=AutoTableOptions)
-    embedder: EmbedderOptions = Field(default_factory=SentenceTransformerOptions)
+    embedder: EmbedderOptions = Field(default_factory=NumpyBertOptions)
     llm: LLMOptions = Field(
         default_factory=LlamaCppOptions, description="llama.cpp in-process unless a base URL is given"
     )

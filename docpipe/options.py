@@ -110,6 +110,15 @@ class SentenceTransformerOptions(_Builtin):
     batch_size: int = Field(default=32, gt=0)
 
 
+class NumpyBertOptions(_Builtin):
+    """The same BERT folder run in numpy (docpipe.index.bert_numpy): no torch in the process."""
+
+    kind: Literal["numpy-bert"] = "numpy-bert"
+    model_path: Path | None = Field(default=None, description="a BERT sentence-transformers folder; None: MiniLM")
+    batch_size: int = Field(default=32, gt=0)
+    threads: int = Field(default=0, ge=0, description="batches embedded in parallel; 0: one per core (at most 4)")
+
+
 class EmbeddedLLMOptions(_Builtin):
     """SmolLM2 in-process through transformers (slow: llama_cpp with model smollm2-135m runs the same GGUF)."""
 
@@ -171,8 +180,10 @@ TableOptions = Annotated[
     _by_kind("auto", "auto", "geometry", "slanet"),
 ]
 EmbedderOptions = Annotated[
-    Annotated[SentenceTransformerOptions, Tag("sentence-transformers")] | Annotated[EngineOptions, Tag(OTHER)],
-    _by_kind("sentence-transformers", "sentence-transformers"),
+    Annotated[SentenceTransformerOptions, Tag("sentence-transformers")]
+    | Annotated[NumpyBertOptions, Tag("numpy-bert")]
+    | Annotated[EngineOptions, Tag(OTHER)],
+    _by_kind("numpy-bert", "sentence-transformers", "numpy-bert"),
 ]
 LLMOptions = Annotated[
     Annotated[LlamaCppOptions, Tag("llama_cpp")]

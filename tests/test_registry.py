@@ -20,10 +20,10 @@ from docpipe.options import (
     EngineOptions,
     Limits,
     LlamaCppOptions,
+    NumpyBertOptions,
     OpenAIOptions,
     PaddleOcrOptions,
     RapidOcrOptions,
-    SentenceTransformerOptions,
     TesseractOptions,
 )
 from docpipe.parse.converter import Converter
@@ -176,7 +176,7 @@ def test_flat_environment_names_keep_working(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("DOCPIPE_RENDER_DPI", "150")
     s = Settings()
     assert s.ocr == TesseractOptions(lang="deu")
-    assert s.embedder == SentenceTransformerOptions(model_path=tmp_path, batch_size=8)
+    assert s.embedder == NumpyBertOptions(model_path=tmp_path, batch_size=8)
     assert s.llm == OpenAIOptions(base_url="http://127.0.0.1:8000/v1", model="solar", api_key="k")
     assert s.llm_fallback == OpenAIOptions(base_url="http://127.0.0.1:9000/v1")
     assert s.limits == Limits(max_pages=12, max_file_mb=3)

