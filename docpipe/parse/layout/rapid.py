@@ -12,6 +12,7 @@ from docpipe.document import BBox, Label
 from docpipe.options import RapidLayoutOptions
 from docpipe.parse.layout.base import Region
 from docpipe.parse.layout.openvino import OpenVinoSession, openvino_available
+from docpipe.parse.layout.picodet_post import TopkPostProcess
 from docpipe.pins import pinned
 
 _CDLA_TO_LABEL: dict[str, Label] = {
@@ -79,6 +80,7 @@ class RapidLayoutModel:
                 )
             handler = self._engine.model_handler.model_processors
             handler.pp_preprocess = LutPreprocess(handler.pp_preprocess)
+            handler.pp_postprocess = TopkPostProcess(handler.pp_postprocess)
             if self.options.runtime == "openvino" and openvino_available():
                 # rapid-layout keeps its pre- and post-processing; only the graph runs elsewhere.
                 # Without the package (an old install), onnxruntime stays: the same regions.
@@ -86,7 +88,8 @@ class RapidLayoutModel:
 
     def detect(self, image: Image.Image) -> list[Region]:
         self.warm_up()
-        out = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even an RGB image
+        out = self._engine(np.asarray(rgb)[:, :, ::-1])
         regions: list[Region] = []
         for box, name, score in zip(out.boxes or [], out.class_names or [], out.scores or [], strict=False):
             label = _CDLA_TO_LABEL.get(str(name).lower().replace(" ", "_"))
