@@ -58,6 +58,8 @@ def test_the_table_normalisation_is_the_packages_to_the_bit(name: str) -> None:
     ref = PPPreProcess(img_size=(800, 608))
     want, got = ref(pixels), LutPreprocess(ref)(pixels)
     assert got.dtype == want.dtype == np.float32 and got.shape == want.shape == (1, 3, 800, 608)
+    # the same from a BGR array in its own memory (not an RGB one seen backwards)
+    assert np.array_equal(LutPreprocess(ref)(np.ascontiguousarray(pixels)), want)
     assert np.array_equal(got, want)
 
 

@@ -48,10 +48,16 @@ class LutPreprocess:
         self._table = ((levels * pre.scale - pre.mean) / pre.std).astype(np.float32).T.copy()  # (3, 256)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        img = self._resize(image)
+        import cv2
+
+        # The BGR input is usually an RGB array seen backwards; cv2.resize copies such a view
+        # first. Resizing treats channels alike, so the RGB array is resized and read backwards.
+        flipped = image.ndim == 3 and image.strides[2] < 0
+        img = self._resize(image[:, :, ::-1] if flipped else image)
         out = np.empty((1, 3, *img.shape[:2]), dtype=np.float32)
-        for c in range(3):
-            np.take(self._table[c], img[:, :, c], out=out[0, c])
+        for c, channel in enumerate(cv2.split(img)):
+            k = 2 - c if flipped else c
+            cv2.LUT(channel, self._table[k], dst=out[0, k])  # np.take would widen 486k indices to int64
         return out
 
 
