@@ -66,12 +66,19 @@ class BBox(BaseModel):
             raise ValueError("union of no boxes")
         # Built without validation: the fields are already floats of validated boxes, and
         # geometry makes tens of thousands of these per page.
-        return cls.model_construct(
-            x0=min(b.x0 for b in boxes),
-            y0=min(b.y0 for b in boxes),
-            x1=max(b.x1 for b in boxes),
-            y1=max(b.y1 for b in boxes),
-        )
+        # One pass, comparing as min() and max() do (a new value replaces only when < or >).
+        first = boxes[0]
+        x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+        for b in boxes[1:]:
+            if b.x0 < x0:
+                x0 = b.x0
+            if b.y0 < y0:
+                y0 = b.y0
+            if b.x1 > x1:
+                x1 = b.x1
+            if b.y1 > y1:
+                y1 = b.y1
+        return cls.model_construct(x0=x0, y0=y0, x1=x1, y1=y1)
 
     @property
     def width(self) -> float:

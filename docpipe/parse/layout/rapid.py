@@ -12,6 +12,7 @@ from docpipe.document import BBox, Label
 from docpipe.options import RapidLayoutOptions
 from docpipe.parse.layout.base import Region
 from docpipe.parse.layout.openvino import OpenVinoSession, openvino_available
+from docpipe.parse.layout.picodet_post import TopkPostProcess
 from docpipe.pins import pinned
 
 _CDLA_TO_LABEL: dict[str, Label] = {
@@ -47,10 +48,16 @@ class LutPreprocess:
         self._table = ((levels * pre.scale - pre.mean) / pre.std).astype(np.float32).T.copy()  # (3, 256)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        img = self._resize(image)
+        import cv2
+
+        # The BGR input is usually an RGB array seen backwards; cv2.resize copies such a view
+        # first. Resizing treats channels alike, so the RGB array is resized and read backwards.
+        flipped = image.ndim == 3 and image.strides[2] < 0
+        img = self._resize(image[:, :, ::-1] if flipped else image)
         out = np.empty((1, 3, *img.shape[:2]), dtype=np.float32)
-        for c in range(3):
-            np.take(self._table[c], img[:, :, c], out=out[0, c])
+        for c, channel in enumerate(cv2.split(img)):
+            k = 2 - c if flipped else c
+            cv2.LUT(channel, self._table[k], dst=out[0, k])  # np.take would widen 486k indices to int64
         return out
 
 
@@ -79,6 +86,7 @@ class RapidLayoutModel:
                 )
             handler = self._engine.model_handler.model_processors
             handler.pp_preprocess = LutPreprocess(handler.pp_preprocess)
+            handler.pp_postprocess = TopkPostProcess(handler.pp_postprocess)
             if self.options.runtime == "openvino" and openvino_available():
                 # rapid-layout keeps its pre- and post-processing; only the graph runs elsewhere.
                 # Without the package (an old install), onnxruntime stays: the same regions.
@@ -86,7 +94,8 @@ class RapidLayoutModel:
 
     def detect(self, image: Image.Image) -> list[Region]:
         self.warm_up()
-        out = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even an RGB image
+        out = self._engine(np.asarray(rgb)[:, :, ::-1])
         regions: list[Region] = []
         for box, name, score in zip(out.boxes or [], out.class_names or [], out.scores or [], strict=False):
             label = _CDLA_TO_LABEL.get(str(name).lower().replace(" ", "_"))

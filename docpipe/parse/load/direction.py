@@ -20,8 +20,12 @@ MOSTLY = 0.6  # share of the characters that must share a turn for the page to c
 
 def char_turn(textpage: pdfium.PdfTextPage, i: int) -> int:
     """The character's angle as a quarter turn, clockwise (0, 90, 180, 270)."""
-    angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
-    if angle < 0:  # pdfium: -1 when unknown
+    return quarter_turn(pdfium_c.FPDFText_GetCharAngle(textpage.raw, i))
+
+
+def quarter_turn(angle: float) -> int:
+    """pdfium's character angle (radians) as a quarter turn."""
+    if angle <= 0:  # pdfium: -1 when unknown; 0 for upright text, the common case
         return 0
     return (round(math.degrees(angle) / 90) * 90) % 360
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from docpipe.document import BBox, Word
 from docpipe.errors import LoadError
-from docpipe.parse.load.direction import char_turn, dominant_turn, from_frame, to_frame
+from docpipe.parse.load.direction import dominant_turn, from_frame, quarter_turn, to_frame
 from docpipe.parse.load.render import RendererName, pdfium_render, poppler_render
 from docpipe.parse.load.rotation import PageFrame
 from docpipe.parse.load.source import SourcePage
@@ -109,6 +109,11 @@ def text_layer_words(
     textpage = page.get_textpage()
     page_width = page.get_width()
     frame = PageFrame.of(page)
+    # The per-character calls bound once: this loop runs for every character of every page.
+    raw = textpage.raw
+    get_unicode, get_angle = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetCharAngle
+    get_box, rect = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FS_RECTF()
+    display = frame.display if frame.rotation else None
     try:
         n = textpage.count_chars()
         words: list[Word] = []
@@ -123,9 +128,12 @@ def text_layer_words(
                 lefts, bottoms, rights, tops = zip(*boxes, strict=True)
                 x0, bottom, x1, top = from_frame((min(lefts), min(bottoms), max(rights), max(tops)), turn)
                 off_page = x1 < 0 or x0 > page_width or top < 0 or bottom > page_height
-                word = Word(
+                # Built without validation (floats from pdfium; BBox.of's ordering kept): a
+                # page has thousands of words.
+                y0, y1 = page_height - top, page_height - bottom
+                word = Word.model_construct(
                     text="".join(chars),
-                    bbox=BBox.of(x0, page_height - top, x1, page_height - bottom),
+                    bbox=BBox.model_construct(x0=min(x0, x1), y0=min(y0, y1), x1=max(x0, x1), y1=max(y0, y1)),
                     bold=char_bold(textpage, first[0]),
                 )
                 if in_hidden or off_page:
@@ -142,27 +150,31 @@ def text_layer_words(
             if skip:  # the low half of a surrogate pair, already joined to its high half
                 skip = False
                 continue
-            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            code = get_unicode(raw, i)
             ch = chr(code) if code else ""
             if 0xD800 <= code <= 0xDBFF and i + 1 < n:
                 # pdfium hands a character outside the BMP (emoji, math italic) over as two
                 # UTF-16 halves at two indices: one character, with the first half's box.
-                low = pdfium_c.FPDFText_GetUnicode(textpage.raw, i + 1)
+                low = get_unicode(raw, i + 1)
                 if 0xDC00 <= low <= 0xDFFF:
                     ch, skip = chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), True
             if not ch or ch.isspace() or code in (0xFFFE, 0xFFFF):
                 flush()
                 continue
             # Loose boxes follow the advance width, so gaps between glyphs are real gaps.
-            char_box = frame.display(textpage.get_charbox(i, loose=True))
+            if not get_box(raw, i, rect):
+                raise pdfium.PdfiumError("Failed to get charbox.")
+            char_box = (rect.left, rect.bottom, rect.right, rect.top)
+            if display is not None:
+                char_box = display(char_box)
             is_hidden = char_hidden(textpage, i, seen)
-            t = (char_turn(textpage, i) + frame.rotation) % 360  # as displayed: /Rotate turns it too
+            t = (quarter_turn(get_angle(raw, i)) + frame.rotation) % 360  # as displayed: /Rotate turns it too
             if turns is not None:
                 turns[t] += 1
             if boxes and (is_hidden != in_hidden or t != turn):
                 flush()
             in_hidden, turn = is_hidden, t
-            left, bottom, right, top = to_frame(char_box, turn)
+            left, bottom, right, top = to_frame(char_box, turn) if turn else char_box
             if boxes:
                 prev = boxes[-1]
                 size = max(prev[3] - prev[1], top - bottom, 1.0)

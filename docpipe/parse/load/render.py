@@ -18,7 +18,13 @@ RENDERERS: tuple[RendererName, ...] = ("pypdfium2", "pdf2image")
 
 def pdfium_render(page: pdfium.PdfPage) -> Callable[[float], Image.Image]:
     """scale (pixels per point) -> the page as RGB."""
-    return lambda scale: page.render(scale=scale).to_pil().convert("RGB")
+
+    def render(scale: float) -> Image.Image:
+        image = page.render(scale=scale).to_pil()  # a copy of pdfium's BGR bitmap, already RGB
+        # convert() to the same mode copies the pixels again: more than the render itself at 200 dpi
+        return image if image.mode == "RGB" else image.convert("RGB")
+
+    return render
 
 
 def poppler_render(path: Path, number: int, password: str | None) -> Callable[[float], Image.Image]:

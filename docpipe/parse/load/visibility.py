@@ -21,14 +21,20 @@ def char_hidden(textpage: pdfium.PdfTextPage, index: int, seen: dict[int, bool] 
     Render mode and fill colour belong to the character's text object, so `seen` (one dict per
     text page) keeps the answer per object: a page's thousands of characters sit in a few
     dozen objects."""
-    obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
-    key = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+    key = _text_object_address(textpage.raw, index)
     if seen is not None and key is not None and key in seen:
         return seen[key]
-    hidden = _hidden(textpage, index, obj)
+    hidden = _hidden(textpage, index, pdfium_c.FPDFText_GetTextObject(textpage.raw, index))
     if seen is not None and key is not None:
         seen[key] = hidden
     return hidden
+
+
+# FPDFText_GetTextObject typed to give the object's address as an int: the cache key above,
+# without building a pointer object and casting it for each of a page's thousands of characters.
+_text_object_address = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
+)
 
 
 def _hidden(textpage: pdfium.PdfTextPage, index: int, obj: object) -> bool:

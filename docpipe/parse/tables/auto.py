@@ -60,7 +60,9 @@ class AutoTableEngine:
     def find(self, page: TablePage) -> list[FoundTable]:
         def build(words: list[Word], region: BBox) -> TableData | None:
             aligned = aligned_table(words, page.number)
-            if page.image is None:
+            # No image, or no value line: choose() would keep the alignment's table whatever
+            # the model read, so the model is not run.
+            if page.image is None or (aligned is not None and value_lines(words) == 0):
                 return aligned
             return choose(self.model.structure(page.image, words, region, page.px_per_pt, page.number), aligned, words)
 

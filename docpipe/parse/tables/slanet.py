@@ -118,7 +118,8 @@ class SlanetTableEngine:
             int((region.x1 + PAD_PT) * px_per_pt),
             int((region.y1 + PAD_PT) * px_per_pt),
         )
-        crop = np.asarray(image.crop(box).convert("RGB"))[:, :, ::-1].copy()
+        part = image.crop(box)
+        crop = np.asarray(part if part.mode == "RGB" else part.convert("RGB"))[:, :, ::-1].copy()
         ocr = []
         for w in words:
             a, b = (w.bbox.x0 - x0) * px_per_pt, (w.bbox.y0 - y0) * px_per_pt
