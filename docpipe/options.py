@@ -37,17 +37,18 @@ class RapidOcrOptions(_Builtin):
     threads: int = Field(default=0, ge=0, description="ONNX intra-op threads; 0: runtime.default_threads()")
     det_limit_side_len: int = Field(default=1280, gt=0, description="the detector's long-side limit in pixels")
     # Lines are recognised 48 px high, each padded to the widest of its batch and to at least
-    # rec_min_width. One line per call padded to >= 128 px costs ~40 % less recognition CPU on
-    # realdocs receipts and raises their word F1 (0.957 -> 0.961 over 80), but misreads a few
-    # characters the extraction needs (O/0 in a vendor name and a postcode, "GST" as "GS": receipts
-    # extraction F1 0.959 -> 0.955), so RapidOCR's own 6 lines / 320 px stay the default.
+    # rec_min_width (RapidOCR's own 6 lines / 320 px). One line per call at >= 128 px was cheaper on
+    # onnxruntime but misread characters the receipt rules need; OpenVINO at bf16 with RapidOCR's
+    # shape costs less still (12.8 vs 29.5 CPU-s on 20 receipts' lines) and reads 1019 of 1034 lines
+    # exactly as onnxruntime f32 does (docs/notes/2026-12-01d-issue-19-scans.md).
     rec_batch_size: int = Field(default=6, gt=0, description="text lines per recognition call (1: no padding)")
     rec_min_width: int = Field(default=320, ge=48, description="narrowest recognition input in pixels")
     runtime: Literal["openvino", "onnxruntime"] = Field(
-        default="onnxruntime",
-        description="what runs detection and recognition: onnxruntime, or OpenVINO (~15% less CPU, reads a few "
-        "characters differently)",
+        default="openvino",
+        description="what runs detection and recognition: OpenVINO (at det_precision/rec_precision), or onnxruntime",
     )
+    det_precision: Literal["f32", "bf16"] = Field(default="f32", description="OpenVINO's precision for detection")
+    rec_precision: Literal["f32", "bf16"] = Field(default="bf16", description="OpenVINO's precision for recognition")
 
 
 class TesseractOptions(_Builtin):

@@ -70,7 +70,7 @@ def test_one_line_per_recognition_call_reads_the_receipt() -> None:
 def test_onnxruntime_reads_the_receipt_openvino_reads() -> None:
     image = Image.open(SAMPLES / "receipt_market.jpg").convert("RGB")
     ov = RapidOcrEngine(RapidOcrOptions(threads=1, runtime="openvino"))
-    ort = RapidOcrEngine(RapidOcrOptions(threads=1))
+    ort = RapidOcrEngine(RapidOcrOptions(threads=1, runtime="onnxruntime"))
     a = [w.text for w in ov.recognize(image)]
     b = [w.text for w in ort.recognize(image)]
     assert "FRESH" in a and "36.80" in a

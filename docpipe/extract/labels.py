@@ -21,7 +21,8 @@ TOTAL = _rx(
     r"|total\s+(?:amt\s+)?payable|amount\s+payable|total\s+to\s+pay|jumlah\s+(?:besar|bayaran|keseluruhan)",
     r"total\s+(?:amount\s+|amt\s+)?due|amount\s+due|balance\s+due|total\s+amount|total\s+amt|invoice\s+total"
     r"|net\s+total\s+\(?incl|total\s*\(\s*rm\s*\)|a[mn][o0]unt\s+incl\w*[.,]?(?:\s*(?:gst|tax|vat|sst))?"
-    r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl)\w*\.?(?:\s*of)?(?:\s*(?:tax|vat|gst|sst|mwst))?\)?"
+    # after "incl(usive) of", any short word: the tax's name, or an OCR misread of it ("GST" as "CS")
+    r"|total\s*(?:sales?\s*)?\(?\s*(?:incl|inkl)\w*\.?(?:\s*of)?(?:\s*(?:tax|vat|gst|sst|mwst|[^\W\d_]{2,4}(?=\s*\))))?\)?"
     r"|total\s+with\s+(?:gst|tax|vat)|due\s+payable"
     r"|gesamtbetrag(?!\s+der)|rechnungsbetrag|endbetrag|gesamtsumme|bruttobetrag|bruttosumme|\w*summe\s+brutto"
     r"|brutto\s*(?:betrag|summe)|zu\s+zahlen|montant\s+total|total\s+ttc|montant\s+ttc|net\s+[àa]\s+payer"

@@ -50,12 +50,17 @@ class RapidOcrEngine:
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.openvino.inference_num_threads": threads,
             }
-            if self.options.runtime == "openvino":
-                # The same PP-OCR ONNX files from the wheel, compiled by OpenVINO: on 20 realdocs
-                # receipts the text stage took 1.79 vs 2.04 CPU-s a page, word F1 0.965 both.
+            openvino = self.options.runtime == "openvino"
+            if openvino:
                 params["Det.engine_type"] = params["Rec.engine_type"] = EngineType.OPENVINO
             with info_silenced():
-                self._engine = RapidOCR(params=params)
+                engine = RapidOCR(params=params)
+                if openvino:  # the models load now, so the precision is set before the first page
+                    from docpipe.parse.ocr.openvino import recompile
+
+                    recompile(engine._load_det_model().session, self.options.det_precision, threads)
+                    recompile(engine._load_rec_model().session, self.options.rec_precision, threads)
+            self._engine = engine
 
     def recognize(self, image: Image.Image) -> list[Word]:
         self.warm_up()
