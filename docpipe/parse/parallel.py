@@ -31,6 +31,8 @@ from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
 from docpipe.runtime import usable_cores
 
+LOOKAHEAD = 4  # documents in flight per worker in convert_many
+
 
 def default_workers() -> int:
     return usable_cores()
@@ -131,14 +133,16 @@ class ParallelConverter:
                 self._free.put(lane)
 
     def convert_many(self, jobs: Iterable[tuple[Path, Path]]) -> Iterator[tuple[Path, Path, ConversionResult]]:
-        """Whole documents side by side, one per worker; results in the order of `jobs`, with
-        one more document waiting than there are workers, so they stay busy while the caller
-        handles a result (and memory does not grow with the job)."""
+        """Whole documents side by side, one per worker; results in the order of `jobs`.
+        Up to LOOKAHEAD documents per worker are submitted ahead: with only one more than the
+        workers, a long document at the head left the other workers idle once they had done
+        the short ones behind it. Each result's document is in its spool on disk, so memory
+        does not grow with the window."""
         pending: deque[tuple[Path, Path, Future[ConversionResult]]] = deque()
         try:
             for path, spool in jobs:
                 pending.append((path, spool, self._pool.submit(self._whole, path, spool)))
-                if len(pending) > self.workers:
+                if len(pending) >= LOOKAHEAD * self.workers:
                     p, s, fut = pending.popleft()
                     yield p, s, fut.result()
             while pending:
