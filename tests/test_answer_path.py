@@ -217,6 +217,10 @@ def test_a_label_and_a_pasted_paragraph_are_not_answers() -> None:
     assert is_label("Cashier", "Who was the cashier?", "Cashier: Siti\nTotal 14.20")
     assert not is_label("acmlarge", "Which acmart template style is used by JOCCH?", "acmlarge: Used by JOCCH and TAP")
     assert not is_label("Siti", "Who was the cashier?", "Cashier: Siti")
+    # a label whose value has nothing to do with the question is no answer either
+    invoice = "INVOICE 1043\nBill To:\nJane Doe, 12 Elm Street\nTotal Due: $926.64"
+    assert is_label("Bill To", "Who won the football world cup in 1954?", invoice)
+    assert not is_label("Jane Doe", "Who is the invoice billed to?", invoice)
     paragraph = "The mix used for this stage is shown in Table 1. It consists of approximately 3.9 trillion tokens"
     assert pasted(paragraph, "What peak learning rate was used to pretrain OLMo 2 7B?")
     assert not pasted("Dr. Anna Berg", "Who led the survey?")

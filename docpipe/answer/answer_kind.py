@@ -90,16 +90,26 @@ def fits(answer: str, kind: Kind | None, passages: str = "") -> bool:
 
 
 def is_label(answer: str, question: str, passages: str) -> bool:
-    """A short answer without a figure that the passages write as a label, followed by ':',
-    and that repeats the question's own words ("Bill To" for "Who is the invoice billed
-    to?"): the name of the field asked about, not its value. A term the passage defines
-    ("acmlarge: Used by JOCCH and TAP") that the question does not name is an answer."""
+    """A short answer without a figure that the passages write as a label, followed by ':':
+    the name of a field, not its value, when it repeats the question's own words ("Bill To"
+    for "Who is the invoice billed to?") or when what the label introduces has nothing to do
+    with the question ("Bill To" for "Who won the world cup in 1954?"). A term the passage
+    defines with the question's words ("acmlarge: Used by JOCCH and TAP") is an answer."""
     text = answer.strip().strip(":").strip()
     if not text or re.search(r"\d", text) or len(text.split()) > 4:
         return False
-    if not content_words(text) & content_words(question):
+    asked = content_words(question)
+    labels = list(re.finditer(rf"(?<!\w){re.escape(text)}\s*:", passages, re.I))
+    if not labels:
         return False
-    return bool(re.search(rf"(?<!\w){re.escape(text)}\s*:", passages, re.I))
+    if content_words(text) & asked:
+        return True
+    for m in labels:  # what the label introduces: the rest of its line, else the next line
+        rest = passages[m.end() :].lstrip(" \t")
+        line = rest.split("\n", 2)[1 if rest.startswith("\n") else 0] if rest else ""
+        if content_words(line) & asked:
+            return False
+    return bool(asked)
 
 
 _SUMMARY = re.compile(
