@@ -228,6 +228,23 @@ def test_a_label_and_a_pasted_paragraph_are_not_answers() -> None:
     assert not pasted(paragraph, "Summarize the pretraining stage")
 
 
+def test_a_pasted_answer_keeps_its_first_sentence_only_when_that_is_the_fact_asked_for() -> None:
+    from docpipe.answer.answer_kind import first_fact
+
+    rambling = (
+        "The old harbour was built in 1842 to serve the grain trade. The harbour was built to serve"
+        " the grain trade, and it quickly became the busiest."
+    )
+    assert first_fact(rambling, "When was the old harbour built?") == (
+        "The old harbour was built in 1842 to serve the grain trade"
+    )
+    # no kind asked: a pasted passage stays refused; a first sentence of the wrong kind too
+    assert first_fact(rambling, "Why was the old harbour built?") is None
+    assert first_fact("It was a busy quay. Built in 1842 it was.", "When was the old harbour built?") is None
+    assert first_fact("The total is 5. Then more text follows here.", "What is the total due?") is None  # no amount
+    assert first_fact("The total is $5.20. Then more.", "What is the total due?") == "The total is $5.20"
+
+
 def test_marks_the_model_added_and_a_restated_question_are_taken_off_the_answer() -> None:
     from docpipe.answer.tidy import fact_of, tidy
 

@@ -115,7 +115,7 @@ def is_label(answer: str, question: str, passages: str) -> bool:
 _SUMMARY = re.compile(
     r"\b(summar\w*|describe|overview|explain|list|zusammen\w*|résum\w*|resum\w*|what is .* about)\b", re.I
 )
-_SENTENCE_BREAK = re.compile(r"(?:[a-z]{3}|\d)[.!?]\s+[A-Z][a-z]")  # not after "Dr." or "Co."
+_SENTENCE_BREAK = re.compile(r"(?:[a-z]{3}|\d)([.!?])\s+[A-Z][a-z]")  # not after "Dr." or "Co."
 
 
 def pasted(answer: str, question: str) -> bool:
@@ -125,3 +125,20 @@ def pasted(answer: str, question: str) -> bool:
     if _SUMMARY.search(question):
         return False
     return len(_SENTENCE_BREAK.findall(answer.strip())) >= 1 or len(answer.split()) > 30
+
+
+def first_fact(answer: str, question: str, passages: str = "") -> str | None:
+    """The first sentence of a pasted answer, when the question asks for a kind of fact (a
+    date, an amount, a count) and that sentence alone is one. A model without a length-bound
+    grammar (SmolLM2 served by vLLM) states the fact and goes on: "The old harbour was built in
+    1842 to serve the grain trade ... The harbour was built to serve ...". The sentence is
+    checked like any answer afterwards (kind, grounding); None: nothing to keep."""
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    text = answer.strip()
+    m = _SENTENCE_BREAK.search(text)
+    first = text[: m.end(1)] if m else text
+    if pasted(first, question) or not fits(first, kind, passages):
+        return None
+    return first.rstrip(".!? ")

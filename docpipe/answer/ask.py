@@ -18,7 +18,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from docpipe.answer.answer_kind import asked_kind, fits, is_label, pasted
+from docpipe.answer.answer_kind import asked_kind, first_fact, fits, is_label, pasted
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
@@ -197,7 +197,7 @@ def _answers_kind(answer: str, question: str, passages: str) -> bool:
         else ""
     )
     if why:
-        logger.debug("the answer %r is %s: refused", answer, why)
+        logger.debug("the answer %r is %s: no answer as it stands", answer, why)
     return not why
 
 
@@ -366,7 +366,12 @@ class Asker:
                 logger.debug("the answer %r restates the question; the line %r stands instead", text, line.text)
                 text, cited = _concise(line.text), [used.index(line.chunk)]
         elif not is_refusal(text) and not _answers_kind(text, question, read):
-            text, cited = NOT_FOUND, []
+            kept = first_fact(text, question, read) if pasted(text, question) else None
+            if kept is not None and _answers_kind(kept, question, read):
+                logger.debug("the pasted answer %r is cut to its first sentence %r", text, kept)
+                text = kept
+            else:
+                text, cited = NOT_FOUND, []
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         if _figures(text):  # a figure is cited where the passage says what it is a figure of
