@@ -72,6 +72,34 @@ def document_sets(rd: Path, receipts: int) -> dict[str, list[Path]]:
     return {"digital": digital, "scan": scans + imgs[::step][:receipts]}
 
 
+def machine_cpu_s() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy, and of those stolen by the hypervisor
+    (/proc/stat, all cores): beside our own CPU time it says how much the other sessions used."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / tick, (fields[7] if len(fields) > 7 else 0) / tick
+
+
+def children_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def autogroup() -> bool:
+    """Linux's autogroup scheduling: each session gets an equal share of the CPU, whatever its
+    processes' nice values and however many processes it runs (so 2 workers do not get 2 cores
+    while other sessions are busy)."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
+
+
 def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
     """100 mixed documents ingested with 1 worker, then with the default (one per core)."""
     pool = (
@@ -97,9 +125,11 @@ def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
         cmd += ["--workers", str(workers)]
         load0 = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cpu0, (busy0, steal0) = children_cpu_s(), machine_cpu_s()
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
         wall = time.perf_counter() - t0
+        cpu, (busy1, steal1) = children_cpu_s() - cpu0, machine_cpu_s()
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         rows[label] = {
             "workers": workers,
@@ -108,13 +138,26 @@ def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
             "exit": proc.returncode,
             "summary": proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:],
             "peak_rss_mb_one_process": round(max(rss, before) / 1024, 1),
+            # ours: main process and workers; others: the rest of the machine (other sessions)
+            "cpu_s": round(cpu, 1),
+            "cores_used": round(cpu / wall, 2),
+            "cores_used_by_others": round(max(0.0, busy1 - busy0 - cpu) / wall, 2),
+            "steal_cores": round((steal1 - steal0) / wall, 3),
             "load_avg_before_after": [round(load0, 2), round(os.getloadavg()[0], 2)],
         }
         rate = len(pool) / wall
-        print(f"ingest {label:16} {wall:7.1f} s  {rate:.2f} docs/s  exit {proc.returncode}", file=sys.stderr)
+        print(
+            f"ingest {label:16} {wall:7.1f} s  {rate:.2f} docs/s  CPU {cpu:.1f} s ({cpu / wall:.2f} cores; "
+            f"others {rows[label]['cores_used_by_others']:.2f})  exit {proc.returncode}",
+            file=sys.stderr,
+        )
+    rows["autogroup_scheduling"] = autogroup()
     rows["speedup"] = round(rows["workers_1"]["wall_s"] / rows["workers_default"]["wall_s"], 3)
     if "one_core" in rows:  # one worker confined to one core (its models get one thread each)
         rows["speedup_vs_one_core"] = round(rows["one_core"]["wall_s"] / rows["workers_default"]["wall_s"], 3)
+        # what the speedup would be had the machine given us both cores: the work (CPU seconds) of
+        # the one-core run over the default run's CPU seconds shared by its cores
+        rows["cpu_ratio_one_core_vs_default"] = round(rows["one_core"]["cpu_s"] / rows["workers_default"]["cpu_s"], 3)
     return rows
 
 
