@@ -232,6 +232,7 @@ def _about(question: str, chunk: StoredChunk, line: SpanLine) -> bool:
 
 def _by_label(
     question: str,
+    replied: str,
     text: str,
     lines: list[tuple[int, SpanLine]],
     used: list[StoredChunk],
@@ -242,10 +243,12 @@ def _by_label(
     the document the question names or the model cited, for a question asking for an amount,
     a date or a count that the model answered: instead of a refusal (the model read another
     document's total, or a value of the wrong kind) or of a value whose own label names the
-    question less ("1403/09/19" after "date of submission" for the date of admission)."""
+    question less ("1403/09/19" after "date of submission" for the date of admission). Only
+    when the model's figure is one a passage holds: it read a value, the wrong one."""
     kind = asked_kind(question)
-    if kind is None:
-        return text, lines
+    read = _figures(replied)
+    if kind is None or not read or not any(read <= _figures(c.text) for c in used):
+        return text, lines  # a figure no passage holds was made up: refused, never replaced
     docs = set(named) or {used[i].document for i in cited}
     if len(docs) != 1:
         return text, lines  # which document is asked about is not settled
@@ -409,7 +412,7 @@ class Asker:
         if _figures(text):  # a figure is cited where the passage says what it is a figure of
             lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln)]
         if not is_refusal(replied):
-            text, lines = _by_label(question, text, lines, used, cited, named)
+            text, lines = _by_label(question, replied, text, lines, used, cited, named)
         latency = time.perf_counter() - t0
         if not lines or is_injection(text):
             refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)
