@@ -19,7 +19,6 @@ from lxml.etree import ParserError
 _DIGIT = re.compile(r"\d")
 # Decimals, amounts, percentages, and integers that are not a year.
 _VALUE = re.compile(r"\d[.,]\d|[€$£¥%]|\b(?!(?:19|20)\d\d\b)\d{3,}\b")
-_LABEL_WORD = re.compile(r"[^\W\d_]{2,}")
 HEADER_LEVELS = 2  # "Percent Fuel Savings / Eliminate Stops": the two nearest levels name a column
 
 
@@ -73,11 +72,7 @@ def _is_value(cell: str) -> bool:
     """A cell that reads as data, not as a column's name: an amount or measure ("624,90 €",
     "120", "4.34"; a year such as 2021 may name a column), or a label with its colon
     ("Währung:", a key-value layout)."""
-    if cell.endswith(":"):
-        return True
-    # A header naming its column with a number among its words ("Pretraining ✦ OLMo 2 1124
-    # Mix") is a label: a value is its figure with a unit or a word or two at most.
-    return bool(_VALUE.search(cell)) and len(_LABEL_WORD.findall(cell)) <= 2
+    return bool(_VALUE.search(cell)) or cell.endswith(":")
 
 
 def _header_rows(grid: list[list[str]], repeats: dict[tuple[int, int], int], n_head: int) -> int:
