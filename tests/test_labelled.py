@@ -7,7 +7,6 @@ from docpipe.answer.answer_kind import Kind, asked_kind, value_spans
 from docpipe.answer.ask import NOT_FOUND, Asker
 from docpipe.answer.labelled import best_labelled, same_word
 from docpipe.answer.table_lookup import table_answer
-from docpipe.answer.table_text import table_lines
 from docpipe.index.chunking import ChunkSpan, SpanLine
 from docpipe.index.focus import focus
 from docpipe.index.records import StoredChunk
@@ -85,17 +84,6 @@ def test_the_fourth_quarter_is_the_column_headed_q4() -> None:
     chunk = _lines_chunk(6, ["2007 148.8 186.1 633.9"], "eu.pdf", html)
     found = table_answer("What was European ABCP issuance in the fourth quarter of 2007?", "2007", [chunk])
     assert found is not None and found.value == "186.1"
-
-
-def test_a_header_with_a_number_among_its_words_is_a_label_not_data() -> None:
-    from lxml import html as lxml_html
-
-    table = lxml_html.fragment_fromstring(
-        "<table><thead><tr><th>Source</th><th>Type</th><th>Tokens</th></tr>"
-        "<tr><th></th><th></th><th>Pretraining OLMo 2 1124 Mix</th></tr></thead>"
-        "<tbody><tr><td>DCLM-Baseline</td><td>Web pages</td><td>3.71T</td></tr></tbody></table>"
-    )
-    assert table_lines(table) == ["Source: DCLM-Baseline | Type: Web pages | Tokens Pretraining OLMo 2 1124 Mix: 3.71T"]
 
 
 def test_the_document_holding_the_identifier_as_the_question_writes_it_comes_first() -> None:
