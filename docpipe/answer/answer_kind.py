@@ -32,7 +32,9 @@ _MONEY = re.compile(
 )
 _COUNT = re.compile(r"\b(how many|wie viele|combien|cu[aá]ntos|cu[aá]ntas|hoeveel)\b", re.I)
 _DATE = re.compile(
-    r"\b(when|what date|which date|what day|which day|wann|datum|quand|quelle date|cu[aá]ndo|fecha)\b", re.I
+    r"\b(when|what date|which date|what day|which day|wann|datum|quand|quelle date|cu[aá]ndo|fecha"
+    r"|تاریخ|تاريخ|چه روزی|متى)\b",  # Persian and Arabic: date, what day, when
+    re.I,
 )
 # Asked about a quantity or a rate, not about money, even with "total" in it; or in a unit the
 # question names ("the total EU funding in EURbn": 22.2, a report's figure, no invoice's).
@@ -142,3 +144,22 @@ def first_fact(answer: str, question: str, passages: str = "") -> str | None:
     if pasted(first, question) or not fits(first, kind, passages):
         return None
     return first.rstrip(".!? ")
+
+
+# Values as a document writes them after a label, whole ("1.163,40", "RM14.20" -> 14.20,
+# "30-04-2018"): what a label lookup reads (docpipe.answer.labelled).
+_VALUE_OF = {
+    Kind.AMOUNT: re.compile(r"(?<![\d.,])-?\d{1,3}(?:[.,']\d{3})*[.,]\d\d(?![\d])|(?<![\d.,])-?\d+[.,]\d\d(?![\d])"),
+    Kind.DATE: re.compile(r"(?<!\d)\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"),
+    Kind.COUNT: re.compile(r"(?<![\d.,])\d+(?![\d]|[.,]\d)"),
+}
+_AFTER_VALUE = re.compile(r"[\s.:|]*(?:[$€£¥₹]|[A-Z]{3})?[\s.]*")  # what may follow a value: its currency
+
+
+def value_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
+    """(start, end) of each value of `kind` in `text`, the last one followed by nothing but a
+    currency (else none: a sentence or an item line, "13.90 SR", goes on after its figure)."""
+    spans = [m.span() for m in _VALUE_OF[kind].finditer(text)]
+    if spans and not _AFTER_VALUE.fullmatch(text[spans[-1][1] :]):
+        return []
+    return spans

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from docpipe.answer.answer_kind import asked_kind, first_fact, fits, is_label, pasted
 from docpipe.answer.extractive import DOC_TYPE_WORDS, LineAnswer, best_line, content_words
+from docpipe.answer.labelled import best_labelled, label_score
 from docpipe.answer.prompt import (
     ANSWER_CHARS,
     REFUSAL,
@@ -229,6 +230,39 @@ def _about(question: str, chunk: StoredChunk, line: SpanLine) -> bool:
     return bool(asked & content_words(" ".join(texts[max(0, at - 1) : at + 1] or [line.text])))
 
 
+def _by_label(
+    question: str,
+    replied: str,
+    text: str,
+    lines: list[tuple[int, SpanLine]],
+    used: list[StoredChunk],
+    cited: list[int],
+    named: Sequence[str],
+) -> tuple[str, list[tuple[int, SpanLine]]]:
+    """The value after the label that names the question best (docpipe.answer.labelled), in
+    the document the question names or the model cited, for a question asking for an amount,
+    a date or a count that the model answered: instead of a refusal (the model read another
+    document's total, or a value of the wrong kind) or of a value whose own label names the
+    question less ("1403/09/19" after "date of submission" for the date of admission). Only
+    when the model's figure is one a passage holds: it read a value, the wrong one."""
+    kind = asked_kind(question)
+    read = _figures(replied)
+    if kind is None or not read or not any(read <= _figures(c.text) for c in used):
+        return text, lines  # a figure no passage holds was made up: refused, never replaced
+    docs = set(named) or {used[i].document for i in cited}
+    if len(docs) != 1:
+        return text, lines  # which document is asked about is not settled
+    best = best_labelled(question, kind, used, docs)
+    if best is None:
+        return text, lines
+    if lines:
+        held = max(label_score(question, ln.text, kind) for _, ln in lines)
+        if best.score <= held or _norm_figure(best.value) in _figures(text):
+            return text, lines
+    logger.debug("the value %r after the label that names the question stands for %r", best.value, text)
+    return best.value, [(best.chunk, best.line)]
+
+
 def _citation(chunk: StoredChunk, line: SpanLine) -> Citation:
     return Citation(document=chunk.document, page=line.page, bbox=line.bbox.as_list(), text=line.text)
 
@@ -356,6 +390,7 @@ class Asker:
         read = "\n".join(c.text for c in used)
         text = _concise(tidy(text, read))
         cited = [n - 1 for n in dict.fromkeys(numbers) if 0 < n <= len(used)]
+        replied = text
         cell = table_answer(question, text, used)  # the neighbouring cell read for the one asked
         if cell is not None:
             logger.debug("the question names the cell %r of the table %r was read from", cell.value, text)
@@ -376,6 +411,8 @@ class Asker:
         lines = [(i, _locate(text, used[i])) for i in backing]
         if _figures(text):  # a figure is cited where the passage says what it is a figure of
             lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln)]
+        if not is_refusal(replied):
+            text, lines = _by_label(question, replied, text, lines, used, cited, named)
         latency = time.perf_counter() - t0
         if not lines or is_injection(text):
             refused = Answer(answer=NOT_FOUND, citations=[], model=model, grounded=False, mode="llm", latency_s=latency)

@@ -22,9 +22,15 @@ _COMPOUND = re.compile(r"\w+(?:-\w+)+")
 _STEM = 5  # "eliminating" ~ "eliminate", "savings" ~ "saving": the first letters decide
 
 
+_ORDINAL = {"first": "1", "1st": "1", "second": "2", "2nd": "2", "third": "3", "3rd": "3", "fourth": "4", "4th": "4"}
+# "the fourth quarter" is the column a report heads "Q4" (and "the first half" "H1").
+_PERIOD = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th) (quarter|half)\b")
+
+
 def _words(text: str) -> set[str]:
-    """Word stems, and hyphenated compounds whole too ("AMU-S" is not "AMU")."""
-    low = text.lower()
+    """Word stems, and hyphenated compounds whole too ("AMU-S" is not "AMU"); an ordinal
+    quarter or half as the column name a table gives it ("fourth quarter" -> "q4")."""
+    low = _PERIOD.sub(lambda m: ("q" if m[2] == "quarter" else "h") + _ORDINAL[m[1]], text.lower())
     words = {w[:_STEM] if not any(ch.isdigit() for ch in w) else w for w in _WORD.findall(low)}
     return (words | set(_COMPOUND.findall(low))) - STOPWORDS
 

@@ -97,8 +97,22 @@ def focus(question: str, terms: DocumentTerms) -> Focus:
     # Documents holding the same names ("GREEN": a paper's metric, "Green Tea" on receipts) are
     # told apart by the rest of the question; then by name, so every process picks the same.
     rest = _context_scores(question, names, set(chosen), terms, n_docs) if tied else {}
-    chosen.sort(key=lambda d: (-scores[d], -rest.get(d, 0.0), d))
+    own = _as_written(question, ids, terms) if tied else set()
+    chosen.sort(key=lambda d: (-scores[d], d not in own, -rest.get(d, 0.0), d))
     return Focus(chosen[:3], names, unmatched)
+
+
+def _as_written(question: str, ids: list[str], terms: DocumentTerms) -> set[str]:
+    """Documents holding an identifier with the word the question puts before it: "facture
+    FA-2017-0010" is the invoice's own heading; the credit note that credits it writes
+    "Facture liée FA-2017-0010" and holds the same words, but not as that phrase."""
+    words = [m.group().strip(".-/") for m in _WORD.finditer(question)]
+    out: set[str] = set()
+    for i, w in enumerate(words[1:], start=1):
+        before = words[i - 1]
+        if w in ids and before.lower() not in STOPWORDS and before.lower() not in GLUE:
+            out |= terms.documents_with(f"{before} {w}")
+    return out
 
 
 def _context_scores(

@@ -1,0 +1,113 @@
+"""The value a question asks for, read off a "label value" line of a document: "TOTAL: 93.00",
+"Brutto | 104,00 €", "تاريخ پذيرش 1403/10/04".
+
+A small model finds the right document and states a value of the asked kind, but often the
+one on the neighbouring line or of another document: "59.00" (another restaurant's total)
+for the PANDAH INDAH receipt's "TOTAL: 93.00", "1403/09/19" (the date documents were handed
+in) for the date of admission two lines below (measured on realdocs with the 0.5B model).
+When one value of the asked kind (an amount, a date, a count) sits after the label that
+names the question more closely than any other label with another value, it is that value.
+Words match whole, or as the head or tail of a compound ("Brutto" in "Bruttobetrag",
+"Total" in "Subtotal"); Arabic and Persian letter forms are one (ي/ی, ك/ک).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docpipe.answer.answer_kind import Kind, value_spans
+from docpipe.answer.extractive import DOC_TYPE_WORDS, SYNONYMS
+from docpipe.index.chunking import SpanLine
+from docpipe.index.focus import GLUE
+from docpipe.index.records import StoredChunk
+from docpipe.index.terms import STOPWORDS
+
+_WORD = re.compile(r"[^\W\d_]+", re.U)
+_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
+COMPOUND_PART = 5  # letters a word needs to count as the head or tail of a compound
+MAX_LABEL_WORDS = 6  # a label, not a sentence that happens to end in a figure
+
+
+def words(text: str) -> set[str]:
+    """Lower-cased letter words, Arabic-script letter forms unified, glue and stopwords out."""
+    low = text.lower().translate(_LETTERS)
+    out = {SYNONYMS.get(w, w) for w in _WORD.findall(low)}
+    return {w for w in out if len(w) >= 2 and w not in STOPWORDS and w not in GLUE}
+
+
+def same_word(a: str, b: str) -> bool:
+    """Equal, or one the head or tail of the other as a compound ("brutto"/"bruttobetrag")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= COMPOUND_PART and (long_.startswith(short) or long_.endswith(short))
+
+
+def shared(asked: set[str], said: set[str]) -> int:
+    """How many of the asked words the text says (compounds matched by head or tail)."""
+    return sum(any(same_word(q, w) for w in said) for q in asked)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    value: str
+    chunk: int  # index into the chunks given
+    line: SpanLine
+    score: int  # asked words in the label
+
+
+def _lines(chunk: StoredChunk) -> list[SpanLine]:
+    return [
+        ln for span in chunk.spans for ln in (span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)])
+    ]
+
+
+def labelled_values(question: str, kind: Kind, chunks: Sequence[StoredChunk], documents: set[str]) -> list[Labelled]:
+    """Every "label value" line of the given documents' chunks with a value of `kind`, its
+    label scored by the question's words it says (the document-type words left out: every
+    line of an invoice is the invoice's)."""
+    asked = words(question) - DOC_TYPE_WORDS
+    stated = {_digits(f) for f in re.findall(r"\d[\d.,/-]*", question)}  # "1124" of "OLMo 2 1124" answers nothing
+    out: list[Labelled] = []
+    for i, chunk in enumerate(chunks):
+        if chunk.document not in documents:
+            continue
+        for line in _lines(chunk):
+            spans = value_spans(line.text, kind)
+            if not spans:
+                continue
+            start, end = spans[-1]  # the value after its label
+            label = line.text[:start]
+            if len(label.split()) > MAX_LABEL_WORDS or _digits(line.text[start:end]) in stated:
+                continue  # a sentence that happens to end in a figure
+            score = shared(asked, words(label))
+            if score:
+                out.append(Labelled(line.text[start:end].strip(), i, line, score))
+    return out
+
+
+def best_labelled(question: str, kind: Kind, chunks: Sequence[StoredChunk], documents: set[str]) -> Labelled | None:
+    """The value after the label that names the question best, when every label scoring as
+    well gives the same value ("Subtotal : 93.00", "TOTAL: 93.00"); None when none or tied."""
+    found = labelled_values(question, kind, chunks, documents)
+    if not found:
+        return None
+    top = max(f.score for f in found)
+    best = [f for f in found if f.score == top]
+    if len({_digits(f.value) for f in best}) > 1:
+        return None
+    return best[0]
+
+
+def label_score(question: str, line: str, kind: Kind) -> int:
+    """The score of the label before the last value of `kind` on `line` (0 if none)."""
+    spans = value_spans(line, kind)
+    if not spans:
+        return 0
+    return shared(words(question) - DOC_TYPE_WORDS, words(line[: spans[-1][0]]))
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
