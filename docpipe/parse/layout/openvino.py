@@ -29,9 +29,9 @@ class OpenVinoSession:
             config["INFERENCE_NUM_THREADS"] = threads
         model = core.read_model(str(path))
         # the class names the graph carries in its metadata (what rapid-layout's sessions read)
-        info = model.get_rt_info()
-        framework = info["framework"] if "framework" in info else {}
-        self.labels: list[str] = framework["character"].value.splitlines() if "character" in framework else []
+        info = model.get_rt_info()  # an RTMap: `in` and [], no .get()
+        names = info["framework"]["character"].value if "framework" in info else ""
+        self.labels: list[str] = names.splitlines()
         self._compiled: Any = core.compile_model(model, "CPU", config)
         self._request: Any = self._compiled.create_infer_request()
 
