@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after PYTHONPATH: the tree under test supplies docpipe
 
 from bench.realdocs import default_realdocs, document_sets  # noqa: E402
 
@@ -63,8 +63,10 @@ def main() -> None:
             {"doc": path.name, "pages": res.pages, "cpu": time.process_time() - c0, "wall": time.perf_counter() - t0}
         )
     pages = sum(r["pages"] for r in rows)
+    import docpipe
+
     out = {
-        "tree": os.environ.get("PYTHONPATH", ""),
+        "tree": str(Path(docpipe.__file__).parent.parent),
         "pages": pages,
         "warm_up": warm,
         "cpu_per_page": sum(r["cpu"] for r in rows) / pages,
