@@ -46,10 +46,11 @@ def main() -> None:
     ap.add_argument("--receipts", type=int, default=20)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    from docpipe.config import Settings
     from docpipe.parse.converter import Converter
 
     docs = document_sets(args.realdocs, args.receipts)["scan"]
-    conv = Converter()
+    conv = Converter(Settings.load().convert_options())  # as the CLI builds it: DOCPIPE_* variables apply
     stage_cpu: dict[str, float] = {}
     conv.stages = [_Timed(s, stage_cpu) for s in conv.stages]
     t0, c0 = time.perf_counter(), time.process_time()
