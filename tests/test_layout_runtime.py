@@ -30,8 +30,11 @@ def test_openvino_finds_the_regions_onnxruntime_finds(
     name: str, models: tuple[RapidLayoutModel, RapidLayoutModel]
 ) -> None:
     ov, ort = models
-    assert isinstance(ov._engine.model_handler.model_processors.session, OpenVinoSession)
-    assert not isinstance(ort._engine.model_handler.model_processors.session, OpenVinoSession)
+    assert isinstance(ov._handler.session, OpenVinoSession)
+    assert not isinstance(ort._handler.session, OpenVinoSession)
+    # the class names read from the graph by OpenVINO are the ones rapid-layout reads
+    assert ov._handler.pp_postprocess._pp.labels == ort._handler.pp_postprocess._pp.labels
+    assert "table" in ov._handler.pp_postprocess._pp.labels
     src = open_source(SAMPLES / name)
     with src:
         image = next(src.pages()).render(96)
@@ -73,7 +76,7 @@ def test_the_topk_post_processing_is_the_packages_to_the_bit(
 
     from docpipe.parse.layout.picodet_post import TopkPostProcess
 
-    handler = models[0]._engine.model_handler.model_processors
+    handler = models[0]._handler
     assert isinstance(handler.pp_postprocess, TopkPostProcess)
     ours, theirs = handler.pp_postprocess, handler.pp_postprocess._pp
     src = open_source(SAMPLES / name)

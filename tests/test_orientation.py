@@ -85,3 +85,43 @@ def test_a_turn_the_classifier_names_is_kept_only_when_reading_does_not_refute_i
     receipt = Image.open(SAMPLES / "receipt_market.jpg").convert("RGB")
     assert not turn_reads_better(ocr, receipt, 180)  # upright reads far better: no turn
     assert turn_reads_better(ocr, receipt.rotate(180, expand=True), 180)
+
+
+class _CountingReader:
+    """An OCR engine that records the images it is asked to read and finds nothing."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.sizes: list[tuple[int, int]] = []
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def recognize(self, image: Image.Image) -> list:  # type: ignore[type-arg]
+        self.sizes.append(image.size)
+        return []
+
+
+def _page_with_line_at(y: int) -> Image.Image:
+    page = Image.new("RGB", (850, 1100), "white")
+    ImageDraw.Draw(page).rectangle((200, y, 650, y + 18), fill="black")  # one line of "text"
+    return page
+
+
+def test_a_blank_middle_is_not_read_and_the_classifier_is_believed() -> None:
+    from docpipe.parse.ocr.orientation import turn_reads_better
+
+    reader = _CountingReader()
+    assert turn_reads_better(reader, _page_with_line_at(120), 180)  # the line sits above the middle third
+    assert reader.sizes == []
+
+
+def test_the_middle_is_read_cut_to_its_ink_both_ways() -> None:
+    from docpipe.parse.ocr.orientation import turn_reads_better
+
+    reader = _CountingReader()
+    assert turn_reads_better(reader, _page_with_line_at(540), 180)  # nothing read either way: the turn stands
+    assert len(reader.sizes) == 2
+    (w, h), _ = reader.sizes
+    assert h < 100 and w < 500  # the line and its margin, not the 567x333 middle strip

