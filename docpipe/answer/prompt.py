@@ -216,7 +216,8 @@ def _selected(
         lines = [prune_row(parts[p.chunk][1][i], question) for i in p.lines]
         held = {w for ln in lines for w in terms(ln)}
         # The heading is shown for the question's words it adds, not for those its lines repeat.
-        adds = any(same_word(q, w) and not any(same_word(q, x) for x in held) for q in asked for w in terms(parts[p.chunk][0]))
+        heading = terms(parts[p.chunk][0])
+        adds = any(same_word(q, w) and not any(same_word(q, x) for x in held) for q in asked for w in heading)
         out.append((chunks[p.chunk], lines, shows[p.chunk] and adds))
     return out
 

@@ -37,7 +37,8 @@ QUESTION_GLUE = frozenset(
 # Questions answered by a passage as a whole, not by its lines about the question's words.
 WHOLE = re.compile(
     r"\b(summar\w*|overview|outline|describe|what (?:is|are) (?:the |this )?(?:\w+ )?about"
-    r"|what did (?:i|we) (?:buy|order|purchase|get)|list (?:all|every|the)|which items|zusammenfass\w*|résum\w*|resum\w*)\b",
+    r"|what did (?:i|we) (?:buy|order|purchase|get)|list (?:all|every|the)|which items"
+    r"|zusammenfass\w*|résum\w*|resum\w*)\b",
     re.I,
 )
 NEIGHBOUR = 0.5  # share of a line's score its neighbours inherit (squared two lines away)
@@ -137,8 +138,8 @@ def select_lines(
     """The lines of `passages` (each a list of lines, best retrieved first) that answer the
     question best, up to `budget` tokens (a passage's first line also pays `opening[p]`, its header),
     grouped by passage in their own order. A passage's lines inherit half the score of its
-    `headings[p]` ("Endbetrag" over "EUR 1256,70"); `documents[p]` names its document. Empty when no line shares a word with the
-    question (the caller then gives whole passages)."""
+    `headings[p]` ("Endbetrag" over "EUR 1256,70"); `documents[p]` names its document. Empty
+    when no line shares a word with the question (the caller then gives whole passages)."""
     words = [[terms(ln) for ln in lines] for lines in passages]
     head_words = [terms(h) for h in (headings or [""] * len(passages))]
     weights = _weights(terms(question), [w for ws in words for w in ws] + head_words)
