@@ -1,6 +1,9 @@
 """The RAG prompt: numbered passages as compact text in reading order (table rows as cells),
-fitted to a token budget in the model's own tokens, with instruction-like text inside documents neutralised; and the
-reply it asks for: JSON with a short answer and the numbers of the passages used.
+fitted to a token budget in the model's own tokens, of each only the lines about the question
+(docpipe.answer.select: ~300 tokens instead of ~900, a third of the prefill on a CPU), with
+instruction-like text inside documents neutralised; and the reply it asks for: JSON with a
+short answer and the numbers of the passages used. The passages handed back are the stored
+chunks, whole: grounding and citations read all their lines, page and box.
 
 Documents are data. Besides telling the model so, sentences that address the model
 ("ignore previous instructions", "you are now...") are replaced before the model sees them,
