@@ -177,17 +177,19 @@ def select_lines(
     ranked.sort(key=lambda t: (-t[0], t[1], t[2]))
     kept: dict[int, set[int]] = {}
     room = budget
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for _value, p, i in ranked:
         text = prune_row(passages[p][i], question)
-        if text in seen:
-            continue  # the same line again (a table printed twice, a header repeated per chunk)
+        doc = documents[p] if p < len(documents) else str(p)
+        if (doc, text) in seen:
+            continue  # the same line again in its document (a header repeated per chunk); another
+            # document's copy stays: it is that document's evidence too (and its citation)
         cost = count(text) + 1
         if p not in kept and p < len(opening):
             cost += opening[p]
         if cost > room:
             continue  # a shorter line further down may still fit
         kept.setdefault(p, set()).add(i)
-        seen.add(text)
+        seen.add((doc, text))
         room -= cost
     return [Picked(p, sorted(kept[p])) for p in sorted(kept)]
