@@ -148,3 +148,14 @@ def test_the_prompt_numbers_only_the_passages_that_keep_lines_and_hands_back_the
     assert used[0].text == chunks[0].text  # grounding and citations read the stored chunk, all its lines
     whole, _ = build_messages("Summarize the invoice", chunks, count=words)
     assert "Commerzbank" in whole[1]["content"]
+
+
+def test_a_row_of_bare_cells_brings_its_header_row() -> None:
+    # Bouygues Telecom's invoice (page 3): the amounts' columns are named only in the row above.
+    page = [
+        "Utilisateur de la ligne : Numéro de la ligne :",
+        "%TVA | € HT | € TTC(*)",
+        "Vos services Bouygues Telecom | 10,83 | 12,99",
+    ]
+    lines = kept("Quel est le montant TTC des services Bouygues Telecom ?", [page], 30)
+    assert lines[-2:] == ["%TVA | € HT | € TTC(*)", "Vos services Bouygues Telecom | 10,83 | 12,99"]

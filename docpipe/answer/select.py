@@ -192,4 +192,21 @@ def select_lines(
         kept.setdefault(p, set()).add(i)
         seen.add((doc, text))
         room -= cost
+    for p, rows in kept.items():  # a bare-cell row kept: its table's header row too ("%TVA | € HT | € TTC")
+        for i in sorted(rows):
+            head = _header_above(passages[p], i)
+            if head is not None and head not in rows and count(passages[p][head]) + 1 <= room:
+                rows.add(head)
+                room -= count(passages[p][head]) + 1
     return [Picked(p, sorted(kept[p])) for p in sorted(kept)]
+
+
+def _header_above(lines: Sequence[str], i: int) -> int | None:
+    """The nearest row of column names above a row of bare cells (cells without "Header: "),
+    when there is one: a row of cells with no amount in them."""
+    if " | " not in lines[i] or ": " in lines[i]:
+        return None
+    for j in range(i - 1, -1, -1):
+        if " | " in lines[j] and not _AMOUNT.search(lines[j]) and ": " not in lines[j]:
+            return j
+    return None
