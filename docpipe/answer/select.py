@@ -53,6 +53,7 @@ _AMOUNT = re.compile(r"\d[.,]\d\d\b")
 DATE_ASKED = re.compile(r"\b(date|when|what day|datum|wann|fecha|cuándo|quand)\b", re.I)
 _DATE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 CELL_ROW = 4  # a row of at least this many cells keeps only the cells the question asks for
+HEADER_ROW = 20  # tokens: a header row this short is shown over a kept row of bare cells
 
 
 def terms(text: str) -> list[str]:
@@ -195,9 +196,9 @@ def select_lines(
     for p, rows in kept.items():  # a bare-cell row kept: its table's header row too ("%TVA | € HT | € TTC")
         for i in sorted(rows):
             head = _header_above(passages[p], i)
-            if head is not None and head not in rows and count(passages[p][head]) + 1 <= room:
+            # Over the budget if need be, a short one only: without it the row's figures are unnamed.
+            if head is not None and head not in rows and count(passages[p][head]) <= HEADER_ROW:
                 rows.add(head)
-                room -= count(passages[p][head]) + 1
     return [Picked(p, sorted(kept[p])) for p in sorted(kept)]
 
 
