@@ -1,6 +1,9 @@
 """The RAG prompt: numbered passages as compact text in reading order (table rows as cells),
-fitted to a token budget in the model's own tokens, with instruction-like text inside documents neutralised; and the
-reply it asks for: JSON with a short answer and the numbers of the passages used.
+fitted to a token budget in the model's own tokens, of each only the lines about the question
+(docpipe.answer.select: ~300 tokens instead of ~900, a third of the prefill on a CPU), with
+instruction-like text inside documents neutralised; and the reply it asks for: JSON with a
+short answer and the numbers of the passages used. The passages handed back are the stored
+chunks, whole: grounding and citations read all their lines, page and box.
 
 Documents are data. Besides telling the model so, sentences that address the model
 ("ignore previous instructions", "you are now...") are replaced before the model sees them,
@@ -16,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from docpipe.answer.select import LINE_BUDGET, needs_whole, prune_row, same_word, select_lines, terms
 from docpipe.answer.table_text import html_lines
 from docpipe.index.records import StoredChunk
 from docpipe.llm.base import ChatMessage
@@ -85,15 +89,16 @@ def passage_lines(chunk: StoredChunk) -> tuple[str, list[str]]:
     return section, lines
 
 
-def passage_text(i: int, chunk: StoredChunk) -> str:
-    """The numbered passage: its lines under its document, page and section heading. About
-    half the tokens of the same chunk as HTML (tags, empty <td>s), so twice as much of a
-    document fits the budget the CPU can read in a few seconds; the label next to its value is
-    what a small model needs."""
+def passage_text(i: int, chunk: StoredChunk, lines: list[str] | None = None, section: bool = True) -> str:
+    """The numbered passage: its lines (all, or those given: docpipe.answer.select) under its
+    document, page and section heading. About half the tokens of the same chunk as HTML (tags,
+    empty <td>s), so twice as much of a document fits the budget the CPU can read in a few
+    seconds; the label next to its value is what a small model needs."""
     pages = ",".join(str(p) for p in sorted({s.page for s in chunk.spans}))
-    section, lines = passage_lines(chunk)
-    attrs = f'n="{i}" document="{chunk.document}" page="{pages}"' + (f' section="{_attr(section)}"' if section else "")
-    return f"<passage {attrs}>\n" + neutralise("\n".join(lines)) + "\n</passage>"
+    heading, every = passage_lines(chunk)
+    heading = heading if section else ""
+    attrs = f'n="{i}" document="{chunk.document}" page="{pages}"' + (f' section="{_attr(heading)}"' if heading else "")
+    return f"<passage {attrs}>\n" + neutralise("\n".join(every if lines is None else lines)) + "\n</passage>"
 
 
 _AMOUNT = re.compile(r"\d[.,]\d\d|\d{3,}")
@@ -144,11 +149,14 @@ def build_messages(
     answer_tokens: int = 160,
     budget: int | None = None,
     count: Callable[[str], int] = lambda s: len(s) // 4 + 1,
+    line_budget: int = LINE_BUDGET,
 ) -> tuple[list[ChatMessage], list[StoredChunk]]:
     """Messages, and the passages they hold in the order numbered (1-based): the fixed
     instructions, then the best passages that fit the window (and
-    `budget` tokens of passages, if given), whole passages only, in reading order, then the
-    question."""
+    `budget` tokens of passages, if given), in reading order, then the question. Of those
+    passages only the lines about the question are shown, `line_budget` tokens of them
+    (docpipe.answer.select), unless the question needs whole passages (a summary) or no
+    line shares a word with it."""
     ask = question_text(question)
     room = window - answer_tokens - count(SYSTEM_PROMPT + ask) - 32  # chat template markup
     if budget is not None:
@@ -160,12 +168,61 @@ def build_messages(
             continue  # a smaller passage further down may still fit
         chosen.append(c)
         room -= cost
+    if not needs_whole(question):
+        picked = _selected(question, chosen, count, line_budget)
+        if picked:
+            ordered = reading_order([c for c, _, _ in picked])
+            shown = {c.id: (lines, section) for c, lines, section in picked}
+            said: set[tuple[str, str]] = set()  # a heading is shown once, over its first passage
+            texts = []
+            for i, c in enumerate(ordered, start=1):
+                lines, section = shown[c.id]
+                heading = (c.document, passage_lines(c)[0])
+                texts.append(passage_text(i, c, lines, section=section and heading not in said))
+                said.add(heading)
+            context = "\n".join(texts)
+            return _messages(context, ask), ordered
     ordered = reading_order(chosen)
     context = "\n".join(passage_text(i, c) for i, c in enumerate(ordered, start=1))
+    return _messages(context, ask), ordered
+
+
+def _messages(context: str, ask: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": f"Passages:\n{context}\n\n{ask}"},
-    ], ordered
+    ]
+
+
+def _selected(
+    question: str, chunks: list[StoredChunk], count: Callable[[str], int], budget: int
+) -> list[tuple[StoredChunk, list[str], bool]]:
+    """Each passage that keeps lines (docpipe.answer.select), with those lines (long table rows
+    cut to the cells asked about) and whether its section heading is shown: only when it
+    shares a word with the question (a heading the question does not name costs its tokens
+    in every passage under it)."""
+    parts = [passage_lines(c) for c in chunks]
+    asked = terms(question)
+    shows = [any(same_word(q, w) for q in asked for w in terms(section)) for section, _ in parts]
+    opening = [count(passage_text(0, c, [], section=False)) for c in chunks]
+    picks = select_lines(
+        question,
+        [lines for _, lines in parts],
+        count,
+        budget,
+        opening,
+        headings=[section for section, _ in parts],
+        documents=[c.document for c in chunks],
+    )
+    out = []
+    for p in picks:
+        lines = [prune_row(parts[p.chunk][1][i], question) for i in p.lines]
+        held = {w for ln in lines for w in terms(ln)}
+        # The heading is shown for the question's words it adds, not for those its lines repeat.
+        heading = terms(parts[p.chunk][0])
+        adds = any(same_word(q, w) and not any(same_word(q, x) for x in held) for q in asked for w in heading)
+        out.append((chunks[p.chunk], lines, shows[p.chunk] and adds))
+    return out
 
 
 def question_text(question: str) -> str:
