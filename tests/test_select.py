@@ -146,7 +146,7 @@ def test_the_prompt_numbers_only_the_passages_that_keep_lines_and_hands_back_the
     assert "Due payable: 571.04 €" in user and "Commerzbank" not in user
     assert 4 not in [c.id for c in used]  # the bank details passage is not numbered
     assert used[0].text == chunks[0].text  # grounding and citations read the stored chunk, all its lines
-    whole, _ = build_messages("Summarize the invoice", chunks, count=words)
+    whole, _ = build_messages("Summarize the invoice", chunks, count=words, line_budget=60)
     assert "Commerzbank" in whole[1]["content"]
 
 

@@ -91,8 +91,10 @@ def test_the_prompt_reads_a_tables_values_with_their_headers() -> None:
         [ChunkSpan(element_id="e1", page=2, bbox=line.bbox, text=text, lines=[line])],
     )
     user = build_messages("How many seconds does M2 take on AMU-S?", [chunk])[0][1]["content"]
-    # The heading "Results" names nothing the question asks: only the row is shown (answer.select).
-    assert '<passage n="1" document="paper.pdf" page="2">\nMetric: M2 | AMU: 4.34 | AMU-S: 196.60\n</passage>' in user
+    assert (
+        '<passage n="1" document="paper.pdf" page="2" section="Results">\n'
+        "Metric: M2 | AMU: 4.34 | AMU-S: 196.60\n</passage>" in user
+    )
 
 
 def _table_chunk(i: int, html: str, document: str = "t.pdf") -> StoredChunk:
