@@ -208,7 +208,7 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
     words = content_words(answer)
     best: tuple[float, SpanLine] | None = None
     for span in chunk.spans:
-        for line in span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)]:
+        for line in span.lines_or_whole():
             score = 3 * len(figures & _figures(line.text)) + len(words & content_words(line.text))
             if best is None or score > best[0]:
                 best = (score, line)

@@ -111,7 +111,7 @@ def best_line(question: str, chunks: list[StoredChunk]) -> LineAnswer | None:
         # Words that picked the document are spent: they must not also pick the line.
         q_line = (q - doc_words - DOC_TYPE_WORDS) or q
         for span in chunk.spans:
-            for line in candidate_units(span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)]):
+            for line in candidate_units(span.lines_or_whole()):
                 if is_injection(line.text):
                     continue  # text that addresses the model is never an answer
                 words = content_words(line.text)

@@ -59,9 +59,7 @@ class Labelled:
 
 
 def _lines(chunk: StoredChunk) -> list[SpanLine]:
-    return [
-        ln for span in chunk.spans for ln in (span.lines or [SpanLine(text=span.text, page=span.page, bbox=span.bbox)])
-    ]
+    return [ln for span in chunk.spans for ln in span.lines_or_whole()]
 
 
 def labelled_values(question: str, kind: Kind, chunks: Sequence[StoredChunk], documents: set[str]) -> list[Labelled]:

@@ -42,6 +42,10 @@ class ChunkSpan(Provenance):
     def _compact_box(self, box: BBox) -> list[float]:
         return box.as_list()
 
+    def lines_or_whole(self) -> list[SpanLine]:
+        """Its lines; a span stored without them (older homes, one-line elements) as one line."""
+        return self.lines or [SpanLine(text=self.text, page=self.page, bbox=self.bbox)]
+
 
 class Chunk(BaseModel):
     seq: int
