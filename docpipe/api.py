@@ -71,7 +71,10 @@ class Docpipe:
         return Store(self.home.store)
 
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.home, self.converter, self.embedder, self.settings.chunk_tokens, self.settings.limits)
+        s = self.settings
+        # The embedder's options go along: with several workers, each chunks and embeds the
+        # documents it converted (the same model and batches), so ingest uses every core.
+        return Ingestor(self.home, self.converter, self.embedder, s.chunk_tokens, s.limits, s.embedder)
 
     def generator(self) -> Generator:
         from docpipe.llm import LLMS

@@ -14,25 +14,24 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from docpipe.config import Home
 from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.errors import ConversionError, DiskFullError, LockedError, shown
-from docpipe.index.chunking import Chunk, Chunker
+from docpipe.index.chunking import Chunk
 from docpipe.index.embed import Embedder
+from docpipe.index.prepare import Prepared, PrepareInWorker, chunk_spool_for, prepare
 from docpipe.index.store import Store
 from docpipe.index.vectors import EmbeddingModelMismatch, VectorIndex
-from docpipe.options import Limits
+from docpipe.options import EngineOptions, Limits
 from docpipe.parse.converter import DocumentConverter
 from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.parse.load.office.mail import attachments
 from docpipe.parse.load.sniff import EML
-from docpipe.parse.spool import FrameWriter, iter_frames, read_header, read_part_json, read_parts
-
-EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
+from docpipe.parse.spool import iter_frames, read_header, read_part_json
 
 
 @dataclass(frozen=True)
@@ -138,12 +137,17 @@ class Ingestor:
         embedder: Embedder,
         chunk_tokens: int = 200,
         limits: Limits | None = None,
+        embedder_options: EngineOptions | None = None,
     ) -> None:
+        """embedder_options: the options `embedder` was made from. Given, a converter with
+        convert_many_then (ParallelConverter) chunks and embeds each document in the worker that
+        converted it, and this process only stores; else this process does it all."""
         self.home = home if isinstance(home, Home) else Home(home)
         self.converter = converter
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
         self.limits = limits or Limits()
+        self.embedder_options = embedder_options
 
     def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
@@ -181,12 +185,13 @@ class Ingestor:
     def _run(self, store: Store, files: list[Path]) -> Iterator[FileOutcome]:
         """Each file's outcome, in order (a mail's attachments right after it). The files are
         hashed first; a converter with convert_many (ParallelConverter) then converts the next
-        documents on its workers while this thread chunks, embeds and stores the one before.
-        One document alone goes through convert_to, which spreads its pages instead."""
+        documents on its workers while this thread stores the one before (chunked and embedded
+        by its worker too, with embedder_options). One document alone goes through convert_to,
+        which spreads its pages instead."""
         digests: dict[str, str] = {}
         plans = [self._plan(store, f, str(i), digests) for i, f in enumerate(files)]
         jobs = [p for p in plans if isinstance(p, _Job)]
-        results = self._conversions(jobs)
+        results = self._conversions(jobs, store)
         try:
             for plan in plans:
                 if isinstance(plan, FileOutcome):
@@ -195,8 +200,8 @@ class Ingestor:
                 if isinstance(plan, _Copy):  # known now: how its first copy in this run ended
                     yield plan.outcome(store)
                     continue
-                _, _, result = next(results)
-                outcome, mime = self._store(store, plan, result)
+                result, prepared = next(results)
+                outcome, mime = self._store(store, plan, result, prepared)
                 yield outcome
                 if outcome.status == "ingested" and mime == EML:
                     yield from self._attachments(store, plan)
@@ -206,13 +211,22 @@ class Ingestor:
                 job.doc_spool.unlink(missing_ok=True)
                 job.chunk_spool.unlink(missing_ok=True)
 
-    def _conversions(self, jobs: list[_Job]) -> Generator[tuple[Path, Path, ConversionResult]]:
+    def _conversions(self, jobs: list[_Job], store: Store) -> Generator[tuple[ConversionResult, Prepared | None]]:
+        """Each job's conversion, in order, with its chunk spool when a worker prepared it."""
+        specs = ((j.path, j.doc_spool) for j in jobs)
+        then: Any = getattr(self.converter, "convert_many_then", None)
+        if then is not None and self.embedder_options is not None and len(jobs) > 1:
+            step = PrepareInWorker(self.embedder_options, self.chunk_tokens, store.path)
+            for _, _, result, prepared in then(specs, step):
+                yield result, prepared if isinstance(prepared, Prepared) else None
+            return
         convert_many = getattr(self.converter, "convert_many", None)
         if convert_many is not None and len(jobs) > 1:
-            yield from convert_many((j.path, j.doc_spool) for j in jobs)
+            for _, _, result in convert_many(specs):
+                yield result, None
             return
         for j in jobs:  # converted when asked for: one at a time
-            yield j.path, j.doc_spool, self.converter.convert_to(j.path, j.doc_spool)
+            yield self.converter.convert_to(j.path, j.doc_spool), None
 
     def _attachments(self, store: Store, mail: _Job) -> Iterator[FileOutcome]:
         """Each attachment of a mail just stored, taken out to HOME/attachments/<mail>/<n>/<name>
@@ -264,29 +278,24 @@ class Ingestor:
             return FileOutcome(label, "skipped")
         digests[digest] = label
         stem = self.home.spool / f"{os.getpid()}-{tag}"
-        return _Job(path, key, digest, stem.with_suffix(".document"), stem.with_suffix(".chunks"), t0, parent)
+        doc_spool = stem.with_suffix(".document")
+        return _Job(path, key, digest, doc_spool, chunk_spool_for(doc_spool), t0, parent)
 
-    def _store(self, store: Store, job: _Job, result: ConversionResult) -> tuple[FileOutcome, str | None]:
-        """Chunk and embed the converted spool part by part into a second spool, then store
-        both in one short transaction: memory stays flat however long the document. Also the
-        document's type (None when nothing was stored)."""
+    def _store(
+        self, store: Store, job: _Job, result: ConversionResult, prepared: Prepared | None = None
+    ) -> tuple[FileOutcome, str | None]:
+        """The converted spool chunked and embedded into a second spool (here, unless its worker
+        did it: `prepared`), then both stored in one short transaction: memory stays flat however
+        long the document. Also the document's type (None when nothing was stored)."""
         label = shown(job.path)
         error = "; ".join(map(str, result.errors)) or None
         has_text = False
         n_chunks = 0
         if result.status is not ConversionStatus.FAILURE:
             header = read_header(job.doc_spool)
-            budget = min(self.chunk_tokens, self.embedder.max_tokens - 8)
-            chunker = Chunker(header.name, budget, self.embedder.count_tokens)
-            with FrameWriter(job.chunk_spool) as out:
-                pending: list[Chunk] = []
-                for part in read_parts(job.doc_spool):
-                    has_text = has_text or any(e.text.strip() for e in part.body)
-                    pending += chunker.feed(part.body)
-                    while len(pending) >= EMBED_BATCH:
-                        n_chunks += self._embed_into(store, pending[:EMBED_BATCH], out)
-                        del pending[:EMBED_BATCH]
-                n_chunks += self._embed_into(store, pending + chunker.finish(), out)
+            if prepared is None:
+                prepared = prepare(job.doc_spool, self.embedder, self.chunk_tokens, store.embeddings)
+            has_text, n_chunks = prepared.has_text, prepared.chunks
         seconds = time.perf_counter() - job.t0
         if not has_text:
             errors = result.errors or [ConversionError(source=label, stage="finish", message="no text found")]
@@ -305,16 +314,6 @@ class Ingestor:
             result.errors,
         )
         return FileOutcome(label, "ingested", result.errors, result.pages, n_chunks, seconds), header.mime
-
-    def _embed_into(self, store: Store, chunks: list[Chunk], out: FrameWriter) -> int:
-        """Embed (or take from the cache of identical chunks) and write chunk, vector frames."""
-        cached = store.embeddings.cached([c.content_hash for c in chunks], self.embedder.name)
-        fresh = iter(self.embedder.embed([c.text for c in chunks if c.content_hash not in cached]))
-        for c in chunks:
-            vec = cached[c.content_hash] if c.content_hash in cached else next(fresh)
-            out.write(c.model_dump_json().encode())
-            out.write(np.asarray(vec, dtype=np.float32).tobytes())
-        return len(chunks)
 
 
 def _read_chunks(path: Path) -> Iterator[tuple[Chunk, np.ndarray]]:

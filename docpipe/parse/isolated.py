@@ -10,6 +10,10 @@ messages cross the pipe, and neither process holds a long document whole.
 
 Office, web and mail files (no page images, no models) are converted in this process: their
 readers are bounded by the limits, and starting the child would only load models they never use.
+
+`convert_then` also runs a caller's step on the finished spool in the child (ingest: chunk and
+embed), so that work spreads over the workers too. That step is not a page: if it fails, hangs or
+kills the child, the conversion still stands and the caller is told to do the step itself.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import ctypes
 import multiprocessing as mp
 import signal
 import tempfile
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from docpipe.document import ConversionResult, ConversionStatus
 from docpipe.errors import ConversionError, DocpipeError, shown
@@ -31,6 +37,10 @@ from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import read_document
 
 MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
+
+# A step run on a converted spool: a picklable callable (it crosses to the child) given the spool
+# and a tick to call now and then (each tick restarts the parent's timeout); its value pickles back.
+After = Callable[[Path, Callable[[], None]], Any]
 
 
 def _die_with_parent() -> None:
@@ -58,7 +68,7 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     try:
         conn.send(("ready", None))
         while (job := conn.recv()) is not None:
-            path, spool, skip, finish = job
+            path, spool, skip, finish, after = job
             try:
                 result = converter.convert_to(
                     path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)), finish=finish
@@ -67,8 +77,19 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
                 conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
                 continue
             conn.send(("done", result))
+            if after is not None and result.status is not ConversionStatus.FAILURE:
+                conn.send(("after", _run_after(after, spool, lambda: conn.send(("tick", None)))))
     except (EOFError, OSError):  # the parent is gone
         return
+
+
+def _run_after(after: After, spool: Path, tick: Callable[[], None]) -> Any:
+    """The step's value; None when it raised: the caller then runs it itself and sees the error
+    (a full disk, say) where it always did."""
+    try:
+        return after(spool, tick)
+    except Exception:
+        return None
 
 
 class IsolatedConverter:
@@ -135,6 +156,38 @@ class IsolatedConverter:
     ) -> ConversionResult:
         """As Converter.convert_to; skip_pages and finish=False let docpipe.parse.parallel give
         this child a share of a document's pages."""
+        return self._convert(path, spool, skip_pages, finish, None)
+
+    def convert_then(self, path: Path, spool: Path, after: After) -> tuple[ConversionResult, Any]:
+        """convert_to, then `after(spool, tick)` in the child on the converted document. Its value
+        is None when the conversion failed, or the step raised, hung or killed the child (the child
+        is then started afresh at the next document): the caller does the step itself."""
+        if _is_native(path):  # converted in this process, so the step runs here too
+            result = self._convert(path, spool, frozenset(), True, None)
+            done = result.status is not ConversionStatus.FAILURE
+            return result, _run_after(after, spool, lambda: None) if done else None
+        result = self._convert(path, spool, frozenset(), True, after)
+        if result.status is ConversionStatus.FAILURE or self._conn is None:
+            return result, None
+        return result, self._after_value()
+
+    def _after_value(self) -> Any:
+        """The child's answer to the step sent with the last document; None (and a fresh child
+        next time) when it does not come within the page timeout of the last tick."""
+        assert self._conn is not None
+        try:
+            while self._conn.poll(self.page_timeout_s):
+                kind, payload = self._conn.recv()
+                if kind == "after":
+                    return payload
+        except (EOFError, OSError):
+            pass
+        self._kill()
+        return None
+
+    def _convert(
+        self, path: Path, spool: Path, skip_pages: frozenset[int], finish: bool, after: After | None
+    ) -> ConversionResult:
         if _is_native(path):
             # No page stages run on office, web and mail files (their readers are bounded by the
             # limits, and no OCR or layout model can hang on them): no child to start or wait for.
@@ -145,7 +198,7 @@ class IsolatedConverter:
         while True:
             self.warm_up()
             assert self._conn is not None and self._proc is not None
-            self._conn.send((path, spool, frozenset(skip) | skip_pages, finish))
+            self._conn.send((path, spool, frozenset(skip) | skip_pages, finish, after))
             page = 0
             while True:
                 try:

@@ -20,12 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from docpipe.document import ConversionResult, ConversionStatus, DocumentPart
 from docpipe.errors import ConversionError, shown
 from docpipe.options import ConvertOptions, Limits
 from docpipe.parse.finishing import DocumentFinisher
+from docpipe.parse.isolated import After
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
@@ -100,10 +101,14 @@ class ParallelConverter:
         with contextlib.suppress(Exception):
             self.close()
 
-    def _whole(self, path: Path, spool: Path) -> ConversionResult:
+    def _whole(self, path: Path, spool: Path, after: After | None) -> tuple[ConversionResult, Any]:
         lane = self._free.get()
         try:
-            return lane.convert_to(path, spool)
+            then = getattr(lane, "convert_then", None)
+            if after is None or then is None:  # a lane without a child of its own: the caller does the step
+                return lane.convert_to(path, spool), None
+            result, value = then(path, spool, after)
+            return result, value
         finally:
             self._free.put(lane)
 
@@ -138,16 +143,29 @@ class ParallelConverter:
         workers, a long document at the head left the other workers idle once they had done
         the short ones behind it. Each result's document is in its spool on disk, so memory
         does not grow with the window."""
-        pending: deque[tuple[Path, Path, Future[ConversionResult]]] = deque()
+        for path, spool, result, _ in self._many(jobs, None):
+            yield path, spool, result
+
+    def convert_many_then(
+        self, jobs: Iterable[tuple[Path, Path]], after: After
+    ) -> Iterator[tuple[Path, Path, ConversionResult, Any]]:
+        """convert_many, with `after` run on each converted spool by the worker that converted it
+        (IsolatedConverter.convert_then); its value None where the caller must run it itself."""
+        yield from self._many(jobs, after)
+
+    def _many(
+        self, jobs: Iterable[tuple[Path, Path]], after: After | None
+    ) -> Iterator[tuple[Path, Path, ConversionResult, Any]]:
+        pending: deque[tuple[Path, Path, Future[tuple[ConversionResult, Any]]]] = deque()
         try:
             for path, spool in jobs:
-                pending.append((path, spool, self._pool.submit(self._whole, path, spool)))
+                pending.append((path, spool, self._pool.submit(self._whole, path, spool, after)))
                 if len(pending) >= LOOKAHEAD * self.workers:
                     p, s, fut = pending.popleft()
-                    yield p, s, fut.result()
+                    yield p, s, *fut.result()
             while pending:
                 p, s, fut = pending.popleft()
-                yield p, s, fut.result()
+                yield p, s, *fut.result()
         finally:  # closed early (the caller failed or was interrupted): nothing left writing its spools
             for _, _, fut in pending:
                 fut.cancel()

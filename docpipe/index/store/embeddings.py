@@ -3,6 +3,7 @@ and swapping them all to another model."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import numpy as np
@@ -16,16 +17,7 @@ class Embeddings:
 
     def cached(self, hashes: list[str], model: str) -> dict[str, np.ndarray]:
         """Embeddings already computed for identical chunk text with the same model."""
-        out: dict[str, np.ndarray] = {}
-        for h in set(hashes):
-            row = self.db.con.execute(
-                "SELECT e.vector FROM chunks c JOIN embeddings e ON e.chunk_id=c.id "
-                "WHERE c.content_hash=? AND e.model=? LIMIT 1",
-                (h, model),
-            ).fetchone()
-            if row:
-                out[h] = np.frombuffer(row[0], dtype=np.float32)
-        return out
+        return cached_vectors(self.db.con, hashes, model)
 
     def for_chunks(self, ids: list[int], model: str) -> tuple[list[int], np.ndarray]:
         """The vectors of these chunks (those that have one), as ids and a matrix in the same order."""
@@ -61,3 +53,18 @@ class Embeddings:
                 "INSERT INTO embeddings(chunk_id, model, vector) VALUES (?,?,?)",
                 [(cid, model, np.asarray(v, dtype=np.float32).tobytes()) for cid, v in items],
             )
+
+
+def cached_vectors(con: sqlite3.Connection, hashes: list[str], model: str) -> dict[str, np.ndarray]:
+    """By content hash, a vector already stored for an identical chunk text with the same model
+    (also read by the ingest's workers, on a read-only connection of their own)."""
+    out: dict[str, np.ndarray] = {}
+    for h in set(hashes):
+        row = con.execute(
+            "SELECT e.vector FROM chunks c JOIN embeddings e ON e.chunk_id=c.id "
+            "WHERE c.content_hash=? AND e.model=? LIMIT 1",
+            (h, model),
+        ).fetchone()
+        if row:
+            out[h] = np.frombuffer(row[0], dtype=np.float32)
+    return out
