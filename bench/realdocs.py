@@ -18,6 +18,7 @@ bench/results.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -100,8 +102,50 @@ def autogroup() -> bool:
         return False
 
 
-def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
-    """100 mixed documents ingested with 1 worker, then with the default (one per core)."""
+INGEST_RUNS = ("one_core", "workers_1", "workers_default_embed_in_main", "workers_default")
+
+
+class TreeRss:
+    """Peak resident memory of a process and its descendants (ingest: main + worker children),
+    sampled every 0.2 s with psutil: the sum at its peak, and the main process's own peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_total = self.peak_main = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        try:
+            main = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.wait(0.2):
+            try:
+                procs = [main, *main.children(recursive=True)]
+                rss = []
+                for pr in procs:
+                    with contextlib.suppress(psutil.Error):
+                        rss.append(pr.memory_info().rss)
+                own = main.memory_info().rss
+            except psutil.Error:
+                return
+            self.peak_total = max(self.peak_total, sum(rss))
+            self.peak_main = max(self.peak_main, own)
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        mb = 2**20
+        return {"peak_rss_mb_main": round(self.peak_main / mb, 1), "peak_rss_mb_all": round(self.peak_total / mb, 1)}
+
+
+def ingest_scaling(rd: Path, work: Path, wanted: tuple[str, ...] = INGEST_RUNS) -> dict[str, Any]:
+    """100 mixed documents ingested with 1 worker, then with the default (one per core): with
+    chunking and embedding in the main process (as before) and in the workers (the default)."""
     pool = (
         sorted((rd / "parse" / "docs").iterdir())
         + sorted((rd / "tables" / "docs").iterdir())
@@ -116,10 +160,14 @@ def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     rows: dict[str, Any] = {"documents": len(pool), "pages": sum(page_count(p) for p in pool)}
     cores = len(os.sched_getaffinity(0))
-    runs = [("workers_1", 1, []), ("workers_default", cores, [])]
+    runs: list[tuple[str, int, list[str], dict[str, str]]] = [
+        ("workers_1", 1, [], {}),
+        ("workers_default_embed_in_main", cores, [], {"DOCPIPE_EMBED_IN_WORKERS": "0"}),
+        ("workers_default", cores, [], {}),
+    ]
     if cores > 1 and shutil.which("taskset"):  # the one-core rate the issue's "≥ 1.7× on 2 cores" is against
-        runs.insert(0, ("one_core", 1, ["taskset", "-c", "0"]))
-    for label, workers, prefix in runs:
+        runs.insert(0, ("one_core", 1, ["taskset", "-c", "0"], {}))
+    for label, workers, prefix, extra_env in (r for r in runs if r[0] in wanted):
         home = work / f"home-{label}"
         cmd = [*prefix, str(py), "-m", "docpipe.cli", "ingest", str(folder), "--home", str(home)]
         cmd += ["--workers", str(workers)]
@@ -127,17 +175,24 @@ def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         cpu0, (busy0, steal0) = children_cpu_s(), machine_cpu_s()
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+        child = subprocess.Popen(
+            cmd, cwd=ROOT, env={**env, **extra_env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        tree = TreeRss(child.pid)
+        out, err = child.communicate(timeout=3600)
         wall = time.perf_counter() - t0
         cpu, (busy1, steal1) = children_cpu_s() - cpu0, machine_cpu_s()
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         rows[label] = {
             "workers": workers,
+            "env": extra_env,
             "wall_s": round(wall, 1),
             "docs_per_s": round(len(pool) / wall, 3),
-            "exit": proc.returncode,
-            "summary": proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:],
+            "exit": child.returncode,
+            "summary": out.strip().splitlines()[-1:] or err.strip().splitlines()[-1:],
+            # the largest single process (getrusage cannot tell which), then the tree sampled
             "peak_rss_mb_one_process": round(max(rss, before) / 1024, 1),
+            **tree.stop(),
             # ours: main process and workers; others: the rest of the machine (other sessions)
             "cpu_s": round(cpu, 1),
             "cores_used": round(cpu / wall, 2),
@@ -148,13 +203,21 @@ def ingest_scaling(rd: Path, work: Path) -> dict[str, Any]:
         rate = len(pool) / wall
         print(
             f"ingest {label:16} {wall:7.1f} s  {rate:.2f} docs/s  CPU {cpu:.1f} s ({cpu / wall:.2f} cores; "
-            f"others {rows[label]['cores_used_by_others']:.2f})  exit {proc.returncode}",
+            f"others {rows[label]['cores_used_by_others']:.2f})  RSS main {rows[label]['peak_rss_mb_main']:.0f} MB, "
+            f"all {rows[label]['peak_rss_mb_all']:.0f} MB  exit {child.returncode}",
             file=sys.stderr,
         )
     rows["autogroup_scheduling"] = autogroup()
-    rows["speedup"] = round(rows["workers_1"]["wall_s"] / rows["workers_default"]["wall_s"], 3)
-    if "one_core" in rows:  # one worker confined to one core (its models get one thread each)
-        rows["speedup_vs_one_core"] = round(rows["one_core"]["wall_s"] / rows["workers_default"]["wall_s"], 3)
+
+    def ratio(key: str, a: str, b: str) -> None:
+        if a in rows and b in rows:
+            rows[key] = round(rows[a]["wall_s"] / rows[b]["wall_s"], 3)
+
+    ratio("speedup", "workers_1", "workers_default")
+    ratio("speedup_vs_one_core", "one_core", "workers_default")
+    ratio("speedup_embed_in_workers_vs_in_main", "workers_default_embed_in_main", "workers_default")
+    ratio("speedup_vs_one_core_embed_in_main", "one_core", "workers_default_embed_in_main")
+    if "one_core" in rows and "workers_default" in rows:
         # what the speedup would be had the machine given us both cores: the work (CPU seconds) of
         # the one-core run over the default run's CPU seconds shared by its cores
         rows["cpu_ratio_one_core_vs_default"] = round(rows["one_core"]["cpu_s"] / rows["workers_default"]["cpu_s"], 3)
@@ -169,6 +232,7 @@ def main() -> None:
     ap.add_argument("--tools", default=",".join(t.name for t in TOOLS))
     ap.add_argument("--kinds", default="digital,scan", help="document sets to time: digital, scan or both")
     ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--ingest-runs", default=",".join(INGEST_RUNS), help="ingest rows, of: " + ",".join(INGEST_RUNS))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     if not args.realdocs.is_dir():
@@ -198,7 +262,8 @@ def main() -> None:
                     f"RSS {row['peak_rss_mb']:.0f} MB  load {row['load_avg_before_after']}",
                     file=sys.stderr,
                 )
-        ingest = None if args.skip_ingest else ingest_scaling(args.realdocs, Path(tmp))
+        runs = tuple(args.ingest_runs.split(","))
+        ingest = None if args.skip_ingest else ingest_scaling(args.realdocs, Path(tmp), runs)
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
     old = result.get("realdocs", {})
     for kind in ("digital", "scan"):  # a set not timed now keeps its last run (its ratios are that run's)

@@ -74,7 +74,8 @@ class Docpipe:
         s = self.settings
         # The embedder's options go along: with several workers, each chunks and embeds the
         # documents it converted (the same model and batches), so ingest uses every core.
-        return Ingestor(self.home, self.converter, self.embedder, s.chunk_tokens, s.limits, s.embedder)
+        in_workers = s.embedder if s.embed_in_workers else None
+        return Ingestor(self.home, self.converter, self.embedder, s.chunk_tokens, s.limits, in_workers)
 
     def generator(self) -> Generator:
         from docpipe.llm import LLMS

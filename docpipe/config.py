@@ -198,6 +198,9 @@ class Settings(BaseSettings):
         default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"
     )
     workers: int = Field(default=0, ge=0, description="converter workers for parse and ingest; 0: one per core")
+    embed_in_workers: bool = Field(
+        default=True, description="ingest over several workers: each chunks and embeds what it converted"
+    )
     # a page with no result by then is abandoned; 0: convert in-process, one document at a time
     page_timeout_s: float = 300.0
     pdf_password: str | None = None  # tried on encrypted PDFs; never stored or logged
