@@ -151,8 +151,6 @@ def build_messages(
     budget: int | None = None,
     count: Callable[[str], int] = lambda s: len(s) // 4 + 1,
     line_budget: int | None = None,
-    grouped: bool = False,
-    around: int | None = None,
 ) -> tuple[list[ChatMessage], list[StoredChunk]]:
     """Messages, and the passages they hold in the order numbered (1-based): the fixed
     instructions, then the best passages that fit the window (and
@@ -171,12 +169,7 @@ def build_messages(
             continue  # a smaller passage further down may still fit
         chosen.append(c)
         room -= cost
-    if around is not None and line_budget is not None and not needs_whole(question):
-        windows = _windows(question, chosen, count, line_budget, around)
-        if windows:
-            ordered = reading_order([c for c in chosen if c.id in windows])
-            return _messages(grouped_text(ordered, windows), ask), ordered
-    elif line_budget is not None and not needs_whole(question):
+    if line_budget is not None and not needs_whole(question):
         picked = _selected(question, chosen, count, line_budget)
         if picked:
             ordered = reading_order([c for c, _, _ in picked])
@@ -191,63 +184,8 @@ def build_messages(
             context = "\n".join(texts)
             return _messages(context, ask), ordered
     ordered = reading_order(chosen)
-    if grouped:
-        return _messages(grouped_text(ordered), ask), ordered
     context = "\n".join(passage_text(i, c) for i, c in enumerate(ordered, start=1))
     return _messages(context, ask), ordered
-
-
-def grouped_text(ordered: list[StoredChunk], shown: dict[int, list[str]] | None = None) -> str:
-    """The numbered passages under one <document> tag per document, a section named only when
-    it changes: the same lines as passage_text with fewer tag tokens (a long file name and
-    section heading cost 20-40 tokens, repeated in every passage of the document)."""
-    out: list[str] = []
-    doc: str | None = None
-    said = ""
-    for i, c in enumerate(ordered, start=1):
-        if c.document != doc:
-            if doc is not None:
-                out.append("</document>")
-            out.append(f'<document name="{_attr(c.document)}">')
-            doc, said = c.document, ""
-        pages = ",".join(str(p) for p in sorted({s.page for s in c.spans}))
-        heading, every = passage_lines(c)
-        attrs = f'n="{i}" page="{pages}"' + (f' section="{_attr(heading)}"' if heading and heading != said else "")
-        said = heading or said
-        lines = every if shown is None else shown[c.id]
-        out.append(f"<passage {attrs}>\n" + neutralise("\n".join(lines)) + "\n</passage>")
-    if doc is not None:
-        out.append("</document>")
-    return "\n".join(out)
-
-
-def _windows(
-    question: str, chunks: list[StoredChunk], count: Callable[[str], int], budget: int, around: int
-) -> dict[int, list[str]]:
-    """Of each passage, the lines docpipe.answer.select picks (to `budget` tokens) with `around`
-    lines either side and the header row of a table row kept: a label keeps its value and a row
-    its columns, which single lines lost (the 0.5B read fragments badly, prompt5's note).
-    Passages with no picked line are left out; a short passage (at most 2*around+1 lines) is
-    kept whole."""
-    parts = [passage_lines(c) for c in chunks]
-    opening = [count(passage_text(0, c, [], section=False)) for c in chunks]
-    picks = select_lines(
-        question,
-        [lines for _, lines in parts],
-        count,
-        budget,
-        opening,
-        headings=[section for section, _ in parts],
-        documents=[c.document for c in chunks],
-    )
-    out: dict[int, list[str]] = {}
-    for p in picks:
-        lines = parts[p.chunk][1]
-        keep: set[int] = set()
-        for i in p.lines:
-            keep.update(range(max(0, i - around), min(len(lines), i + around + 1)))
-        out[chunks[p.chunk].id] = [lines[i] for i in sorted(keep)]
-    return out
 
 
 def _messages(context: str, ask: str) -> list[ChatMessage]:
