@@ -160,12 +160,12 @@ class IsolatedConverter:
 
     def convert_then(self, path: Path, spool: Path, after: After) -> tuple[ConversionResult, Any]:
         """convert_to, then `after(spool, tick)` in the child on the converted document. Its value
-        is None when the conversion failed, or the step raised, hung or killed the child (the child
-        is then started afresh at the next document): the caller does the step itself."""
-        if _is_native(path):  # converted in this process, so the step runs here too
-            result = self._convert(path, spool, frozenset(), True, None)
-            done = result.status is not ConversionStatus.FAILURE
-            return result, _run_after(after, spool, lambda: None) if done else None
+        is None when the file was converted in this process, the conversion failed, or the step
+        raised, hung or killed the child (the child is then started afresh at the next document):
+        the caller does the step itself."""
+        if _is_native(path):  # converted in this process: the caller does the step with what it
+            # has loaded (run here, the step would load a second embedder into this process)
+            return self._convert(path, spool, frozenset(), True, None), None
         result = self._convert(path, spool, frozenset(), True, after)
         if result.status is ConversionStatus.FAILURE or self._conn is None:
             return result, None
