@@ -175,11 +175,17 @@ _AFTER_VALUE = re.compile(r"[\s.:|]*(?:[$€£¥₹]|[A-Z]{3})?[\s.]*")  # what 
 # "FA-2017-0010", "VT/2022/0001"), not an amount or a date.
 _CODE_TOKEN = re.compile(r"(?<![\w/.-])(?P<id>(?=[\w/.-]*\d)[A-Za-z0-9][\w/.-]{2,}[A-Za-z0-9])(?![\w/-])")
 # What introduces a document's number on its line: "Nr.", "No:", "N°", "Number", "#", a colon.
-_CODE_MARK = re.compile(r"(?i:\b(?:nr|no|n[°º]|num|number|nummer|num[ée]ro|número)\b\.?|(?<=\w)(?:nummer|nr)\b\.?)[\s:|]*|#\s*|:[\s|]*")
+_CODE_MARK = re.compile(
+    r"(?i:\b(?:nr|no|n[°º]|num|number|nummer|num[ée]ro|número)\b\.?|(?<=\w)(?:nummer|nr)\b\.?)[\s:|]*|#\s*|:[\s|]*"
+)
 
 
 def _is_code(token: str) -> bool:
-    return not (_VALUE_OF[Kind.AMOUNT].fullmatch(token) or _VALUE_OF[Kind.DATE].fullmatch(token) or _DATE_FIGURE.fullmatch(token))
+    return not (
+        _VALUE_OF[Kind.AMOUNT].fullmatch(token)
+        or _VALUE_OF[Kind.DATE].fullmatch(token)
+        or _DATE_FIGURE.fullmatch(token)
+    )
 
 
 def code_span(text: str) -> tuple[int, int] | None:

@@ -32,10 +32,21 @@ MAX_LABEL_WORDS = 6  # a label, not a sentence that happens to end in a figure
 
 # One word for what labels say in the documents' languages: "Bruttosumme" is the amount
 # "including VAT" (the taxi invoice's total, realdocs), "Handelsrechnung Nr." the invoice's number.
-_CONCEPTS = {"brutto": "gross", "gross": "gross", "ttc": "gross", "rechnung": "invoice", "invoice": "invoice",
-             "facture": "invoice", "factura": "invoice", "factuur": "invoice", "nummer": "number"}
-_GROSS = re.compile(r"\b(?:includ\w*|incl|inkl|inklusive|einschlie\w*)\.?\s+(?:vat|tax\w*|mwst|ust|umsatzsteuer)\b"
-                    r"|\btax(?:es)? included\b|\btoutes taxes comprises\b|\biva incluido\b")
+_CONCEPTS = {
+    "brutto": "gross",
+    "gross": "gross",
+    "ttc": "gross",
+    "rechnung": "invoice",
+    "invoice": "invoice",
+    "facture": "invoice",
+    "factura": "invoice",
+    "factuur": "invoice",
+    "nummer": "number",
+}
+_GROSS = re.compile(
+    r"\b(?:includ\w*|incl|inkl|inklusive|einschlie\w*)\.?\s+(?:vat|tax\w*|mwst|ust|umsatzsteuer)\b"
+    r"|\btax(?:es)? included\b|\btoutes taxes comprises\b|\biva incluido\b"
+)
 
 
 def words(text: str) -> set[str]:
@@ -96,7 +107,47 @@ def labelled_values(question: str, kind: Kind, chunks: Sequence[StoredChunk], do
             score = shared(asked, words(label))
             if score:
                 out.append(Labelled(line.text[start:end].strip(), i, line, score))
+    if kind in (Kind.AMOUNT, Kind.DATE):  # bare counts and codes beside a name are no such pairs
+        out += _row_pairs(asked, kind, chunks, documents, stated)
     return out
+
+
+def _row_pairs(
+    asked: set[str], kind: Kind, chunks: Sequence[StoredChunk], documents: set[str], stated: set[str]
+) -> list[Labelled]:
+    """A label and its value laid out as two lines of one row: the label on the left, the
+    value alone on a line to its right at the same height ("Rechnungsbetrag" ... "1.163,40 €":
+    the parser read the labels column and the amounts column apart, measured on realdocs,
+    where the model took the tax 163,40 beside it for the total)."""
+    labels: list[tuple[SpanLine, int]] = []
+    values: list[tuple[int, SpanLine, str]] = []
+    for i, chunk in enumerate(chunks):
+        if chunk.document not in documents:
+            continue
+        for line in _lines(chunk):
+            spans = value_spans(line.text, kind)
+            if spans and not _WORD.search(line.text[: spans[-1][0]]):
+                value = line.text[slice(*spans[-1])].strip()
+                if _digits(value) not in stated:
+                    values.append((i, line, value))
+            elif not spans and len(line.text.split()) <= MAX_LABEL_WORDS:
+                score = shared(asked, words(line.text))
+                if score:
+                    labels.append((line, score))
+    out = []
+    for i, line, value in values:
+        beside = [(lab, score) for lab, score in labels if _same_row(lab, line)]
+        if beside:
+            _, score = max(beside, key=lambda b: b[0].bbox.x1)  # the nearest label to its left
+            out.append(Labelled(value, i, line, score))
+    return out
+
+
+def _same_row(label: SpanLine, value: SpanLine) -> bool:
+    """The label ends left of the value and their heights overlap by half the smaller one."""
+    a, b = label.bbox, value.bbox
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return label.page == value.page and a.x1 <= b.x0 and overlap >= 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) > 0
 
 
 def best_labelled(question: str, kind: Kind, chunks: Sequence[StoredChunk], documents: set[str]) -> Labelled | None:

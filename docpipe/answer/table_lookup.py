@@ -59,7 +59,7 @@ def _unique_best(scores: list[tuple[float, int]]) -> int | None:
     return scores.index(best)
 
 
-def _cell_in(rows: list[list[Cell]], asked: set[str], read: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def _cell_in(rows: list[list[Cell]], asked: set[str], read: set[str] | None = None) -> str | None:
     """The value at the row and column the question names, when each is unambiguous: a row by
     its label (its first cell), a column by its header among the row's other cells (a row
     with one value needs no column). In a table whose columns have no names (a header the
