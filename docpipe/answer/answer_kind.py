@@ -20,6 +20,7 @@ class Kind(StrEnum):
     AMOUNT = "amount"  # money: a total, a price, what was paid
     COUNT = "count"  # how many
     DATE = "date"
+    CODE = "code"  # an invoice, order or contract number: an identifier, never an amount
 
 
 # Words that ask for money, in the languages of the documents (EN, DE, FR, ES, NL). Whole
@@ -44,7 +45,19 @@ _NOT_MONEY = re.compile(
 )
 
 
+# Asked for a document's identifier ("the invoice number", "Rechnungsnummer", "numéro de
+# facture"): the 0.5B model answered a price ("8,41") for it (realdocs).
+_CODE = re.compile(
+    r"\b(?:invoice|order|receipt|contract|policy|customer|document)\s+(?:number|no\b|nr\b|#|id\b)"
+    r"|\brechnungs(?:nummer|nr)\b|\bnum[ée]ro de (?:la )?facture\b|\bn[°º] de factur|\bnúmero de factura\b"
+    r"|\bfactuurnummer\b",
+    re.I,
+)
+
+
 def asked_kind(question: str) -> Kind | None:
+    if _CODE.search(question):
+        return Kind.CODE
     if _COUNT.search(question):
         return Kind.COUNT
     if _DATE.search(question):
@@ -77,6 +90,8 @@ def fits(answer: str, kind: Kind | None, passages: str = "") -> bool:
         return True
     if kind is Kind.AMOUNT:  # a unit price's four decimals ("3,9000") are no total
         return bool(_AMOUNT.search(answer)) and not re.search(r"\d[.,]\d{4,}", answer)
+    if kind is Kind.CODE:
+        return any(_is_code(m.group("id")) for m in _CODE_TOKEN.finditer(answer))
     if kind is Kind.DATE:
         words = set(re.findall(r"[^\W\d_]+", answer.lower()))
         return bool(_DATE_FIGURE.search(answer)) or bool(words & set(_MONTHS))
@@ -156,9 +171,40 @@ _VALUE_OF = {
 _AFTER_VALUE = re.compile(r"[\s.:|]*(?:[$€£¥₹]|[A-Z]{3})?[\s.]*")  # what may follow a value: its currency
 
 
+# An identifier: letters, digits and separators with a digit in it ("E2018092011804",
+# "FA-2017-0010", "VT/2022/0001"), not an amount or a date.
+_CODE_TOKEN = re.compile(r"(?<![\w/.-])(?P<id>(?=[\w/.-]*\d)[A-Za-z0-9][\w/.-]{2,}[A-Za-z0-9])(?![\w/-])")
+# What introduces a document's number on its line: "Nr.", "No:", "N°", "Number", "#", a colon.
+_CODE_MARK = re.compile(
+    r"(?i:\b(?:nr|no|n[°º]|num|number|nummer|num[ée]ro|número)\b\.?|(?<=\w)(?:nummer|nr)\b\.?)[\s:|]*|#\s*|:[\s|]*"
+)
+
+
+def _is_code(token: str) -> bool:
+    return not (
+        _VALUE_OF[Kind.AMOUNT].fullmatch(token)
+        or _VALUE_OF[Kind.DATE].fullmatch(token)
+        or _DATE_FIGURE.fullmatch(token)
+    )
+
+
+def code_span(text: str) -> tuple[int, int] | None:
+    """(start, end) of the identifier right after a number's marker on `text` ("Handelsrechnung
+    (380) Nr. E2018092011804 vom 20.09.2018" -> E2018092011804), None if there is none."""
+    for mark in _CODE_MARK.finditer(text):
+        m = _CODE_TOKEN.match(text, mark.end())
+        if m and _is_code(m.group("id")):
+            return m.span()
+    return None
+
+
 def value_spans(text: str, kind: Kind) -> list[tuple[int, int]]:
     """(start, end) of each value of `kind` in `text`, the last one followed by nothing but a
-    currency (else none: a sentence or an item line, "13.90 SR", goes on after its figure)."""
+    currency (else none: a sentence or an item line, "13.90 SR", goes on after its figure).
+    A code is the one identifier after its marker, whatever follows ("... vom 20.09.2018")."""
+    if kind is Kind.CODE:
+        found = code_span(text)
+        return [found] if found else []
     spans = [m.span() for m in _VALUE_OF[kind].finditer(text)]
     if spans and not _AFTER_VALUE.fullmatch(text[spans[-1][1] :]):
         return []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from docpipe.answer.table_text import Cell, chunk_tables
+from docpipe.answer.table_text import Cell, Header, chunk_header, chunk_tables
 from docpipe.index.records import StoredChunk
 from docpipe.index.terms import STOPWORDS
 
@@ -59,10 +59,13 @@ def _unique_best(scores: list[tuple[float, int]]) -> int | None:
     return scores.index(best)
 
 
-def _cell_in(rows: list[list[Cell]], asked: set[str]) -> str | None:
+def _cell_in(rows: list[list[Cell]], asked: set[str], read: set[str] | None = None) -> str | None:
     """The value at the row and column the question names, when each is unambiguous: a row by
     its label (its first cell), a column by its header among the row's other cells (a row
-    with one value needs no column)."""
+    with one value needs no column). In a table whose columns have no names (a header the
+    parser took apart: "Tokens Words" over two columns), the column of the one cell holding
+    the figure the model read (`read`), in another row as wide: it read the right column of
+    the wrong row ("83.0B", StarCoder's tokens, for DCLM-Baseline's "3.71T")."""
     rows = [row for row in rows if len(row) > 1]
     labels = [_words(row[0][1]) for row in rows]
     r = _unique_best([_match(label, asked) for label in labels])
@@ -72,7 +75,14 @@ def _cell_in(rows: list[list[Cell]], asked: set[str]) -> str | None:
     if len(values) == 1:
         return values[0][1]
     c = _unique_best([_match(_words(name) - labels[r], asked) if name else (0.0, 0) for name, _ in values])
-    return values[c][1] if c is not None else None
+    if c is not None:
+        return values[c][1]
+    if not read or any(name for row in rows for name, _ in row):
+        return None
+    at = [(i, j) for i, row in enumerate(rows) for j, (_, v) in enumerate(row) if j and _figures(v) == read]
+    if len(at) == 1 and at[0][0] != r and len(rows[at[0][0]]) == len(rows[r]):
+        return rows[r][at[0][1]][1]
+    return None
 
 
 def table_answer(question: str, answer: str, chunks: list[StoredChunk]) -> Lookup | None:
@@ -83,12 +93,17 @@ def table_answer(question: str, answer: str, chunks: list[StoredChunk]) -> Looku
     if not figures:
         return None
     asked = _words(question)
+    header: dict[str, Header] = {}  # the last table header seen in each document's chunks
     for i, chunk in enumerate(chunks):
-        for rows in chunk_tables(chunk.html):
+        tables = chunk_tables(chunk.html, header.get(chunk.document))
+        own = chunk_header(chunk.html)
+        if own is not None:
+            header[chunk.document] = own
+        for rows in tables:
             held = {f for row in rows for _, v in row for f in _figures(v)}
             if not figures <= held:
                 continue
-            value = _cell_in(rows, asked)
+            value = _cell_in(rows, asked, figures)
             if value is not None and _figures(value) and _figures(value) != figures:
                 return Lookup(value, i)
     return None

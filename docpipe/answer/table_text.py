@@ -108,13 +108,30 @@ def _column_names(grid: list[list[str]], n_head: int) -> list[str]:
 Cell = tuple[str, str]  # (column name, value); the name is "" where none applies
 
 
-def table_rows(table: lxml_html.HtmlElement) -> list[list[Cell]]:
+Header = list[list[str]]  # a table's header rows as grid rows (spans filled in)
+
+
+def table_header(table: lxml_html.HtmlElement) -> Header | None:
+    """The table's header rows, None when it has none."""
+    grid, repeats, marked = _grid(table)
+    n_head = _header_rows(grid, repeats, marked) if grid else 0
+    return grid[:n_head] or None
+
+
+def table_rows(table: lxml_html.HtmlElement, header: Header | None = None) -> list[list[Cell]]:
     """The body rows, each as its non-empty cells with their column names; a value repeated
-    from a span left out."""
+    from a span left out. `header`: the header rows of the table this one continues (a table
+    split over chunks: its later pieces have bare rows, "Pooled | 38742 | ... | 86898"), used
+    when this one has none of its own and as many columns."""
     grid, repeats, marked = _grid(table)
     if not grid:
         return []
     n_head = _header_rows(grid, repeats, marked)
+    if n_head == 0 and header and len(header[0]) == len(grid[0]):
+        h = len(header)
+        grid = [list(r) for r in header] + grid
+        repeats = {(r + h, j): (o + h if o >= 0 else o) for (r, j), o in repeats.items()}
+        n_head = h
     names = _column_names(grid, n_head)
     out = []
     for r in range(n_head, len(grid)):
@@ -141,15 +158,27 @@ def table_lines(table: lxml_html.HtmlElement) -> list[str]:
     return [" | ".join(f"{n}: {v}" if n else v for n, v in row) for row in table_rows(table)]
 
 
-def chunk_tables(chunk_html: str) -> list[list[list[Cell]]]:
-    """Every table of a chunk's stored HTML as table_rows()."""
+def _tables(chunk_html: str) -> list[lxml_html.HtmlElement]:
     if "<table" not in chunk_html:
         return []
     try:
         elements = lxml_html.fragments_fromstring(chunk_html)
     except (ParserError, ValueError):
         return []
-    return [table_rows(el) for el in elements if not isinstance(el, str) and el.tag == "table"]
+    return [el for el in elements if not isinstance(el, str) and el.tag == "table"]
+
+
+def chunk_tables(chunk_html: str, header: Header | None = None) -> list[list[list[Cell]]]:
+    """Every table of a chunk's stored HTML as table_rows() (`header`: see there)."""
+    return [table_rows(el, header) for el in _tables(chunk_html)]
+
+
+def chunk_header(chunk_html: str) -> Header | None:
+    """The header rows of the chunk's last table that has any: what a next piece of it lacks."""
+    found = None
+    for el in _tables(chunk_html):
+        found = table_header(el) or found
+    return found
 
 
 def _element_lines(el: lxml_html.HtmlElement) -> list[str]:
