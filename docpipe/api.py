@@ -175,6 +175,7 @@ class Docpipe:
                 fallback=self.fallback_generator if self.settings.llm_fallback is not None else None,
                 log=store.asks.add,
                 answer_tokens=self.settings.llm_max_tokens,
+                passage_budget=self.settings.llm_passage_budget,
             )
             return asker.ask(
                 request.question, k=request.k, mode=request.mode, flt=request.search_filter(), on_token=on_token

@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     crop_margins: bool = Field(default=True, description="OCR only the part of a scan that holds ink")
     chunk_tokens: int = 200
     llm_max_tokens: int = 160
+    llm_passage_budget: int = Field(
+        default=1000, ge=100, description="tokens of passages in an answer prompt (prefill time grows with it)"
+    )
     limits: Limits = Field(default_factory=Limits)
     api_token: str | None = Field(
         default=None, description="bearer token every /api route of `docpipe serve` requires (DOCPIPE_API_TOKEN)"

@@ -142,6 +142,14 @@ class LlamaCppOptions(_Builtin):
     threads: int = Field(default=0, ge=0, description="CPU threads; 0: runtime.default_threads() (the cores)")
     context: int = Field(default=4096, ge=512, description="context window in tokens (prompt + answer)")
     cache_dir: Path | None = Field(default=None, description="where shipped parts are joined; Settings fills it in")
+    # llama.cpp knobs, measured with bench/llm_knobs.py (docs/notes/2026-12-02c-latency7.md)
+    threads_batch: int = Field(default=0, ge=0, description="threads reading the prompt; 0: the same as threads")
+    ubatch: int = Field(default=512, ge=32, description="tokens per physical batch of the prompt read (n_ubatch)")
+    poll: int = Field(default=50, ge=0, le=100, description="how long idle threads spin for work (0: sleep at once)")
+    flash_attn: Literal["auto", "on", "off"] = "auto"
+    cache_reuse: int = Field(
+        default=0, ge=0, description="reuse cached prompt chunks of at least this many tokens after a change (0: off)"
+    )
 
 
 class OpenAIOptions(_Builtin):

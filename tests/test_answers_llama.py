@@ -1,5 +1,7 @@
 """Answers from the real shipped GGUF over real ingested samples: the value, the cited
-document, refusals, and a streamed answer that is the answer (one model for the session)."""
+document, refusals, and a streamed answer that is the answer (one model for the session).
+An amount asked of one named document takes the labelled fast path in auto mode
+(Answer.model "labelled"): the model's own tests force llm mode or ask other kinds."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from docpipe.answer.ask import NOT_FOUND, Asker
+from docpipe.answer.request import AskMode
 from docpipe.api import Docpipe
 from docpipe.config import Settings
 
@@ -26,21 +29,31 @@ def asker(ingested_home: Path, llama: Any) -> Iterator[Asker]:
         store.close()
 
 
+QWEN = "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+ACME_TOTAL = "What is the total due on the ACME invoice?"
+
+
 @pytest.mark.parametrize(
-    ("question", "value", "document"),
+    ("question", "value", "document", "mode"),
     [
-        ("What is the total due on the ACME invoice?", "926.64", "acme.pdf"),
-        ("What is the invoice number of the Blue Harbor invoice?", "BH-88213", "blue_harbor_scan.png"),
+        (ACME_TOTAL, "926.64", "acme.pdf", AskMode.LLM),  # llm: the fast path would take it in auto
+        ("What is the invoice number of the Blue Harbor invoice?", "BH-88213", "blue_harbor_scan.png", AskMode.AUTO),
     ],
 )
 def test_the_model_answers_with_the_value_and_cites_its_document(
-    asker: Asker, question: str, value: str, document: str
+    asker: Asker, question: str, value: str, document: str, mode: AskMode
 ) -> None:
-    a = asker.ask(question)
+    a = asker.ask(question, mode=mode)
     assert value in a.answer and len(a.answer) < 60, a.answer  # the fact, not a pasted passage
     assert a.grounded and a.citations and {c.document for c in a.citations} == {document}
     assert value.replace(",", "") in a.citations[0].text.replace(",", "")
-    assert a.model == "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+    assert a.model == QWEN
+
+
+def test_an_amount_of_one_named_document_takes_the_labelled_fast_path(asker: Asker) -> None:
+    a = asker.ask(ACME_TOTAL)
+    assert a.model == "labelled" and a.grounded and "926.64" in a.answer.replace(",", ""), a
+    assert [c.document for c in a.citations] == ["acme.pdf"] and "926.64" in a.citations[0].text.replace(",", "")
 
 
 def test_a_question_about_a_document_that_is_not_there_is_refused(asker: Asker) -> None:
@@ -50,5 +63,12 @@ def test_a_question_about_a_document_that_is_not_there_is_refused(asker: Asker) 
 
 def test_the_streamed_words_are_the_answer(asker: Asker) -> None:
     pieces: list[str] = []
-    a = asker.ask("What is the total due on the ACME invoice?", on_token=pieces.append)
+    a = asker.ask(ACME_TOTAL, mode=AskMode.LLM, on_token=pieces.append)
     assert len(pieces) >= 2 and "".join(pieces).strip() == a.answer and "926.64" in a.answer
+    assert a.model == QWEN
+
+
+def test_a_fast_path_answer_streams_its_text(asker: Asker) -> None:
+    pieces: list[str] = []
+    a = asker.ask(ACME_TOTAL, on_token=pieces.append)
+    assert a.model == "labelled" and pieces and "".join(pieces).strip() == a.answer and "926.64" in a.answer

@@ -36,7 +36,7 @@ class _Loaded:
 
 
 logger = logging.getLogger("docpipe.llm")
-_LOADED: dict[tuple[str, int, int], _Loaded] = {}
+_LOADED: dict[tuple[Any, ...], _Loaded] = {}
 _LOCK = threading.Lock()
 
 
@@ -89,10 +89,20 @@ class LlamaCppGenerator:
         if self._loaded is not None:
             return
         path = self.model_path()
-        key = (str(path.resolve()), self.options.context, self.threads)
+        o = self.options
+        key = (
+            str(path.resolve()),
+            o.context,
+            self.threads,
+            o.threads_batch,
+            o.ubatch,
+            o.poll,
+            o.flash_attn,
+            o.cache_reuse,
+        )
         with _LOCK:
             if key not in _LOADED:
-                _LOADED[key] = _load(path, self.options.context, self.threads)
+                _LOADED[key] = _load(path, o, self.threads)
             self._loaded = _LOADED[key]
 
     def _server(self) -> Any:
@@ -242,7 +252,7 @@ def _raise_on_error(data: Any, name: str) -> None:
         raise LLMError(f"{name}: {message}")
 
 
-def _load(path: Path, context: int, threads: int) -> _Loaded:
+def _load(path: Path, o: LlamaCppOptions, threads: int) -> _Loaded:
     try:
         import xllamacpp
     except ImportError as e:
@@ -252,10 +262,20 @@ def _load(path: Path, context: int, threads: int) -> _Loaded:
     t0 = time.perf_counter()
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
-    params.n_ctx = context
+    params.n_ctx = o.context
     params.n_parallel = 1  # one slot: on a few cores concurrent requests only slow each other
     params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    params.cpuparams_batch.n_threads = o.threads_batch or threads
+    params.n_ubatch = o.ubatch
+    params.n_batch = max(params.n_batch, o.ubatch)
+    params.cpuparams.poll = params.cpuparams_batch.poll = o.poll
+    flash = xllamacpp.llama_flash_attn_type
+    params.flash_attn_type = {
+        "auto": flash.LLAMA_FLASH_ATTN_TYPE_AUTO,
+        "on": flash.LLAMA_FLASH_ATTN_TYPE_ENABLED,
+        "off": flash.LLAMA_FLASH_ATTN_TYPE_DISABLED,
+    }[o.flash_attn]
+    params.n_cache_reuse = o.cache_reuse
     params.verbosity = -1  # llama.cpp's load and timing lines stay off the terminal
     params.log_json = False
     api_key = secrets.token_urlsafe(24)
