@@ -31,6 +31,7 @@ from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
 from docpipe.runtime import usable_cores
+from docpipe.trace import event
 
 LOOKAHEAD = 4  # documents in flight per worker in convert_many
 
@@ -103,6 +104,7 @@ class ParallelConverter:
 
     def _whole(self, path: Path, spool: Path, after: After | None) -> tuple[ConversionResult, Any]:
         lane = self._free.get()
+        event("lane_take", path, lane=self._lanes.index(lane))
         try:
             then = getattr(lane, "convert_then", None)
             if after is None or then is None:  # a lane without a child of its own: the caller does the step
@@ -110,6 +112,7 @@ class ParallelConverter:
             result, value = then(path, spool, after)
             return result, value
         finally:
+            event("lane_free", path, lane=self._lanes.index(lane))
             self._free.put(lane)
 
     def convert(self, path: Path) -> ConversionResult:
