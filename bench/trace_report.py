@@ -27,7 +27,9 @@ def main() -> None:
             continue
         acc: dict[str, float] = defaultdict(float)
         cpu: dict[str, float] = defaultdict(float)
+        slept: dict[str, float] = defaultdict(float)
         state, since, cpu_since = "startup", evs[0]["t"], evs[0]["cpu"]
+        prev = evs[0]
         docs = []
         for r in evs:
             ev = r["ev"]
@@ -38,6 +40,9 @@ def main() -> None:
                 continue
             acc[state] += r["t"] - since
             cpu[state] += r["cpu"] - cpu_since
+            if "run" in r and "run" in prev:  # the child's main thread: neither on a core nor queued
+                slept[state] += (r["t"] - prev["t"]) - (r["run"] - prev["run"]) - (r["rq"] - prev["rq"])
+            prev = r
             if ev == "child_convert":
                 docs.append([r.get("doc"), r["t"] - t0, None, None])
             if ev == "child_converted" and docs:
@@ -47,7 +52,7 @@ def main() -> None:
             state, since, cpu_since = new, r["t"], r["cpu"]
         acc[state] += end - since
         first = evs[0]["t"] - t0
-        print(f"child {pid}: first event {first:.1f} s, " + ", ".join(f"{k} {v:.1f} s (cpu {cpu[k]:.1f})" for k, v in sorted(acc.items()) if v > 0.05),
+        print(f"child {pid}: first event {first:.1f} s, " + ", ".join(f"{k} {v:.1f} s (cpu {cpu[k]:.1f}, slept {slept[k]:.1f})" for k, v in sorted(acc.items()) if v > 0.05),
               f"docs {len(docs)}")
         if show_docs:
             for d, a, b, c in docs:
