@@ -7,6 +7,7 @@ Usage: runnable.py -- CMD..."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import subprocess
 import sys
 import time
@@ -16,10 +17,8 @@ from pathlib import Path
 def states(pid: int) -> list[str]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError, IndexError):
             out.append(task.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0])
-        except (OSError, IndexError):
-            pass
     return out
 
 
@@ -53,12 +52,19 @@ def main() -> None:
     wall = time.monotonic() - t0
     print(f"wall {wall:.1f} s, samples {sum(any_r.values())}", file=sys.stderr)
     n_all = sum(any_r.values())
-    print("tree runnable threads: " + ", ".join(f"{k}: {v / n_all:.0%}" for k, v in sorted(any_r.items())), file=sys.stderr)
+    print(
+        "tree runnable threads: " + ", ".join(f"{k}: {v / n_all:.0%}" for k, v in sorted(any_r.items())),
+        file=sys.stderr,
+    )
     for pid, c in seen.items():
         n = sum(c.values())
         if n < 10:
             continue
-        print(f"pid {pid}: samples {n}, none runnable {c[0] / n:.0%}, 1: {c[1] / n:.0%}, 2: {c[2] / n:.0%}, 3+: {c[3] / n:.0%}", file=sys.stderr)
+        print(
+            f"pid {pid}: samples {n}, none runnable {c[0] / n:.0%}, "
+            f"1: {c[1] / n:.0%}, 2: {c[2] / n:.0%}, 3+: {c[3] / n:.0%}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,15 @@ def main() -> None:
         docs = []
         for r in evs:
             ev = r["ev"]
-            new = {"child_ready": "ready", "child_wait": "wait", "child_convert": "convert",
-                   "child_converted": "after", "child_after_done": "after_done",
-                   "embedder_load": "embedder_load", "embedder_loaded": "after"}.get(ev)
+            new = {
+                "child_ready": "ready",
+                "child_wait": "wait",
+                "child_convert": "convert",
+                "child_converted": "after",
+                "child_after_done": "after_done",
+                "embedder_load": "embedder_load",
+                "embedder_loaded": "after",
+            }.get(ev)
             if new is None:
                 continue
             acc[state] += r["t"] - since
@@ -52,8 +58,13 @@ def main() -> None:
             state, since, cpu_since = new, r["t"], r["cpu"]
         acc[state] += end - since
         first = evs[0]["t"] - t0
-        print(f"child {pid}: first event {first:.1f} s, " + ", ".join(f"{k} {v:.1f} s (cpu {cpu[k]:.1f}, slept {slept[k]:.1f})" for k, v in sorted(acc.items()) if v > 0.05),
-              f"docs {len(docs)}")
+        print(
+            f"child {pid}: first event {first:.1f} s, "
+            + ", ".join(
+                f"{k} {v:.1f} s (cpu {cpu[k]:.1f}, slept {slept[k]:.1f})" for k, v in sorted(acc.items()) if v > 0.05
+            ),
+            f"docs {len(docs)}",
+        )
         if show_docs:
             for d, a, b, c in docs:
                 conv = (b - a) if b else float("nan")
@@ -68,7 +79,9 @@ def main() -> None:
         if last is not None and last["ev"] == "main_store" and r["ev"] == "main_stored":
             store += r["t"] - last["t"]
         last = r
-    marks = {r["ev"]: round(r["t"] - t0, 1) for r in m if r["ev"] in ("main_start", "main_plan", "main_vectors", "main_end")}
+    marks = {
+        r["ev"]: round(r["t"] - t0, 1) for r in m if r["ev"] in ("main_start", "main_plan", "main_vectors", "main_end")
+    }
     print(f"main cpu {m[-1]['cpu'] - m[0]['cpu']:.1f} s; waiting {wait:.1f} s, storing {store:.1f} s, marks {marks}")
 
 

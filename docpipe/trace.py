@@ -1,7 +1,8 @@
 """A timeline of the ingest for finding idle time: with DOCPIPE_TRACE=FILE set, each process
 (main, every converter child) appends one JSON line per event (monotonic time, pid, event,
-document), so lanes can be drawn side by side. Each line also has the calling thread's time on a
-core and waiting for one (/proc schedstat): wall minus both is time it slept (blocked, idle). Unset, each call is one dict lookup."""
+document), so lanes can be drawn side by side. Each line also has the calling thread's time on
+a core and waiting for one (/proc schedstat): wall minus both is time it slept (blocked, idle).
+Unset, each call is one dict lookup."""
 
 from __future__ import annotations
 
@@ -26,7 +27,13 @@ def event(name: str, doc: Path | str | None = None, **fields: Any) -> None:
     target = os.environ.get(ENV)
     if not target:
         return
-    row = {"t": round(time.monotonic(), 4), "pid": os.getpid(), "thread": threading.current_thread().name, "ev": name, "cpu": round(time.process_time(), 4)}
+    row = {
+        "t": round(time.monotonic(), 4),
+        "pid": os.getpid(),
+        "thread": threading.current_thread().name,
+        "ev": name,
+        "cpu": round(time.process_time(), 4),
+    }
     with contextlib.suppress(OSError, ValueError):  # this thread's on-CPU and run-queue ns (Linux)
         run, queued = Path("/proc/thread-self/schedstat").read_text().split()[:2]
         row["run"], row["rq"] = round(int(run) / 1e9, 4), round(int(queued) / 1e9, 4)
