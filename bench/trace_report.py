@@ -1,4 +1,4 @@
-"""Read a DOCPIPE_TRACE file (docpipe/trace.py) and say where each converter child spent the
+"""Read a DOCPIPE_TRACE file (docpipe.runtime.trace) and say where each converter child spent the
 ingest: start-up (spawn to ready), converting, chunk+embed (the step), waiting for work; and
 main: waiting on results vs storing. Usage: trace_report.py TRACE [--docs]"""
 

@@ -30,8 +30,7 @@ from docpipe.parse.isolated import After
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
-from docpipe.runtime import usable_cores
-from docpipe.trace import event
+from docpipe.runtime import trace, usable_cores
 
 LOOKAHEAD = 4  # documents submitted and not yet done, per worker, in convert_many
 BACKLOG = 32  # documents done but not yet taken by the caller, per worker (spools on disk)
@@ -105,7 +104,7 @@ class ParallelConverter:
 
     def _whole(self, path: Path, spool: Path, after: After | None) -> tuple[ConversionResult, Any]:
         lane = self._free.get()
-        event("lane_take", path, lane=self._lanes.index(lane))
+        trace("lane_take", path, lane=self._lanes.index(lane))
         try:
             then = getattr(lane, "convert_then", None)
             if after is None or then is None:  # a lane without a child of its own: the caller does the step
@@ -113,7 +112,7 @@ class ParallelConverter:
             result, value = then(path, spool, after)
             return result, value
         finally:
-            event("lane_free", path, lane=self._lanes.index(lane))
+            trace("lane_free", path, lane=self._lanes.index(lane))
             self._free.put(lane)
 
     def convert(self, path: Path) -> ConversionResult:
