@@ -32,6 +32,7 @@ from docpipe.parse.load import SUPPORTED_SUFFIXES, LoadError, file_sha256
 from docpipe.parse.load.office.mail import attachments
 from docpipe.parse.load.sniff import EML
 from docpipe.parse.spool import iter_frames, read_header, read_part_json
+from docpipe.runtime import trace
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Ingestor:
 
     def ingest(self, files: list[Path], on_done: Callable[[FileOutcome], None] | None = None) -> list[FileOutcome]:
         outcomes: list[FileOutcome] = []
+        trace("main_start")
         with ingest_lock(self.home):
             store = Store(self.home.store)
             # Spools left by a killed ingest: we hold the lock, so none is in use.
@@ -171,8 +173,10 @@ class Ingestor:
                     outcomes.append(outcome)
                     if on_done:
                         on_done(outcome)
+                trace("main_vectors")
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
-                vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
+                vectors.load(store, persist=True)
+                trace("main_end")  # we hold the ingest lock: the file is ours to write
             except Exception as e:
                 if _is_disk_full(e):
                     raise DiskFullError(f"cannot write to {self.home}: disk full or failing ({e})") from e
@@ -189,6 +193,7 @@ class Ingestor:
         by its worker too, with embedder_options). One document alone goes through convert_to,
         which spreads its pages instead."""
         digests: dict[str, str] = {}
+        trace("main_plan")
         plans = [self._plan(store, f, str(i), digests) for i, f in enumerate(files)]
         jobs = [p for p in plans if isinstance(p, _Job)]
         results = self._conversions(jobs, store)
@@ -200,8 +205,11 @@ class Ingestor:
                 if isinstance(plan, _Copy):  # known now: how its first copy in this run ended
                     yield plan.outcome(store)
                     continue
+                trace("main_wait", plan.path)
                 result, prepared = next(results)
+                trace("main_store", plan.path, prepared=prepared is not None)
                 outcome, mime = self._store(store, plan, result, prepared)
+                trace("main_stored", plan.path)
                 yield outcome
                 if outcome.status == "ingested" and mime == EML:
                     yield from self._attachments(store, plan)

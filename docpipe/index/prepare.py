@@ -22,6 +22,7 @@ from docpipe.index.embed import EMBEDDERS, Embedder
 from docpipe.index.store.embeddings import cached_vectors
 from docpipe.options import EngineOptions
 from docpipe.parse.spool import FrameWriter, read_header, read_parts
+from docpipe.runtime import trace
 
 EMBED_BATCH = 64  # chunks embedded at a time as a document streams through
 
@@ -111,5 +112,7 @@ class PrepareInWorker:
     def __call__(self, doc_spool: Path, tick: Callable[[], None]) -> Prepared:
         key = f"{type(self.embedder).__name__}:{self.embedder.model_dump_json()}"
         if key not in _EMBEDDERS:
+            trace("embedder_load")
             _EMBEDDERS[key] = EMBEDDERS.create(self.embedder)
+            trace("embedder_loaded")
         return prepare(doc_spool, _EMBEDDERS[key], self.chunk_tokens, _ReadOnlyCache(self.store_path), tick)

@@ -35,6 +35,7 @@ from docpipe.parse.converter import Converter, ConvertOptions
 from docpipe.parse.load import NATIVE_MIMES, LoadError
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import read_document
+from docpipe.runtime import trace
 
 MAX_ABANDONED_PAGES = 3  # past this the document is refused: it is hostile or broken throughout
 
@@ -53,6 +54,7 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
     """Child: warm up once, then convert whatever the parent sends until it sends None."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    trace("child_start")
     try:
         converter = Converter(options)
         converter.warm_up()
@@ -66,9 +68,12 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
             conn.send(("failed", DocpipeError(str(failure))))
         return
     try:
+        trace("child_ready")
         conn.send(("ready", None))
+        trace("child_wait")
         while (job := conn.recv()) is not None:
             path, spool, skip, finish, after = job
+            trace("child_convert", path, skip=len(skip))
             try:
                 result = converter.convert_to(
                     path, spool, skip_pages=skip, on_page=lambda n: conn.send(("page", n)), finish=finish
@@ -76,9 +81,12 @@ def _serve(conn: Connection, options: ConvertOptions) -> None:
             except OSError as e:  # writing the spool failed (a full disk): the parent's error, not a page's
                 conn.send(("oserror", (e.errno, e.strerror or str(e), str(spool))))
                 continue
+            trace("child_converted", path, pages=result.pages)
             conn.send(("done", result))
             if after is not None and result.status is not ConversionStatus.FAILURE:
                 conn.send(("after", _run_after(after, spool, lambda: conn.send(("tick", None)))))
+                trace("child_after_done", path)
+            trace("child_wait")
     except (EOFError, OSError):  # the parent is gone
         return
 
@@ -107,6 +115,7 @@ class IsolatedConverter:
             return
         # spawn, not fork: the parent may hold torch/ONNX threads, which do not survive a fork.
         ctx = mp.get_context("spawn")
+        trace("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_serve, args=(child, self.options), daemon=True, name="docpipe-converter")
         proc.start()

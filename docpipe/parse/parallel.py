@@ -18,7 +18,7 @@ import queue
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,9 +30,10 @@ from docpipe.parse.isolated import After
 from docpipe.parse.load import LoadError, open_source
 from docpipe.parse.load.sniff import sniff_file
 from docpipe.parse.spool import DocumentSpool, read_document, read_header, read_parts
-from docpipe.runtime import usable_cores
+from docpipe.runtime import trace, usable_cores
 
-LOOKAHEAD = 4  # documents in flight per worker in convert_many
+LOOKAHEAD = 4  # documents submitted and not yet done, per worker, in convert_many
+BACKLOG = 32  # documents done but not yet taken by the caller, per worker (spools on disk)
 
 
 def default_workers() -> int:
@@ -103,6 +104,7 @@ class ParallelConverter:
 
     def _whole(self, path: Path, spool: Path, after: After | None) -> tuple[ConversionResult, Any]:
         lane = self._free.get()
+        trace("lane_take", path, lane=self._lanes.index(lane))
         try:
             then = getattr(lane, "convert_then", None)
             if after is None or then is None:  # a lane without a child of its own: the caller does the step
@@ -110,6 +112,7 @@ class ParallelConverter:
             result, value = then(path, spool, after)
             return result, value
         finally:
+            trace("lane_free", path, lane=self._lanes.index(lane))
             self._free.put(lane)
 
     def convert(self, path: Path) -> ConversionResult:
@@ -156,15 +159,33 @@ class ParallelConverter:
     def _many(
         self, jobs: Iterable[tuple[Path, Path]], after: After | None
     ) -> Iterator[tuple[Path, Path, ConversionResult, Any]]:
+        """Results in the order of `jobs`. The workers are kept fed by the documents *not yet
+        done* (LOOKAHEAD per worker), not by those not yet taken: counting the head's finished
+        followers against the window let a long document at the head starve the other worker
+        (the trace showed one lane idle behind a 3-page scan). Finished documents wait in their
+        spools on disk, at most BACKLOG per worker."""
+        todo = iter(jobs)
         pending: deque[tuple[Path, Path, Future[tuple[ConversionResult, Any]]]] = deque()
-        try:
-            for path, spool in jobs:
+        in_flight = LOOKAHEAD * self.workers
+        backlog = BACKLOG * self.workers
+
+        def top_up() -> None:
+            while len(pending) < backlog and sum(not f.done() for _, _, f in pending) < in_flight:
+                job = next(todo, None)
+                if job is None:
+                    return
+                path, spool = job
                 pending.append((path, spool, self._pool.submit(self._whole, path, spool, after)))
-                if len(pending) >= LOOKAHEAD * self.workers:
-                    p, s, fut = pending.popleft()
-                    yield p, s, *fut.result()
+
+        try:
+            top_up()
             while pending:
+                head = pending[0][2]
+                while not head.done():
+                    wait([f for _, _, f in pending if not f.done()], return_when=FIRST_COMPLETED)
+                    top_up()
                 p, s, fut = pending.popleft()
+                top_up()
                 yield p, s, *fut.result()
         finally:  # closed early (the caller failed or was interrupted): nothing left writing its spools
             for _, _, fut in pending:
