@@ -63,16 +63,21 @@ def default_threads(limit: int = 4) -> int:
 NOISY = ("RapidOCR", "rapid_layout", "rapidocr", "transformers", "sentence_transformers", "faiss")
 
 
+def owns_every_core(threads: int) -> bool:
+    """An engine on `threads` (0: its default, all cores) has the machine to itself."""
+    return threads == 0 or threads >= usable_cores()
+
+
 def openvino_cpu_config(precision: str, threads: int) -> dict[str, object]:
     """OpenVINO CPU compile options for one latency stream on `threads` (0: its default).
-    Pinning off: with it on, OpenVINO pins the calling thread to a core, and every converter
-    child picked core 0, so two workers shared one core while the other idled (ingest on 2 cores
-    used 1.5 of them; seen in Cpus_allowed_list of the children's main threads)."""
+    Pinning only for an engine that has every core: pinned, OpenVINO ties the inferring thread
+    to a core, and every converter child picked core 0, so two workers shared one core while the
+    other idled (ingest on 2 cores used 1.5 of them; seen in the threads' Cpus_allowed_list)."""
     config: dict[str, object] = {
         "INFERENCE_PRECISION_HINT": precision,
         "PERFORMANCE_HINT": "LATENCY",
         "NUM_STREAMS": 1,
-        "ENABLE_CPU_PINNING": False,
+        "ENABLE_CPU_PINNING": owns_every_core(threads),
     }
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads

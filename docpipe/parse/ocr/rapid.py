@@ -35,7 +35,7 @@ class RapidOcrEngine:
             from rapidocr import EngineType, RapidOCR
 
             from docpipe.pins import pinned
-            from docpipe.runtime import default_threads, info_silenced
+            from docpipe.runtime import default_threads, info_silenced, owns_every_core
 
             threads = self.options.threads or default_threads()
             params = {
@@ -50,7 +50,7 @@ class RapidOcrEngine:
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.openvino.inference_num_threads": threads,
                 # as in openvino_cpu_config: pinned, every worker's OCR thread takes the same core
-                "EngineConfig.openvino.enable_cpu_pinning": False,
+                "EngineConfig.openvino.enable_cpu_pinning": owns_every_core(threads),
             }
             openvino = self.options.runtime == "openvino"
             if openvino:
