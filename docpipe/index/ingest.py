@@ -175,8 +175,8 @@ class Ingestor:
                         on_done(outcome)
                 trace("main_vectors")
                 vectors = VectorIndex(self.home, self.embedder.name, self.embedder.dim)
-                vectors.load(store, persist=True)
-                trace("main_end")  # we hold the ingest lock: the file is ours to write
+                vectors.load(store, persist=True)  # we hold the ingest lock: the file is ours to write
+                trace("main_end")
             except Exception as e:
                 if _is_disk_full(e):
                     raise DiskFullError(f"cannot write to {self.home}: disk full or failing ({e})") from e
