@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REALDOCS = (ROOT.parent / "shared" / "realdocs") if (ROOT.parent / "shared").exists() else ROOT / "realdocs"
 CONFIGS: dict[str, dict[str, Any]] = {
     "qwen2.5-coder-0.5b": {"llm": {"kind": "llama_cpp", "model": "qwen2.5-coder-0.5b"}, "mode": "auto"},
+    "qwen2.5-coder-0.5b-xllamacpp": {
+        "llm": {"kind": "llama_cpp", "model": "qwen2.5-coder-0.5b", "runtime": "xllamacpp"},
+        "mode": "auto",
+    },
     "qwen2.5-coder-1.5b": {"llm": {"kind": "llama_cpp", "model": "qwen2.5-coder-1.5b"}, "mode": "auto"},
     "smollm2-135m": {"llm": {"kind": "llama_cpp", "model": "smollm2-135m"}, "mode": "auto"},
     "extractive": {"llm": None, "mode": "extractive"},

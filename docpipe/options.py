@@ -130,9 +130,16 @@ class EmbeddedLLMOptions(_Builtin):
 
 
 class LlamaCppOptions(_Builtin):
-    """A GGUF model run in-process by llama.cpp (xllamacpp): a shipped model by name, or any local file."""
+    """A GGUF model run in-process by llama.cpp: a shipped model by name, or any local file."""
 
     kind: Literal["llama_cpp"] = "llama_cpp"
+    runtime: Literal["ik_llama", "xllamacpp"] = Field(
+        default="ik_llama",
+        description=(
+            "ik_llama: the ik_llama.cpp fork (ik-llama-cpp-python), about 2x the prompt reading speed on CPU; "
+            "xllamacpp: llama.cpp's own server loop (the knobs below marked xllamacpp apply only there)"
+        ),
+    )
     model: str = Field(
         default="qwen2.5-coder-0.5b",
         description="a shipped model: qwen2.5-coder-0.5b, qwen2.5-coder-1.5b, smollm2-135m (ignored when gguf is set)",
@@ -143,12 +150,12 @@ class LlamaCppOptions(_Builtin):
     context: int = Field(default=4096, ge=512, description="context window in tokens (prompt + answer)")
     cache_dir: Path | None = Field(default=None, description="where shipped parts are joined; Settings fills it in")
     # llama.cpp knobs, measured with bench/llm_knobs.py (docs/notes/2026-12-02c-latency7.md)
-    threads_batch: int = Field(default=0, ge=0, description="threads reading the prompt; 0: the same as threads")
-    ubatch: int = Field(default=512, ge=32, description="tokens per physical batch of the prompt read (n_ubatch)")
-    poll: int = Field(default=50, ge=0, le=100, description="how long idle threads spin for work (0: sleep at once)")
+    threads_batch: int = Field(default=0, ge=0, description="xllamacpp: threads reading the prompt; 0: threads")
+    ubatch: int = Field(default=512, ge=32, description="xllamacpp: tokens per physical batch of the prompt read")
+    poll: int = Field(default=50, ge=0, le=100, description="xllamacpp: how long idle threads spin for work")
     flash_attn: Literal["auto", "on", "off"] = "auto"
     cache_reuse: int = Field(
-        default=0, ge=0, description="reuse cached prompt chunks of at least this many tokens after a change (0: off)"
+        default=0, ge=0, description="xllamacpp: reuse cached prompt chunks of at least this many tokens (0: off)"
     )
 
 

@@ -1,5 +1,5 @@
 """The generator role by kind (docpipe.registry): `llama_cpp`, the in-process default (a shipped
-or local GGUF on llama.cpp); `embedded`, SmolLM2 through transformers; `openai`, any
+or local GGUF on llama.cpp, run by ik_llama.cpp or xllamacpp as its `runtime` says); `embedded`, SmolLM2 through transformers; `openai`, any
 OpenAI-compatible server; third parties add kinds in the group `docpipe.llm`."""
 
 from __future__ import annotations
@@ -16,9 +16,14 @@ def embedded_generator(options: EmbeddedLLMOptions) -> Generator:
 
 
 def llama_cpp_generator(options: LlamaCppOptions) -> Generator:
-    from docpipe.llm.llama_cpp import LlamaCppGenerator  # xllamacpp only when this kind is made
+    # Each runtime's wheel is imported only when its generator is made.
+    if options.runtime == "xllamacpp":
+        from docpipe.llm.llama_cpp import LlamaCppGenerator
 
-    return LlamaCppGenerator(options)
+        return LlamaCppGenerator(options)
+    from docpipe.llm.ik_llama import IkLlamaGenerator
+
+    return IkLlamaGenerator(options)
 
 
 def openai_generator(options: OpenAIOptions) -> Generator:

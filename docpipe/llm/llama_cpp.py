@@ -10,7 +10,6 @@ on 127.0.0.1 (used here only for /tokenize); a random API key keeps other local 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import secrets
 import threading
@@ -21,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from docpipe.llm.base import ChatMessage, Generation, LLMError
-from docpipe.llm.gguf import ShippedModel, resolve_model, shipped_path
+from docpipe.llm.gguf_generator import GGUFGenerator
+from docpipe.llm.json_grammar import compact_schema
 from docpipe.options import LlamaCppOptions
-from docpipe.pins import sha256_of
-from docpipe.runtime import default_threads
 
 
 @dataclass
@@ -40,50 +38,18 @@ _LOADED: dict[tuple[Any, ...], _Loaded] = {}
 _LOCK = threading.Lock()
 
 
-def _default_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docpipe"
-
-
-class LlamaCppGenerator:
-    """The Generator protocol over one GGUF; `warm_up()` loads it (≈ 1–3 s for 0.5B on 2 cores)."""
+class LlamaCppGenerator(GGUFGenerator):
+    """The Generator protocol over one GGUF on xllamacpp; `warm_up()` loads it (≈ 1–3 s for 0.5B on 2 cores)."""
 
     def __init__(self, options: LlamaCppOptions | None = None) -> None:
-        self.options = options or LlamaCppOptions()
-        self.shipped: ShippedModel | None = None if self.options.gguf else resolve_model(self.options.model)
+        super().__init__(options)
         self._loaded: _Loaded | None = None
         self._http: Any = None
-
-    @property
-    def name(self) -> str:
-        if self.shipped is not None:
-            return self.shipped.title
-        assert self.options.gguf is not None
-        return self.options.gguf.stem
-
-    @property
-    def context_window(self) -> int:
-        return self.options.context
-
-    @property
-    def threads(self) -> int:
-        return self.options.threads or default_threads()
 
     @property
     def load_seconds(self) -> float:
         """How long this process took to load the model (0 before warm_up)."""
         return self._loaded.load_s if self._loaded else 0.0
-
-    def model_path(self) -> Path:
-        """The GGUF to load, checked against its pin (joined from the shipped parts once)."""
-        o = self.options
-        if o.gguf is not None:
-            if not o.gguf.is_file():
-                raise LLMError(f"{o.gguf}: no such GGUF file (DOCPIPE_LLM_GGUF)")
-            if o.sha256 and sha256_of(o.gguf) != o.sha256.lower():
-                raise LLMError(f"{o.gguf}: sha256 differs from the pinned {o.sha256[:16]}...: refusing to load it")
-            return o.gguf
-        assert self.shipped is not None
-        return shipped_path(self.shipped, o.cache_dir or _default_cache())
 
     def warm_up(self) -> None:
         if self._loaded is not None:
@@ -233,16 +199,10 @@ class LlamaCppGenerator:
 
 
 def _grammar(schema: dict[str, Any]) -> str:
-    """The schema as an LLGuidance grammar without free whitespace (indented JSON costs about
-    twice the tokens, each one decode time), but with the one space after ":" and "," that
-    the model writes by itself (`{"answer": "62 g", "passages": [1]}`, as the worked examples
-    show). Without that space the model's likeliest next token, ` "`, was forbidden and its
-    weight went to tokens such as `":` and `"$`: answers ":002", ":Cashier", "$60435"
-    (measured on realdocs)."""
+    """The schema as an LLGuidance grammar, laid out as json_grammar says."""
     import xllamacpp
 
-    guidance = {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "}
-    return str(xllamacpp.json_schema_to_grammar({**schema, "x-guidance": guidance | schema.get("x-guidance", {})}))
+    return str(xllamacpp.json_schema_to_grammar(compact_schema(schema)))
 
 
 def _raise_on_error(data: Any, name: str) -> None:
