@@ -115,14 +115,14 @@ def vllm_url():  # type: ignore[no-untyped-def]
         stop_background(proc)
 
 
-@pytest.fixture(scope="session")
-def llama():  # type: ignore[no-untyped-def]
-    """The shipped default GGUF (Qwen2.5-Coder-0.5B) on llama.cpp, loaded once per session."""
+@pytest.fixture(scope="session", params=["ik_llama", "xllamacpp"])
+def llama(request):  # type: ignore[no-untyped-def]
+    """The shipped default GGUF (Qwen2.5-Coder-0.5B) on each llama.cpp runtime, loaded once per session."""
     from docpipe.config import Settings
-    from docpipe.llm.llama_cpp import LlamaCppGenerator
+    from docpipe.llm import LLMS
     from docpipe.options import LlamaCppOptions
 
-    gen = LlamaCppGenerator(LlamaCppOptions(cache_dir=Settings().cache_dir))
+    gen = LLMS.create(LlamaCppOptions(runtime=request.param, cache_dir=Settings().cache_dir))
     gen.warm_up()
     return gen
 
