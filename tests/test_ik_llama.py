@@ -40,11 +40,11 @@ def test_both_runtimes_give_the_same_greedy_reply() -> None:
     options = LlamaCppOptions(cache_dir=Settings().cache_dir)
     messages = [
         {"role": "system", "content": "Answer with the value only."},
-        {"role": "user", "content": INVOICE + "What is the VAT amount?"},
+        {"role": "user", "content": INVOICE + "On what date was the invoice issued?"},
     ]
     ik = IkLlamaGenerator(options).generate(messages, max_tokens=24)
     xl = LlamaCppGenerator(options.model_copy(update={"runtime": "xllamacpp"})).generate(messages, max_tokens=24)
-    assert "134,95" in ik.text
+    assert ik.text == "3. Mai 2024"
     assert ik.text == xl.text and ik.prompt_tokens == xl.prompt_tokens
 
 
@@ -52,12 +52,12 @@ def test_both_runtimes_give_the_same_greedy_reply() -> None:
 def test_the_next_question_on_the_same_passages_reads_only_the_new_tokens(caplog: pytest.LogCaptureFixture) -> None:
     gen = IkLlamaGenerator(LlamaCppOptions(cache_dir=Settings().cache_dir))
     first = [{"role": "user", "content": INVOICE * 8 + "What is the invoice number?"}]
-    second = [{"role": "user", "content": INVOICE * 8 + "What is the net amount?"}]
+    second = [{"role": "user", "content": INVOICE * 8 + "What is the total (Gesamtbetrag)?"}]
     with caplog.at_level(logging.DEBUG, logger="docpipe.llm"):
-        gen.generate(first, max_tokens=12)
+        gen.generate(first, max_tokens=32)
         caplog.clear()
-        out = gen.generate(second, max_tokens=12)
-    assert "710,25" in out.text
+        out = gen.generate(second, max_tokens=32)
+    assert "845,20" in out.text
     (line,) = [r.getMessage() for r in caplog.records if "prompt tokens" in r.getMessage()]
     m = re.search(r"read (\d+) prompt tokens \((\d+) from its cache\)", line)
     assert m, line
@@ -73,10 +73,10 @@ def test_loading_and_answering_print_nothing_but_the_answer() -> None:
         "from docpipe.llm.base import generate_json\n"
         "from docpipe.options import LlamaCppOptions\n"
         "g = IkLlamaGenerator(LlamaCppOptions(cache_dir=Settings().cache_dir))\n"
-        "schema = {'type': 'object', 'properties': {'total': {'type': 'string'}}, 'required': ['total']}\n"
-        f"v, _ = generate_json(g, [{{'role': 'user', 'content': {INVOICE!r} + 'Total as JSON.'}}], schema)\n"
-        "print(v['total'])\n"
+        "schema = {'type': 'object', 'properties': {'number': {'type': 'string'}}, 'required': ['number']}\n"
+        f"v, _ = generate_json(g, [{{'role': 'user', 'content': {INVOICE!r} + 'Invoice number as JSON.'}}], schema)\n"
+        "print(v['number'])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stderr == "" and "845,20" in proc.stdout and len(proc.stdout.splitlines()) == 1
+    assert proc.stderr == "" and proc.stdout == "RE-2024-0117\n"

@@ -1,6 +1,7 @@
 """The generator role by kind (docpipe.registry): `llama_cpp`, the in-process default (a shipped
-or local GGUF on llama.cpp, run by ik_llama.cpp or xllamacpp as its `runtime` says); `embedded`, SmolLM2 through transformers; `openai`, any
-OpenAI-compatible server; third parties add kinds in the group `docpipe.llm`."""
+or local GGUF on llama.cpp, run by ik_llama.cpp or xllamacpp as its `runtime` says);
+`embedded`, SmolLM2 through transformers; `openai`, any OpenAI-compatible server; third
+parties add kinds in the group `docpipe.llm`."""
 
 from __future__ import annotations
 

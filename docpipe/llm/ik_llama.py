@@ -76,6 +76,12 @@ class _Session:
     load_s: float
     template: Any  # jinja2 Template or None
     cached: list[int] = field(default_factory=list)
+    # The last prompt's next-token logits: the same prompt again starts from them instead of
+    # re-reading its last token alone, whose logits can differ in the last bits from a batch
+    # read and flip a near tie (the same question twice gave "1,2,3" then "1, 2, 3").
+    last_prompt: list[int] = field(default_factory=list)
+    last_logits: Any = None
+    _replay: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _tokenizer: Any = None  # llguidance.LLTokenizer, built on the first JSON reply
 
@@ -135,6 +141,10 @@ class _Session:
         how many tokens came from the cache. At least the last token is read, for its logits."""
         from ik_llama_cpp._internals import make_batch_range
 
+        if prompt == self.last_prompt and self.cached[: len(prompt)] == prompt:
+            self.C._lib.llama_kv_cache_seq_rm(self.context.ctx, 0, len(prompt), -1)
+            self.cached, self._replay = list(prompt), self.last_logits
+            return len(prompt)
         keep = 0
         limit = min(len(self.cached), len(prompt) - 1)
         while keep < limit and self.cached[keep] == prompt[keep]:
@@ -146,6 +156,7 @@ class _Session:
             chunk = prompt[i : i + step]
             self._decode(make_batch_range(chunk, pos_start=i, logits_last=i + step >= len(prompt)))
             self.cached.extend(chunk)
+        self.last_prompt, self.last_logits, self._replay = list(prompt), self._logits().copy(), None
         return keep
 
     def step(self, token: int) -> None:
@@ -160,14 +171,19 @@ class _Session:
         finally:
             self.C.llama_batch_free(batch)
         if ret != 0:
-            self.cached = []  # the KV is in an unknown state: read the next prompt whole
+            self.cached, self.last_prompt = [], []  # the KV is in an unknown state: read the next prompt whole
             self.C.llama_kv_cache_clear(self.context.ctx)
             raise LLMError(f"ik_llama.cpp could not decode (llama_decode returned {ret}; context full?)")
+
+    def _logits(self) -> Any:
+        import numpy as np
+
+        return np.ctypeslib.as_array(self.C.llama_get_logits_ith(self.context.ctx, -1), shape=(self.n_vocab,))
 
     def next_token(self, matcher: Any, mask: Any) -> int:
         import numpy as np
 
-        logits = np.ctypeslib.as_array(self.C.llama_get_logits_ith(self.context.ctx, -1), shape=(self.n_vocab,))
+        logits, self._replay = (self._logits() if self._replay is None else self._replay), None
         if matcher is None:
             return int(np.argmax(logits))
         from llguidance.numpy import fill_next_token_bitmask
