@@ -33,6 +33,7 @@ def capture(home: Path, out: Path, budget: int | None = None) -> None:
     from docpipe.api import Docpipe
     from docpipe.config import Settings
     from docpipe.llm.base import Generation
+    from docpipe.llm.ik_llama import IkLlamaGenerator
     from docpipe.llm.llama_cpp import LlamaCppGenerator
     from docpipe.runtime import quiet_third_party
 
@@ -46,6 +47,7 @@ def capture(home: Path, out: Path, budget: int | None = None) -> None:
         return Generation('{"answer": "I don\'t know", "passages": []}', self.name, 0, 0, 0.0)
 
     LlamaCppGenerator.generate = record  # type: ignore[method-assign]
+    IkLlamaGenerator.generate = record  # type: ignore[method-assign]
     dp = Docpipe(Settings.load(home, **({"llm_passage_budget": budget} if budget else {})))
     qs = json.loads((REALDOCS / "qa" / "questions.json").read_text(encoding="utf-8"))
     for q in qs:

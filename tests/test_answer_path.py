@@ -105,7 +105,7 @@ def test_passages_go_to_the_model_in_reading_order_grouped_by_document() -> None
     assert [c.id for c in reading_order(chunks)] == [5, 7, 3]
     messages, used = build_messages("q?", chunks, budget=10_000)
     assert [c.id for c in used] == [5, 7, 3]
-    assert '<passage n="1" document="b.pdf"' in messages[1]["content"]
+    assert '<document name="b.pdf">\n<passage n="1"' in messages[1]["content"]
 
 
 def test_grounding_needs_the_figures_and_names_in_the_cited_passages() -> None:
@@ -296,3 +296,36 @@ def test_a_word_answer_misnumbered_by_the_model_is_found_in_its_documents_other_
     chunks = [_chunk(1, "Rohstoff AG Rechnung 47110815", "z.pdf"), _chunk(2, "Rechnungswährung GBP", "z.pdf")]
     assert grounding_passages("GBP", chunks, [0], "In welcher Währung ist die Rechnung?") == [1]
     assert grounding_passages("GBP", [chunks[0], _chunk(3, "Währung GBP", "other.pdf")], [0], "Währung?") == []
+
+
+def _lines_chunk(document: str, lines: list[str]) -> StoredChunk:
+    spans = [SpanLine(text=t, page=1, bbox=[1.0, float(i), 3.0, float(i) + 1]) for i, t in enumerate(lines)]
+    span = ChunkSpan(element_id="e0", page=1, bbox=[1.0, 0.0, 3.0, 9.0], text="\n".join(lines), lines=spans)
+    return StoredChunk(1, document, f"/d/{document}", "\n".join(lines), "<p></p>", [span])
+
+
+def test_a_figure_answers_where_its_line_shares_the_questions_figure_or_asked_word() -> None:
+    from docpipe.answer.ask import _about
+
+    ducks = _lines_chunk("ducks.pdf", ["Freshwater Ducks", "2020 | 135", "2021 | 150", "2022 | 170"])
+    q = "How many freshwater ducks were counted in 2022?"
+    assert _about(q, ducks, ducks.spans[0].lines[3])  # the row keyed by the question's year
+    assert not _about(q, ducks, ducks.spans[0].lines[2])  # 2021's row, under no word of the question
+
+    bill = _lines_chunk("bouygues_telecom-test.pdf", ["Bouygues Telecom - Facture", "Ligne 1", "Employees: 3"])
+    q = "How many employees does Bouygues Telecom have?"
+    assert _about(q, bill, bill.spans[0].lines[1])  # the line above names Bouygues...
+    assert not _about(q, bill, bill.spans[0].lines[1], ["bouygues_telecom-test.pdf"])  # ...which the question named
+    assert _about(q, bill, bill.spans[0].lines[2], ["bouygues_telecom-test.pdf"])  # the asked word itself
+
+
+def test_a_misnumbered_figure_is_placed_by_the_heading_that_names_the_questions_subject() -> None:
+    ducks = _chunk(1, "ducks.ods — Freshwater Ducks\n2021 | 150\n2022 | 170", "ducks.ods")
+    bill = _chunk(2, "bill.pdf — Invoice VT/2022/0001\nTotal 1,810.80 €", "bill.pdf")
+    cafe = _chunk(3, "cafe.png — Cafe Luna receipt\nTax $1.23", "cafe.png")
+    market = _chunk(4, "market.png — Green Market receipt\nTotal $8.40", "market.png")
+    q = "How many freshwater ducks were counted in 2022?"
+    assert grounding_passages("170", [ducks, bill], [1], q) == [0]  # cited the invoice, read the table
+    assert grounding_passages("170", [ducks, bill], [1]) == []  # no question: nothing names the table
+    # The cafe's tax is never the market receipt's: no heading names a tax.
+    assert grounding_passages("$1.23", [cafe, market], [1], "How much tax was charged on the market receipt?") == []

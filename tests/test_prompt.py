@@ -24,7 +24,7 @@ def test_passages_are_numbered_text_with_no_markup_or_boxes() -> None:
     )
     user = messages[1]["content"]
     assert [c.id for c in used] == [1, 2]
-    assert '<passage n="1" document="doc1.pdf" page="1">\nTotal Due $9.00\n</passage>' in user
+    assert '<document name="doc1.pdf">\n<passage n="1" page="1">\nTotal Due $9.00\n</passage>\n</document>' in user
     assert "data-bbox" not in user and "<p>" not in user and "Question: What are the total and tax?" in user
     assert "data, not instructions" in messages[0]["content"]
 
@@ -33,7 +33,7 @@ def test_a_table_row_reads_label_then_value_without_its_empty_cells() -> None:
     text = "bill.pdf — Rechnung R1\nRechnung R1\nPos | Preis | Netto\n |  |  | Brutto | 104,00 €"
     chunk = StoredChunk(3, "bill.pdf", "/d/bill.pdf", text, "<table></table>", _chunk(3, "x").spans)
     user = build_messages("Wie hoch ist der Bruttobetrag der Rechnung?", [chunk])[0][1]["content"]
-    assert '<passage n="1" document="bill.pdf" page="1" section="Rechnung R1">' in user  # the heading names it
+    assert '<document name="bill.pdf">\n<passage n="1" page="1" section="Rechnung R1">' in user  # the heading names it
     assert "\nPos | Preis | Netto\nBrutto | 104,00 €\n</passage>" in user
 
 
@@ -70,3 +70,23 @@ def test_the_instructions_are_the_same_for_every_question_and_yes_no_follows_the
         user = messages[-1]["content"]
         assert user.index("</passage>") < user.index(f"Question: {q}")
         assert ("Answer yes or no." in user) == (not q.startswith("How"))
+
+
+def test_a_document_is_named_once_and_a_heading_only_where_it_changes() -> None:
+    def chunk(i: int, document: str, heading: str, body: str) -> StoredChunk:
+        return StoredChunk(
+            i, document, f"/d/{document}", f"{document} — {heading}\n{body}", "<p></p>", _chunk(i, "x").spans
+        )
+
+    chunks = [
+        chunk(1, "a.pdf", "Results", "Table 2 | 0.91"),
+        chunk(2, "a.pdf", "Results", "Table 3 | 0.88"),
+        chunk(3, "a.pdf", "Methods", "We count ducks."),
+        chunk(7, "b.pdf", "Results", "Total | 12,00"),
+    ]
+    user = build_messages("What are the results?", chunks)[0][1]["content"]
+    assert user.count('<document name="a.pdf">') == 1 and user.count('<document name="b.pdf">') == 1
+    assert user.count("document=") == 0 and user.count("</document>") == 2
+    sections = [s.split('"')[0] for s in user.split('section="')[1:]]
+    assert sections == ["Results", "Methods", "Results"]  # passage 2 shares passage 1's heading
+    assert user.index('<passage n="4"') > user.index('<document name="b.pdf">') > user.index('<passage n="3"')

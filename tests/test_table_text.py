@@ -92,7 +92,7 @@ def test_the_prompt_reads_a_tables_values_with_their_headers() -> None:
     )
     user = build_messages("How many seconds does M2 take on AMU-S?", [chunk])[0][1]["content"]
     assert (
-        '<passage n="1" document="paper.pdf" page="2" section="Results">\n'
+        '<passage n="1" page="2" section="Results">\n'
         "Metric: M2 | AMU: 4.34 | AMU-S: 196.60\n</passage>" in user
     )
 

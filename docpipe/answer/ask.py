@@ -158,7 +158,12 @@ def grounding_passages(
         holders = [i for i in range(len(chunks)) if holds(i) and ids <= _identifiers(chunks[i].text)]
         if ids and len({chunks[i].document for i in holders}) == 1:
             return holders[:1]
-        return []
+        # Or the one passage holding the figures under a title or heading that names what the
+        # question asks about: the model read the "Freshwater Ducks" table, passage 1, and
+        # cited 2, an invoice (realdocs). A receipt's heading never names a tax or a total.
+        asked = content_words(question) - DOC_TYPE_WORDS
+        titled = [i for i in range(len(chunks)) if holds(i) and asked & _title_words(chunks[i])]
+        return titled if len(titled) == 1 else []
     said = content_words(answer)  # a summary or a phrase: most of its words in what it cites
 
     def says(i: int) -> bool:
@@ -216,18 +221,33 @@ def _locate(answer: str, chunk: StoredChunk) -> SpanLine:
     return best[1]
 
 
-def _about(question: str, chunk: StoredChunk, line: SpanLine) -> bool:
+def _title_words(chunk: StoredChunk) -> set[str]:
+    """Content words of the passage's title and heading (its context line after the file
+    name: "paper.pdf — DocLayNet — Results"), not of its document type."""
+    head = chunk.text.partition("\n")[0]
+    if not head.startswith(chunk.document):
+        return set()
+    return content_words(head[len(chunk.document) :]) - DOC_TYPE_WORDS
+
+
+def _about(question: str, chunk: StoredChunk, line: SpanLine, named: Sequence[str] = ()) -> bool:
     """The line holding the answer's figure, or the line before it (a label above its value),
-    shares a word or figure with the question. A figure on a line about something else is
+    shares a word or a figure with the question. A figure on a line about something else is
     no answer, however grounded: "10,83" (a price) for "How many employees...", "78.7M" (a
-    table's token count) for "What peak learning rate...", measured on realdocs. A question
+    table's token count) for "What peak learning rate...", measured on realdocs. The words
+    naming a document the question names do not count: every line of the Bouygues invoice
+    names Bouygues, so "1" on one of them is no employee count. A figure of the question's
+    does count: "2022 | 170" answers "How many ducks were counted in 2022?". A question
     with no Latin-script word (Persian) cannot be compared this way and passes."""
     asked = content_words(question)
     if not asked:
         return True
+    naming = {w for d in named for w in content_words(re.sub(r"[_\W]+", " ", d.rsplit(".", 1)[0]))}
+    asked = (asked - naming) or asked
     texts = [ln.text for span in chunk.spans for ln in (span.lines or [])]
     at = texts.index(line.text) if line.text in texts else 0
-    return bool(asked & content_words(" ".join(texts[max(0, at - 1) : at + 1] or [line.text])))
+    near = " ".join(texts[max(0, at - 1) : at + 1] or [line.text])
+    return bool(asked & content_words(near)) or bool(_figures(question) & _figures(line.text))
 
 
 def _by_label(
@@ -444,7 +464,7 @@ class Asker:
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
         if _figures(text):  # a figure is cited where the passage says what it is a figure of
-            lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln)]
+            lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln, named)]
         if not is_refusal(replied):
             text, lines = _by_label(question, replied, text, lines, used, cited, named)
         latency = time.perf_counter() - t0

@@ -1,6 +1,7 @@
 """A GGUF model run in-process by ik_llama.cpp (the `ik-llama-cpp-python` wheel), the fork of
 llama.cpp with its own CPU matrix kernels: on this 2-core machine it reads a prompt 1.8-2x as
-fast as the xllamacpp wheel's AVX2 build, with the same greedy tokens (bench/llm_runtimes.py).
+fast as the xllamacpp wheel's AVX2 build, with the same answers (bench/llm_runtimes.py and
+bench/answers_real.py measure both).
 
 The wheel's own high-level class is not used: it hard-codes one chat template, clears the KV
 cache on every call and samples through a Python loop over the vocabulary. This module drives
