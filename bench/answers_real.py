@@ -89,6 +89,7 @@ def one(name: str, home: Path, realdocs: Path, limit: int | None, only: str | No
         gen.warm_up()
         out["model"] = gen.name
         out["load_s"] = round(float(getattr(gen, "load_seconds", time.perf_counter() - t0)), 2)
+        out["runtime"] = str(getattr(gen, "runtime", type(gen).__name__))
     replies = _ModelReplies()
     logging.getLogger("docpipe.ask").addHandler(replies)
     logging.getLogger("docpipe.ask").setLevel(logging.DEBUG)

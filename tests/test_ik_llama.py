@@ -4,6 +4,7 @@ as xllamacpp's, a prompt cache that reads only what changed, and a quiet load.""
 from __future__ import annotations
 
 import logging
+import platform
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from docpipe.config import Settings
 from docpipe.llm import LLMS
-from docpipe.llm.ik_llama import IkLlamaGenerator, _utf8_prefix
+from docpipe.llm.ik_llama import IkLlamaGenerator, _utf8_prefix, cpu_features
 from docpipe.llm.llama_cpp import LlamaCppGenerator
 from docpipe.options import LlamaCppOptions
 
@@ -26,6 +27,13 @@ def test_the_runtime_is_chosen_by_name_and_ik_llama_is_the_default() -> None:
     assert isinstance(LLMS.create(LlamaCppOptions()), IkLlamaGenerator)
     assert isinstance(LLMS.create(LlamaCppOptions(runtime="xllamacpp")), LlamaCppGenerator)
     assert Settings().llm.runtime == "ik_llama"  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86 SIMD names")
+def test_the_library_says_which_kernels_it_was_built_with() -> None:
+    features = cpu_features()
+    assert "AVX2" in features and "NEON" not in features  # PyPI's wheel has AVX2; the native build more
+    assert IkLlamaGenerator().runtime.startswith("ik_llama.cpp (AVX")
 
 
 def test_a_character_split_across_tokens_waits_for_its_last_byte() -> None:

@@ -54,4 +54,5 @@ def llm_check(home: HomeOpt = None) -> None:
     gen.warm_up()
     out = gen.generate([{"role": "user", "content": "Say OK."}], max_tokens=5)
     where = getattr(dp.settings.llm, "base_url", "") or "embedded (in-process)"
-    typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s")
+    runtime = getattr(gen, "runtime", "")
+    typer.echo(f"ok: {out.model} at {where} answered in {out.latency_s:.2f} s" + (f" on {runtime}" if runtime else ""))

@@ -60,6 +60,7 @@ def _bindings() -> Any:
         ("llama_token_bos", [ctypes.c_void_p], ctypes.c_int32),
         ("llama_token_is_eog", [ctypes.c_void_p, ctypes.c_int32], ctypes.c_bool),
         ("llama_n_vocab", [ctypes.c_void_p], ctypes.c_int32),
+        ("llama_print_system_info", [], ctypes.c_char_p),
     ):
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = args, res
@@ -223,6 +224,13 @@ def _load(path: Path, o: LlamaCppOptions, threads: int) -> _Session:
     return _Session(C, model, context, n_vocab, time.perf_counter() - t0, template)
 
 
+def cpu_features() -> list[str]:
+    """The SIMD kernels the loaded ik_llama.cpp library was built with ("AVX2", "AVX512_VNNI",
+    ...): PyPI's wheel has AVX2 only; `make install` rebuilds it for the CPU (Makefile native-llm)."""
+    info = _bindings()._lib.llama_print_system_info().decode("ascii", "replace")
+    return [k.strip() for k, _, v in (f.partition("=") for f in info.split("|")) if v.strip() == "1"]
+
+
 def _raise_template_error(message: str) -> None:
     raise LLMError(f"the GGUF's chat template refused the messages: {message}")
 
@@ -256,6 +264,11 @@ class IkLlamaGenerator(GGUFGenerator):
     @property
     def load_seconds(self) -> float:
         return self._session.load_s if self._session else 0.0
+
+    @property
+    def runtime(self) -> str:
+        """What runs the model, for `docpipe llm check` and the benches."""
+        return "ik_llama.cpp (" + " ".join(cpu_features()) + ")"
 
     def _run(
         self,

@@ -51,6 +51,10 @@ class LlamaCppGenerator(GGUFGenerator):
         """How long this process took to load the model (0 before warm_up)."""
         return self._loaded.load_s if self._loaded else 0.0
 
+    @property
+    def runtime(self) -> str:
+        return "xllamacpp (llama.cpp's server loop, AVX2 build)"
+
     def warm_up(self) -> None:
         if self._loaded is not None:
             return
