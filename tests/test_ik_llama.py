@@ -13,7 +13,7 @@ import pytest
 
 from docpipe.config import Settings
 from docpipe.llm import LLMS
-from docpipe.llm.ik_llama import IkLlamaGenerator, _utf8_prefix, cpu_features
+from docpipe.llm.ik_llama import IkLlamaGenerator, _has_avx_vnni, _utf8_prefix, cpu_features, native_library
 from docpipe.llm.llama_cpp import LlamaCppGenerator
 from docpipe.options import LlamaCppOptions
 
@@ -34,6 +34,8 @@ def test_the_library_says_which_kernels_it_was_built_with() -> None:
     features = cpu_features()
     assert "AVX2" in features and "NEON" not in features  # PyPI's wheel has AVX2; the native build more
     assert IkLlamaGenerator().runtime.startswith("ik_llama.cpp (AVX")
+    if native_library().is_file() and _has_avx_vnni():  # make install built it for this CPU: it is loaded
+        assert "AVX_VNNI" in features
 
 
 def test_a_character_split_across_tokens_waits_for_its_last_byte() -> None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +41,16 @@ _LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_v
 _QUIET = _LOG_CALLBACK(lambda level, text, data: None)  # kept: the library holds the pointer
 
 
+def native_library() -> Path:
+    """Where `make install` builds ik_llama.cpp for this CPU (scripts/build_native_llm.sh)."""
+    return Path(sys.prefix) / "lib" / "ik_llama_native" / "libllama.so"
+
+
 def _bindings() -> Any:
+    # The wheel's loader reads IK_LLAMA_CPP_LIB_PATH when ik_llama_cpp is first imported: the
+    # native build wins over the wheel's AVX2 library unless the user points elsewhere.
+    if native_library().is_file():
+        os.environ.setdefault("IK_LLAMA_CPP_LIB_PATH", str(native_library()))
     try:
         from ik_llama_cpp import _ctypes_api as C
     except ImportError as e:
