@@ -29,6 +29,7 @@ from typing import Any
 
 from docpipe.llm.base import ChatMessage, Generation, LLMError
 from docpipe.llm.gguf_generator import GGUFGenerator
+from docpipe.llm.stream_thread import threaded_stream
 from docpipe.options import LlamaCppOptions
 
 logger = logging.getLogger("docpipe.llm")
@@ -377,36 +378,10 @@ class IkLlamaGenerator(GGUFGenerator):
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]:
-        """Text pieces as they are decoded; the decoding runs in a thread feeding a queue, and
-        stopping the iteration stops it after the current token."""
-        import queue
-
+        """Text pieces as they are decoded (in a worker thread); stopping the iteration stops
+        the decoding after the current token."""
         del temperature
-        pieces: queue.Queue[str | BaseException | None] = queue.Queue()
-        stop = threading.Event()
-
-        def on_piece(p: str) -> bool:
-            pieces.put(p)
-            return stop.is_set()
-
-        def run() -> None:
-            try:
-                self._run(messages, max_tokens, json_schema, on_piece)
-            except BaseException as e:  # handed to the reader, who raises it
-                pieces.put(e)
-            finally:
-                pieces.put(None)
-
-        worker = threading.Thread(target=run, name="ik-llama-stream", daemon=True)
-        worker.start()
-        try:
-            while (item := pieces.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join()
+        return threaded_stream(lambda emit: self._run(messages, max_tokens, json_schema, emit), "ik-llama-stream")
 
     def count_tokens(self, text: str) -> int:
         self.warm_up()

@@ -10,7 +10,6 @@ on 127.0.0.1 (used here only for /tokenize); a random API key keeps other local 
 from __future__ import annotations
 
 import logging
-import queue
 import secrets
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from docpipe.llm.base import ChatMessage, Generation, LLMError
 from docpipe.llm.gguf_generator import GGUFGenerator
 from docpipe.llm.json_grammar import compact_schema
+from docpipe.llm.stream_thread import Emit, threaded_stream
 from docpipe.options import LlamaCppOptions
 
 
@@ -145,44 +145,27 @@ class LlamaCppGenerator(GGUFGenerator):
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
     ) -> Iterator[str]:
-        """Text pieces as llama.cpp decodes them; the call runs in a thread feeding a queue, and
-        stopping the iteration stops the decoding (the callback returns True)."""
-        server = self._server()
-        pieces: queue.Queue[str | BaseException | None] = queue.Queue()
-        stop = threading.Event()
+        """Text pieces as llama.cpp decodes them (in a worker thread); stopping the iteration
+        stops the decoding (the callback returns True)."""
 
-        def on_chunk(chunk: dict[str, Any]) -> bool:
-            if "error" in chunk:
-                pieces.put(LLMError(f"{self.name}: {chunk['error'].get('message', chunk['error'])}"))
-                return True
-            for choice in chunk.get("choices") or []:
-                delta = (choice.get("delta") or {}).get("content")
-                if delta:
-                    pieces.put(str(delta))
-            return stop.is_set()
+        def produce(emit: Emit) -> None:
+            def on_chunk(chunk: dict[str, Any]) -> bool:
+                if "error" in chunk:
+                    emit(LLMError(f"{self.name}: {chunk['error'].get('message', chunk['error'])}"))
+                    return True
+                stopped = False
+                for choice in chunk.get("choices") or []:
+                    delta = (choice.get("delta") or {}).get("content")
+                    if delta:
+                        stopped = emit(str(delta)) or stopped
+                return stopped
 
-        def run() -> None:
-            try:
-                result = server.handle_chat_completions(
-                    self._body(messages, max_tokens, temperature, json_schema, stream=True), on_chunk
-                )
-                if isinstance(result, dict):
-                    _raise_on_error(result, self.name)
-            except BaseException as e:  # handed to the reader, who raises it
-                pieces.put(e)
-            finally:
-                pieces.put(None)
+            body = self._body(messages, max_tokens, temperature, json_schema, stream=True)
+            result = self._server().handle_chat_completions(body, on_chunk)
+            if isinstance(result, dict):
+                _raise_on_error(result, self.name)
 
-        worker = threading.Thread(target=run, name="llama-cpp-stream", daemon=True)
-        worker.start()
-        try:
-            while (item := pieces.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join()
+        return threaded_stream(produce, "llama-cpp-stream")
 
     def count_tokens(self, text: str) -> int:
         """llama.cpp's own count (its /tokenize on the local listener), else a safe guess."""
