@@ -29,9 +29,6 @@ REALDOCS = ROOT.parent / "shared" / "realdocs"
 
 
 def capture(home: Path, out: Path, budget: int | None = None) -> None:
-    from docpipe.answer.request import AskMode, AskRequest
-    from docpipe.api import Docpipe
-    from docpipe.config import Settings
     from docpipe.llm.base import Generation
     from docpipe.llm.ik_llama import IkLlamaGenerator
     from docpipe.llm.llama_cpp import LlamaCppGenerator
@@ -46,8 +43,27 @@ def capture(home: Path, out: Path, budget: int | None = None) -> None:
         seen.append({"messages": messages, "max_tokens": max_tokens, "schema": json_schema})
         return Generation('{"answer": "I don\'t know", "passages": []}', self.name, 0, 0, 0.0)
 
+    originals = (LlamaCppGenerator.generate, IkLlamaGenerator.generate)
     LlamaCppGenerator.generate = record  # type: ignore[method-assign]
     IkLlamaGenerator.generate = record  # type: ignore[method-assign]
+    try:
+        _record_prompts(home, budget, seen)
+    finally:  # the same process may run the real generators next (bench/llm_runtimes.py)
+        LlamaCppGenerator.generate, IkLlamaGenerator.generate = originals  # type: ignore[method-assign]
+    out.write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
+    held = sum(s.get("held", False) for s in seen)
+    mean = statistics.mean(s.get("tokens", 0) for s in seen)
+    print(
+        f"{len(seen)} prompts -> {out}; answer text in the prompt: {held}; mean user-message tokens {mean:.0f}",
+        file=sys.stderr,
+    )
+
+
+def _record_prompts(home: Path, budget: int | None, seen: list[dict[str, Any]]) -> None:
+    from docpipe.answer.request import AskMode, AskRequest
+    from docpipe.api import Docpipe
+    from docpipe.config import Settings
+
     dp = Docpipe(Settings.load(home, **({"llm_passage_budget": budget} if budget else {})))
     qs = json.loads((REALDOCS / "qa" / "questions.json").read_text(encoding="utf-8"))
     for q in qs:
@@ -61,13 +77,6 @@ def capture(home: Path, out: Path, budget: int | None = None) -> None:
             held = held or any(w.lower().replace(",", "") in text for w in q.get("any", []))
             seen[-1]["held"] = held
             seen[-1]["tokens"] = dp.generator().count_tokens(seen[-1]["messages"][-1]["content"])
-    out.write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
-    held = sum(s.get("held", False) for s in seen)
-    mean = statistics.mean(s.get("tokens", 0) for s in seen)
-    print(
-        f"{len(seen)} prompts -> {out}; answer text in the prompt: {held}; mean user-message tokens {mean:.0f}",
-        file=sys.stderr,
-    )
 
 
 def _variants() -> dict[str, dict[str, Any]]:
