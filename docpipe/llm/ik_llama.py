@@ -107,9 +107,13 @@ class _Session:
         return list(self.model.tokenize(text, add_bos=False, special=special))
 
     def piece(self, token: int, *, special: bool = False) -> bytes:
-        buf = ctypes.create_string_buffer(256)
-        n = self.C.llama_token_to_piece(self.ptr, token, buf, 256, 0, special)
-        return buf.raw[:n] if n > 0 else b""
+        size = 256
+        while True:  # a negative count is the size the piece needs
+            buf = ctypes.create_string_buffer(size)
+            n = self.C.llama_token_to_piece(self.ptr, token, buf, size, 0, special)
+            if n >= 0:
+                return buf.raw[:n]
+            size = -n
 
     def render(self, messages: list[ChatMessage]) -> str:
         if self.template is None:
