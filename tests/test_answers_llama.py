@@ -21,14 +21,18 @@ from tests.conftest import SAMPLES, run_cli
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def asker(ingested_home: Path, llama: Any) -> Iterator[Asker]:
-    dp = Docpipe(Settings.load(ingested_home))
+def _asking(home: Path, llama: Any) -> Iterator[Asker]:
+    dp = Docpipe(Settings.load(home))
     store = dp.store()
     try:
         yield Asker(dp.retriever(store), lambda: llama)
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module")
+def asker(ingested_home: Path, llama: Any) -> Iterator[Asker]:
+    yield from _asking(ingested_home, llama)
 
 
 QWEN = "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
@@ -84,12 +88,7 @@ def receipts(tmp_path_factory: pytest.TempPathFactory, llama: Any) -> Iterator[A
         shutil.copy(SAMPLES / name, docs / name)
     home = tmp_path_factory.mktemp("receipts_home")
     assert run_cli("ingest", str(docs), home=home).returncode == 0
-    dp = Docpipe(Settings.load(home))
-    store = dp.store()
-    try:
-        yield Asker(dp.retriever(store), lambda: llama)
-    finally:
-        store.close()
+    yield from _asking(home, llama)
 
 
 def test_what_was_bought_is_answered_with_an_item_of_the_receipt_named(receipts: Asker, llama: Any) -> None:
