@@ -1,14 +1,16 @@
 """A GGUF model run in-process by ik_llama.cpp (the `ik-llama-cpp-python` wheel), the fork of
-llama.cpp with its own CPU matrix kernels: on this 2-core machine it reads a prompt 1.8-2x as
-fast as the xllamacpp wheel's AVX2 build, with the same answers (bench/llm_runtimes.py and
-bench/answers_real.py measure both).
+llama.cpp with its own CPU matrix kernels: on this 2-core machine its PyPI wheel (AVX2) reads a
+prompt 1.8-2x as fast as xllamacpp's, and the library `make install` builds for the CPU
+(native_library) 2-2.5x faster again, with the same answers (bench/llm_runtimes.py and
+bench/answers_real.py measure them).
 
 The wheel's own high-level class is not used: it hard-codes one chat template, clears the KV
 cache on every call and samples through a Python loop over the vocabulary. This module drives
 its ctypes bindings directly and adds what the answer path needs:
 - the GGUF's own chat template, rendered by jinja2 as transformers does;
 - a prompt cache: the KV of the last prompt is kept and only the tokens after the common
-  prefix are read (the fixed instructions and worked examples open every prompt);
+  prefix are read (the fixed instructions open every prompt; a follow-up on the same
+  document shares its leading passages too);
 - greedy decoding on the logits through numpy, and JSON-schema decoding through llguidance
   (the same grammar engine xllamacpp runs inside).
 One model and context per file and settings per process, behind a lock: one reply at a time.
