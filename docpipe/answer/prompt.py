@@ -98,12 +98,15 @@ def passage_text(
     empty <td>s), so twice as much of a document fits the budget the CPU can read in a few
     seconds; the label next to its value is what a small model needs. Inside a <document>
     group (passages_text) the document name is left out."""
-    pages = ",".join(str(p) for p in sorted({s.page for s in chunk.spans}))
     heading, every = passage_lines(chunk)
-    heading = heading if section else ""
+    return _passage(i, chunk, heading if section else "", every if lines is None else lines, document)
+
+
+def _passage(i: int, chunk: StoredChunk, heading: str, lines: list[str], document: bool) -> str:
+    pages = ",".join(str(p) for p in sorted({s.page for s in chunk.spans}))
     attrs = f'n="{i}"' + (f' document="{_attr(chunk.document)}"' if document else "") + f' page="{pages}"'
     attrs += f' section="{_attr(heading)}"' if heading else ""
-    return f"<passage {attrs}>\n" + neutralise("\n".join(every if lines is None else lines)) + "\n</passage>"
+    return f"<passage {attrs}>\n" + neutralise("\n".join(lines)) + "\n</passage>"
 
 
 def passages_text(ordered: list[StoredChunk], shown: dict[int, tuple[list[str], bool]] | None = None) -> str:
@@ -121,8 +124,9 @@ def passages_text(ordered: list[StoredChunk], shown: dict[int, tuple[list[str], 
             out.append(f'<document name="{_attr(c.document)}">')
             document, said = c.document, None
         lines, allowed = shown[c.id] if shown is not None else (None, True)
-        heading = passage_lines(c)[0]
-        out.append(passage_text(i, c, lines, section=allowed and heading != said, document=False))
+        heading, every = passage_lines(c)  # once: a table's rows are rebuilt from its HTML
+        section = heading if allowed and heading != said else ""
+        out.append(_passage(i, c, section, every if lines is None else lines, document=False))
         if allowed and heading:
             said = heading
     if document is not None:
